@@ -1,0 +1,274 @@
+/**
+ * domsync browser client: applies the DOM updates a domsync server renders, and sends
+ * the browser's events back.
+ *
+ * Public API (window.domsync):
+ *   domsync.connect(url?)   open the websocket (done automatically, see "Start" below)
+ *   domsync.apply(batch)    apply one batch of rendered JavaScript
+ *   domsync.send(message)   send a JSON message to the server
+ *   domsync.status          "connecting" | "open" | "closed"
+ *   ws_send(message)        the 0.1.2 name of domsync.send, for event handler code
+ *
+ * Events dispatched on `document`:
+ *   domsync:error   detail {message, stack, source}: a batch or a value getter failed
+ *   domsync:status  detail {status}: the connection opened or closed
+ *
+ * Sections: Apply (the helpers a batch calls), Events (listeners that message the
+ * server), Socket (connection and reconnection), UI (the connection indicator), Start.
+ * No build step: this file is served as it is.
+ */
+(function () {
+  "use strict";
+
+  /** @type {{connect: Function, apply: Function, send: Function, status: string}} */
+  const domsync = (window.domsync = window.domsync || {});
+
+  // ------------------------------------------------------------------------ Apply
+
+  /** key -> element: the elements the server's model knows. 0 is the root. */
+  const nodes = new Map();
+  /** key -> Map(event type -> listener function), so listeners can be removed. */
+  const listeners = new Map();
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
+
+  /** The element known as `key`. */
+  function N(key) {
+    const node = nodes.get(key);
+    if (node === undefined) throw new Error("domsync: no element with key " + key);
+    return node;
+  }
+
+  /** A <script> that never runs, like one inserted with innerHTML. */
+  function inertScript() {
+    const holder = document.createElement("div");
+    holder.innerHTML = "<script></script>";
+    return holder.firstChild;
+  }
+
+  /**
+   * Fill a new element and remember it as `key`.
+   * @param {Element} el
+   * @param {number} key
+   * @param {Array<string>|0} attrs  flat [name, value, name, value, ...]
+   * @param {string|Array<string|Node>|0} kids  one text, or text and elements
+   * @param {{value?: string, checked?: boolean, on?: Array<string|null>}} [props]
+   */
+  function build(el, key, attrs, kids, props) {
+    if (attrs) for (let i = 0; i < attrs.length; i += 2) el.setAttribute(attrs[i], attrs[i + 1]);
+    const target = el instanceof HTMLTemplateElement ? el.content : el;
+    if (typeof kids === "string") target.textContent = kids;
+    else if (kids) target.append(...kids);
+    if (props) {
+      if ("value" in props) el.value = props.value;
+      if ("checked" in props) el.checked = props.checked;
+      const on = props.on;
+      if (on) for (let i = 0; i < on.length; i += 2) el.addEventListener(on[i], H(key, on[i], on[i + 1]));
+    }
+    nodes.set(key, el);
+    return el;
+  }
+
+  /** Create an HTML element. Scripts are created inert. */
+  function E(key, tag, attrs, kids, props) {
+    const el = tag === "script" ? inertScript() : document.createElement(tag);
+    return build(el, key, attrs, kids, props);
+  }
+
+  /** Create an SVG element. */
+  function S(key, tag, attrs, kids, props) {
+    return build(document.createElementNS(SVG_NS, tag), key, attrs, kids, props);
+  }
+
+  /** Create a MathML element. */
+  function M(key, tag, attrs, kids, props) {
+    return build(document.createElementNS(MATHML_NS, tag), key, attrs, kids, props);
+  }
+
+  /** Forget elements the server's model has let go of. */
+  function F(...keys) {
+    for (const key of keys) {
+      nodes.delete(key);
+      listeners.delete(key);
+    }
+  }
+
+  /** Start over: bind key 0 to the root element and empty it. */
+  function R(rootId) {
+    const root = document.getElementById(rootId);
+    if (!root) throw new Error("domsync: the page has no element with id " + JSON.stringify(rootId));
+    const old = listeners.get(0);
+    if (old && nodes.get(0) === root) for (const [type, fn] of old) root.removeEventListener(type, fn);
+    nodes.clear();
+    listeners.clear();
+    for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
+    root.replaceChildren();
+    nodes.set(0, root);
+  }
+
+  /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
+  function apply(batch) {
+    try {
+      new Function("N", "E", "S", "M", "H", "F", "R", batch)(N, E, S, M, H, F, R);
+    } catch (error) {
+      report(error, "batch", batch);
+    }
+  }
+
+  /** Tell the page, the console and the server that something failed. */
+  function report(error, source, code) {
+    const message = (error && error.message) || String(error);
+    console.error("domsync: " + source + " failed:", error, code ? code.slice(0, 500) : "");
+    document.dispatchEvent(new CustomEvent("domsync:error", {
+      detail: { message, stack: error && error.stack, source },
+    }));
+    domsync.send({ domsync: true, type: "error", source, message: message.slice(0, 2000) });
+  }
+
+  // ----------------------------------------------------------------------- Events
+
+  /** The state of a form control that the server's model mirrors. */
+  function formState(el) {
+    if (el instanceof HTMLInputElement) {
+      if (el.type === "checkbox" || el.type === "radio") return { checked: el.checked, value: el.value };
+      return { value: el.value };
+    }
+    if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return { value: el.value };
+    return undefined;
+  }
+
+  /**
+   * The listener for (key, event). With a third argument, make it (compiling the value
+   * getter, an expression with `this` and `event` in scope); without, forget it.
+   */
+  function H(key, type, getter) {
+    let byType = listeners.get(key);
+    if (arguments.length < 3) {
+      const fn = byType && byType.get(type);
+      if (byType) byType.delete(type);
+      return fn;
+    }
+    let get = null;
+    if (getter !== null && getter !== undefined) {
+      try {
+        get = new Function("event", "return (" + getter + "\n);");
+      } catch (error) {
+        report(error, "js_value_getter", getter);
+      }
+    }
+    const fn = function (event) {
+      let value = null;
+      if (get) {
+        try {
+          value = get.call(this, event);
+        } catch (error) {
+          report(error, "js_value_getter", getter);
+        }
+      }
+      if (value === undefined) value = null;
+      domsync.send({ domsync: true, event: type, id: key, value, state: formState(this) });
+    };
+    if (!byType) listeners.set(key, (byType = new Map()));
+    byType.set(type, fn);
+    return fn;
+  }
+
+  // ----------------------------------------------------------------------- Socket
+
+  let socket = null;
+  let url = null;
+  let retryDelay = 250;
+  const MAX_RETRY_DELAY = 5000;
+  const outbox = [];
+
+  /** Send a JSON message to the server (queued while the connection is down). */
+  function send(message) {
+    const text = JSON.stringify(message);
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
+    else if (outbox.length < 100) outbox.push(text);
+  }
+
+  /** The websocket URL for the page's own host: ws: for http:, wss: for https:. */
+  function defaultUrl(base) {
+    const u = new URL(base || window.location.href);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    u.pathname = u.pathname.replace(/[^/]*$/, "") + "ws";
+    u.search = "";
+    u.hash = "";
+    return u.href;
+  }
+
+  function setStatus(status) {
+    domsync.status = status;
+    showStatus(status);
+    document.dispatchEvent(new CustomEvent("domsync:status", { detail: { status } }));
+  }
+
+  /** Open the websocket and keep it open, reconnecting with backoff. */
+  function connect(target) {
+    url = target || url || defaultUrl();
+    setStatus("connecting");
+    const ws = (socket = new WebSocket(url));
+    ws.onopen = function () {
+      retryDelay = 250;
+      setStatus("open");
+      while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
+    };
+    ws.onmessage = function (event) {
+      if (typeof event.data === "string") apply(event.data);
+    };
+    ws.onclose = function () {
+      if (socket !== ws) return;
+      setStatus("closed");
+      const delay = retryDelay * (0.75 + Math.random() / 2);
+      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY);
+      setTimeout(function () { if (socket === ws) connect(); }, delay);
+    };
+  }
+
+  // --------------------------------------------------------------------------- UI
+
+  let indicator = null;
+
+  /** A small, unobtrusive badge in the corner while the connection is down. */
+  function showStatus(status) {
+    if (status === "open") {
+      if (indicator) indicator.hidden = true;
+      return;
+    }
+    if (!document.body) return;
+    if (!indicator) {
+      indicator = document.createElement("div");
+      indicator.id = "domsync-status";
+      indicator.className = "domsync-status";
+      indicator.setAttribute("role", "status");
+      indicator.style.cssText =
+        "position:fixed;bottom:8px;right:8px;padding:2px 8px;border-radius:8px;" +
+        "font:12px sans-serif;background:#fff3cd;color:#664d03;opacity:.9;z-index:2147483647";
+      document.body.appendChild(indicator);
+    }
+    indicator.textContent = status === "connecting" ? "connecting…" : "reconnecting…";
+    indicator.hidden = false;
+  }
+
+  // ------------------------------------------------------------------------ Start
+
+  domsync.apply = apply;
+  domsync.send = send;
+  domsync.connect = connect;
+  domsync.status = "closed";
+  /** Test and debugging aid: the element known as `key`, or undefined. */
+  domsync.node = function (key) { return nodes.get(key); };
+  window.ws_send = send;
+
+  // <script src=".../domsync.js"> connects to the server that served it; a script
+  // with data-domsync-url="ws://..." connects there; data-domsync-url="" (or an inline
+  // copy of this file) does not connect until domsync.connect() is called.
+  const script = document.currentScript;
+  if (script) {
+    const explicit = script.getAttribute("data-domsync-url");
+    if (explicit) connect(explicit);
+    else if (explicit === null && script.src) connect(defaultUrl(script.src));
+  }
+})();

@@ -1,0 +1,50 @@
+"""domsync: the browser's DOM on the server.
+
+Each connected browser gets a Python :class:`Document` with the DOM API it already knows
+(``createElement``, ``appendChild``, ``setAttribute``, ``innerText``,
+``addEventListener``, ...). Mutations are recorded and rendered as JavaScript
+statements, which a server sends to the browser; browser events come back to Python
+callbacks.
+"""
+
+from .document import Document
+from .element import ClassList, Element, Style
+from .encoding import js_string
+from .exceptions import (
+    ClientGoneError,
+    DomsyncError,
+    DuplicateIdError,
+    HierarchyError,
+    InvalidNameError,
+    InvalidValueError,
+    NotFoundError,
+    SelectorError,
+    UnsafeValueError,
+    UsageError,
+    WrongTypeError,
+)
+from .names import HTML_NAMESPACE, MATHML_NAMESPACE, SVG_NAMESPACE
+
+__version__ = "0.2.0.dev0"
+
+__all__ = [
+    "Document",
+    "Element",
+    "ClassList",
+    "Style",
+    "js_string",
+    "HTML_NAMESPACE",
+    "SVG_NAMESPACE",
+    "MATHML_NAMESPACE",
+    "DomsyncError",
+    "UsageError",
+    "InvalidNameError",
+    "InvalidValueError",
+    "WrongTypeError",
+    "HierarchyError",
+    "NotFoundError",
+    "DuplicateIdError",
+    "SelectorError",
+    "UnsafeValueError",
+    "ClientGoneError",
+]

@@ -1,0 +1,774 @@
+"""The :class:`Document`: a browser page's DOM, kept in Python.
+
+The document is a pure state machine, in the manner of the websockets protocol object:
+mutations go in through the element API, rendered JavaScript comes out of
+:meth:`Document.render_js_updates`, and event messages from the browser go in through
+:meth:`Document.handle_event`. It does no I/O and knows nothing of sockets or asyncio.
+
+How changes are recorded
+------------------------
+
+The browser holds exactly the elements the model has *materialised*: those attached
+under the root at the last render, plus those attached since. An element that is
+created but not yet attached costs nothing on the wire: when it is attached, its whole
+subtree goes out as one constructor call built from its current state. Changes to
+elements the browser holds are recorded as operations in the outbox, where
+
+- setting a property to its current value records nothing;
+- a later change of the same attribute or property replaces the earlier one;
+- work on elements that were created and removed again before the render is dropped;
+- elements that left the page are forgotten by the browser after the render, and
+  rebuilt from the model if they are attached again.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Iterable
+
+from . import names, render
+from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, LIVE, Element
+from .encoding import js_string
+from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
+from .names import HTML_NAMESPACE, check_str
+
+__all__ = ["Document"]
+
+logger = logging.getLogger("domsync.document")
+
+_AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
+
+# Operation kinds. An operation is a tuple (kind, subject, ...); see _render_op.
+MAT = 1  # (MAT, child, parent, ref, expr, born, uses): attach a new subtree
+MOVE = 2  # (MOVE, child, parent, ref): attach an element the browser has
+REMOVE = 3  # (REMOVE, element)
+ATTR = 4  # (ATTR, element, name, value or None)
+KIDS = 5  # (KIDS, element, statement tail, born, uses): replace all children
+PROP = 6  # (PROP, element, name, value)
+LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
+
+_FORM_CONTROLS = frozenset({"input", "textarea", "select"})
+
+
+class Document:
+    """A browser page's DOM, kept in Python; every change renders to JavaScript.
+
+    Args:
+        root_id: the id of the element in the page under which the document lives.
+            The page's server puts an element with this id in the page.
+
+    Example:
+        >>> from domsync import Document
+        >>> doc = Document("app")
+        >>> hello = doc.createElement("p", innerText="Hello")
+        >>> doc.getRootElement().appendChild(hello)
+        >>> print(doc.render_js_updates())
+        R("app");
+        N(0).appendChild(E(1,"p",{"id":"__domsync_el_1"},"Hello"));
+    """
+
+    def __init__(self, root_id: str = "domsync_root_id"):
+        check_str(root_id, "root_id")
+        if not root_id:
+            raise InvalidNameError("root_id cannot be empty")
+        self._root_id = root_id
+        self._next_key = 1
+        self._issued_auto_ids: set[int] = set()
+        self._root = Element(self, 0, "div", None, LIVE)
+        self._root._attrs = {"id": root_id}
+        self._ids: dict[str, Element] = {root_id: self._root}
+        self._listening: dict[int, Element] = {}
+        self._started = False
+        self._reset_outbox()
+
+    def _reset_outbox(self) -> None:
+        self._outbox: list[tuple | None] = []
+        # (element, kind, name) -> index of the last setter op, so a later one replaces it
+        self._last_setter: dict[tuple, int] = {}
+        # element -> index of its last KIDS op in this batch
+        self._last_kids: dict[Element, int] = {}
+        # KIDS ops (by index) replaced by a later KIDS op on the same element
+        self._superseded: set[int] = set()
+        # elements the browser has that were detached in this batch
+        self._detached: list[Element] = []
+
+    def __repr__(self) -> str:
+        return f"<Document root_id={self._root_id!r} pending={sum(op is not None for op in self._outbox)}>"
+
+    # ------------------------------------------------------------------ public API
+
+    def getRootId(self) -> str:
+        """The id of the root element, as passed to the constructor."""
+        return self._root_id
+
+    def getRootElement(self) -> Element:
+        """The root element: the page element that has the root id."""
+        return self._root
+
+    @property
+    def root(self) -> Element:
+        """The root element (same as :meth:`getRootElement`)."""
+        return self._root
+
+    def createElement(
+        self,
+        tagName: str,
+        id: str | None = None,
+        innerText: str | None = None,
+        value: str | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> Element:
+        """Create an HTML element that is not yet in the page; attach it with
+        :meth:`Element.appendChild`.
+
+        Any valid tag name works, including custom elements such as ``my-widget``. For
+        SVG and MathML use :meth:`createElementNS`.
+
+        Args:
+            tagName: the tag name, e.g. ``'div'``; lower-cased as in the browser.
+            id: the element's id. Without it, the element gets a generated id
+                ``__domsync_el_<n>``, as in domsync 0.1.2.
+            innerText: sets :attr:`Element.innerText`.
+            value: sets :attr:`Element.value`.
+            attributes: a dict of attributes to set.
+
+        Raises:
+            InvalidNameError: if the tag or an attribute name is not valid.
+            WrongTypeError: if an argument has the wrong type.
+            DuplicateIdError: if another element of this document has ``id``.
+        """
+        return self.createElementNS(HTML_NAMESPACE, tagName, id, innerText, value, attributes)
+
+    def createElementNS(
+        self,
+        namespace: str,
+        qualifiedName: str,
+        id: str | None = None,
+        innerText: str | None = None,
+        value: str | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> Element:
+        """Create an element in a namespace: :data:`domsync.SVG_NAMESPACE` for SVG,
+        :data:`domsync.MATHML_NAMESPACE` for MathML, or :data:`domsync.HTML_NAMESPACE`.
+
+        The other arguments are those of :meth:`createElement`.
+        """
+        tag = names.check_tag_name(qualifiedName, namespace)
+        if attributes is not None and not isinstance(attributes, dict):
+            raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
+        if id is not None:
+            self._check_new_id(check_str(id, "id"), None)
+        key = self._next_key
+        self._next_key = key + 1
+        ns = None if namespace == HTML_NAMESPACE else namespace
+        el = Element(self, key, tag, ns, FRESH)
+        if id is None:
+            el._attrs = {"id": AUTO_ID_PREFIX + str(key)}
+            el._flags = FRESH | AUTO_ID
+        else:
+            el._attrs = {"id": id}
+            self._ids[id] = el
+        if innerText is not None:
+            el.innerText = innerText
+        if value is not None:
+            el.value = value
+        if attributes:
+            for name, attr_value in attributes.items():
+                el.setAttribute(name, attr_value)
+        return el
+
+    def getElementById(self, id: str, strict: bool = True) -> Element | None:
+        """The element with this id.
+
+        Elements in the page are found, and so are elements created with
+        :meth:`createElement` that were not attached yet (as in domsync 0.1.2).
+        Removed elements are not found.
+
+        Args:
+            id: the id to look for.
+            strict: if True (the default), raise when nothing is found; if False,
+                return ``None``.
+
+        Raises:
+            NotFoundError: when ``strict`` and no element has this id.
+        """
+        check_str(id, "id")
+        el = self._ids.get(id)
+        if el is not None and (el.getAttribute("id") != id or not self._is_findable(el)):
+            el = None
+        if el is None:
+            match = _AUTO_ID.match(id)
+            if match is not None:
+                el = self._find_auto(int(match.group(1)))
+        if el is None and strict:
+            raise NotFoundError(
+                f"no element has id {id!r}; pass strict=False to get None instead"
+            )
+        return el
+
+    def getElementsByClassName(self, names_: str) -> list[Element]:
+        """Elements in the page that have every class in ``names_``, in tree order."""
+        found = self._root.getElementsByClassName(names_)
+        if self._root._has_classes(names.split_tokens(names_)):
+            found.insert(0, self._root)
+        return found
+
+    def getElementsByTagName(self, name: str) -> list[Element]:
+        """Elements in the page with this tag name, in tree order (``'*'`` for all)."""
+        return self._root.getElementsByTagName(name)
+
+    def querySelector(self, selector: str) -> Element | None:
+        """The first element in the page that matches a CSS selector, or ``None``.
+
+        See :meth:`Element.querySelector` for the supported selectors.
+        """
+        if self._root.matches(selector):
+            return self._root
+        return self._root.querySelector(selector)
+
+    def querySelectorAll(self, selector: str) -> list[Element]:
+        """All elements in the page that match a CSS selector, in tree order."""
+        found = self._root.querySelectorAll(selector)
+        if self._root.matches(selector):
+            found.insert(0, self._root)
+        return found
+
+    # ------------------------------------------------------------------ rendering
+
+    def has_updates(self) -> bool:
+        """True if :meth:`render_js_updates` would return something."""
+        return not self._started or any(op is not None for op in self._outbox)
+
+    def render_js_updates(self) -> str:
+        """Return the JavaScript for every change since the last call, and start afresh.
+
+        The first call also binds the root element (``R("root_id")``), so the first
+        batch can be applied to a fresh page. An empty string means there is nothing to
+        send.
+        """
+        outbox = self._outbox
+        if not self._started:
+            lines = [f"R({js_string(self._root_id)})"]
+            self._started = True
+        else:
+            if not outbox:
+                return ""
+            lines = []
+        if self._detached:
+            dropped_births = self._drop_dead_work()
+        else:
+            dropped_births = ()
+        group_parent = None
+        group: list[str] = []
+        for op in outbox:
+            if op is None:
+                continue
+            if op[0] == MAT and op[3] is None:
+                if op[2] is not group_parent:
+                    if group:
+                        lines.append(_append_statement(group_parent, group))
+                    group_parent, group = op[2], []
+                group.append(op[4])
+                continue
+            if group:
+                lines.append(_append_statement(group_parent, group))
+                group_parent, group = None, []
+            lines.append(_render_op(op))
+        if group:
+            lines.append(_append_statement(group_parent, group))
+        for born in dropped_births:
+            for el in born:
+                el._flags &= ~LIVE
+                self._listening.pop(el._key, None)
+        freed = self._free_detached()
+        if freed:
+            lines.append("F(" + ",".join(map(str, freed)) + ")")
+        self._reset_outbox()
+        if not lines:
+            return ""
+        return ";\n".join(lines) + ";\n"
+
+    def render_js_full(self) -> str:
+        """Return JavaScript that rebuilds the whole current page from scratch.
+
+        Use it for a browser that joins late or reconnects: it empties the root and
+        builds every element under it, with attributes, values and listeners. It does
+        not change the document and can be called at any time. A browser that applies
+        it must then get only batches rendered after it; if changes are pending, call
+        :meth:`render_js_updates` for the other browsers first.
+        """
+        root = self._root
+        lines = [f"R({js_string(self._root_id)})"]
+        for name, value in (root._attrs or {}).items():
+            if name != "id":
+                lines.append(f"N(0).setAttribute({js_string(name)},{js_string(value)})")
+        for event, (_cb, getter) in ((root._props or {}).get("on") or {}).items():
+            lines.append(_listen_statement(root, event, getter))
+        kids = [self._expr(kid) for kid in root._kid_list()]
+        for start in range(0, len(kids), 1000):
+            lines.append("N(0).append(" + ",".join(kids[start:start + 1000]) + ")")
+        return ";\n".join(lines) + ";\n"
+
+    def _expr(self, node: Element | str, born: list | None = None, uses: list | None = None) -> str:
+        """Render a constructor expression for ``node`` and its subtree.
+
+        With ``born``, the elements are materialised: marked as held by the browser and
+        collected in ``born``; elements the browser already holds become ``N(key)`` and
+        are collected in ``uses``. Without it, every element is rendered anew.
+        """
+        if type(node) is str:
+            return js_string(node)
+        if born is not None:
+            if node._flags & LIVE:
+                uses.append(node)
+                return render.node(node)
+            node._flags |= LIVE
+            born.append(node)
+            if node._props and node._props.get("on"):
+                self._listening[node._key] = node
+        kids = node._kids
+        if kids is None:
+            rendered = None
+        elif type(kids) is str:
+            rendered = js_string(kids)
+        else:
+            rendered = [self._expr(kid, born, uses) for kid in kids]
+        return render.element_expr(node, rendered)
+
+    # ------------------------------------------------------------------ events
+
+    def handle_event(self, msg: Any) -> Any:
+        """Apply an event message from the browser and call the element's callback.
+
+        First the browser's state that came with the message (``value``, ``checked``)
+        is written into the model, so ``element.value`` on the server is what the
+        browser shows. Then the callback registered with
+        :meth:`Element.addEventListener` is called with the 0.1.2 message dict:
+        ``event``, ``id`` (the element's id), ``value``, ``doc``, plus ``element``.
+
+        A malformed message, or one for an unknown or removed element or an event the
+        element does not listen to, is logged on the ``domsync.document`` logger and
+        ignored: this method never raises for bad input. Exceptions raised by the
+        callback itself propagate to the caller.
+
+        Returns:
+            Whatever the callback returns (a coroutine for ``async def`` callbacks,
+            which the caller must await), or ``None`` if the message was dropped.
+        """
+        if not isinstance(msg, dict):
+            logger.warning("dropped event message: not a JSON object: %.200r", msg)
+            return None
+        event = msg.get("event")
+        target = msg.get("id")
+        if type(event) is not str:
+            logger.warning("dropped event message: 'event' is not a string: %.200r", msg)
+            return None
+        el = None
+        if type(target) is int:
+            el = self._listening.get(target)
+        elif type(target) is str:
+            el = self.getElementById(target, strict=False)
+        else:
+            logger.warning("dropped event message: 'id' is not a number or string: %.200r", msg)
+            return None
+        if el is None or not self._is_connected(el):
+            logger.warning("dropped %r event for unknown or removed element %.100r", event, target)
+            return None
+        listeners = (el._props or {}).get("on") or {}
+        entry = listeners.get(event)
+        if entry is None:
+            logger.warning("dropped %r event: %r does not listen to it", event, el)
+            return None
+        value = msg.get("value")
+        state = msg.get("state")
+        if isinstance(state, dict):
+            self._absorb_state(el, state)
+        elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
+                and el._ns is None and el._value_kind() == "prop":
+            self._absorb_state(el, {"value": value})
+        callback = entry[0]
+        return callback({
+            "domsync": True,
+            "event": event,
+            "id": el.id,
+            "value": value,
+            "doc": self,
+            "element": el,
+        })
+
+    def _absorb_state(self, el: Element, state: dict) -> None:
+        """Write the browser's form state into the model without sending it back."""
+        value = state.get("value")
+        if type(value) is str and el._value_kind() == "prop":
+            self._set_prop(el, "value", value, record=False)
+        checked = state.get("checked")
+        if type(checked) is bool and el._tag == "input":
+            self._set_prop(el, "checked", checked, record=False)
+
+    # ------------------------------------------------------------------ 0.1.2 helpers
+
+    def _get_autoinc_id(self) -> str:
+        """Reserve and return a new generated id (used by 0.1.2-style components)."""
+        key = self._next_key
+        self._next_key = key + 1
+        self._issued_auto_ids.add(key)
+        return AUTO_ID_PREFIX + str(key)
+
+    # ------------------------------------------------------------------ ids and lookup
+
+    def _is_connected(self, el: Element) -> bool:
+        root = self._root
+        while el is not None:
+            if el is root:
+                return True
+            el = el._parent
+        return False
+
+    def _is_findable(self, el: Element) -> bool:
+        """Connected, or in a tree that was created and never attached yet."""
+        while el._parent is not None:
+            el = el._parent
+        return el is self._root or bool(el._flags & FRESH)
+
+    def _find_auto(self, key: int) -> Element | None:
+        if self._root._key == key:
+            return self._root
+        for el in self._root._iter_descendants():
+            if el._key == key and el._flags & AUTO_ID:
+                return el
+        return None
+
+    def _check_new_id(self, new_id: str, el: Element | None) -> None:
+        if not new_id:
+            raise InvalidNameError("an id cannot be the empty string; use removeAttribute('id')")
+        match = _AUTO_ID.match(new_id)
+        if match is not None and int(match.group(1)) not in self._issued_auto_ids:
+            raise InvalidNameError(
+                f"ids of the form {AUTO_ID_PREFIX}<n> are generated by domsync; choose "
+                f"another id, or get one from document._get_autoinc_id()"
+            )
+        other = self._ids.get(new_id)
+        if other is not None and other is not el and other.getAttribute("id") == new_id \
+                and self._is_findable(other):
+            raise DuplicateIdError(
+                f"id {new_id!r} is already used by {other!r}; ids must be unique in a "
+                f"document (remove the other element or choose another id)"
+            )
+
+    def _register_ids(self, *tops: Element) -> None:
+        """Register the ids of subtrees that become findable, checking for duplicates
+        before anything changes."""
+        subtree = [el for top in tops for el in (top, *top._iter_descendants())]
+        seen: set[str] = set()
+        for el in subtree:
+            ident = el.getAttribute("id")
+            if ident and not el._flags & AUTO_ID:
+                if ident in seen:
+                    raise DuplicateIdError(f"id {ident!r} is given to two elements; ids must be unique")
+                seen.add(ident)
+                self._check_new_id(ident, el)
+        for el in subtree:
+            ident = el.getAttribute("id")
+            if ident and not el._flags & AUTO_ID:
+                self._ids[ident] = el
+
+    # ------------------------------------------------------------------ recording
+
+    def _record(self, op: tuple) -> int:
+        self._outbox.append(op)
+        return len(self._outbox) - 1
+
+    def _record_setter(self, el: Element, kind: int, name: str, op: tuple) -> None:
+        key = (el, kind, name)
+        previous = self._last_setter.get(key)
+        if previous is not None:
+            self._outbox[previous] = None
+        self._last_setter[key] = self._record(op)
+
+    def _unlink(self, child: Element) -> Element | None:
+        """Take ``child`` out of its parent's children in the model only."""
+        parent = child._parent
+        if parent is None:
+            return None
+        kids = parent._kids
+        for i, kid in enumerate(kids):
+            if kid is child:
+                del kids[i]
+                break
+        if not kids:
+            parent._kids = None
+        child._parent = None
+        return parent
+
+    def _insert(self, parent: Element, child: Element, ref: Element | None) -> None:
+        if not self._is_findable(child) and self._is_findable(parent):
+            self._register_ids(child)
+        old_parent = child._parent
+        if old_parent is not None:
+            self._unlink(child)
+        kids = parent._kids
+        if kids is None:
+            parent._kids = [child]
+        elif type(kids) is str:
+            parent._kids = [kids, child]
+        elif ref is None:
+            kids.append(child)
+        else:
+            kids.insert(kids.index(ref), child)
+        child._parent = parent
+        if parent._flags & LIVE:
+            if child._flags & LIVE:
+                self._record((MOVE, child, parent, ref))
+            else:
+                born: list[Element] = []
+                uses: list[Element] = []
+                expr = self._expr(child, born, uses)
+                self._record((MAT, child, parent, ref, expr, born, uses))
+        elif child._flags & LIVE and old_parent is not None and old_parent._flags & LIVE:
+            self._record((REMOVE, child))
+            self._detached.append(child)
+
+    def _detach(self, child: Element, record: bool) -> None:
+        parent = self._unlink(child)
+        child._flags &= ~FRESH
+        if record and child._flags & LIVE and parent is not None and parent._flags & LIVE:
+            self._record((REMOVE, child))
+            self._detached.append(child)
+
+    def _replace_children(self, el: Element, text: str | None, parts: list | None) -> None:
+        """Replace all children of ``el`` by one text node, or by ``parts``: strings
+        (text), ``None`` (a ``<br>``) or parsed elements."""
+        old = el._kids
+        live = el._flags & LIVE
+        old_elements = [k for k in old if type(k) is not str] if type(old) is list else []
+        for kid in old_elements:
+            kid._parent = None
+        new_kids: list = []
+        if parts is not None:
+            for part in parts:
+                if part is None:
+                    key = self._next_key
+                    self._next_key = key + 1
+                    part = Element(self, key, "br", None, 0)
+                if type(part) is not str:
+                    part._parent = el
+                new_kids.append(part)
+            if self._is_findable(el):
+                try:
+                    self._register_ids(*(part for part in new_kids if type(part) is not str))
+                except Exception:
+                    for kid in old_elements:
+                        kid._parent = el
+                    raise
+        for kid in old_elements:
+            kid._flags &= ~FRESH
+            if live and kid._flags & LIVE:
+                self._detached.append(kid)
+        if parts is None:
+            el._kids = text
+        else:
+            el._kids = new_kids or None
+        if not live:
+            return
+        if parts is None:
+            born = None
+            tail = ".textContent=" + js_string(text or "")
+            uses = None
+        else:
+            born, uses = [], []
+            tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
+        previous = self._last_kids.get(el)
+        if previous is not None:
+            prev_op = self._outbox[previous]
+            if prev_op is not None:
+                if prev_op[3]:  # it created elements: decide at render time
+                    self._superseded.add(previous)
+                else:
+                    self._outbox[previous] = None
+        self._last_kids[el] = self._record((KIDS, el, tail, born, uses))
+
+    def _set_attribute(self, el: Element, name: str, value: str | None) -> None:
+        attrs = el._attrs
+        old = attrs.get(name) if attrs is not None else None
+        if old == value:
+            return
+        if name == "id":
+            if el is self._root:
+                raise HierarchyError("the root element's id is fixed by Document(root_id=...)")
+            if value is not None:
+                self._check_new_id(value, el)
+                if self._is_findable(el):
+                    self._ids[value] = el
+            if old is not None and self._ids.get(old) is el:
+                del self._ids[old]
+            el._flags &= ~AUTO_ID
+        if value is None:
+            del attrs[name]
+            if not attrs:
+                el._attrs = None
+        elif attrs is None:
+            el._attrs = {name: value}
+        else:
+            attrs[name] = value
+        if el._flags & LIVE:
+            self._record_setter(el, ATTR, name, (ATTR, el, name, value))
+
+    def _set_prop(self, el: Element, name: str, value: Any, record: bool = True) -> None:
+        props = el._props
+        if props is None:
+            el._props = props = {}
+        props[name] = value
+        if el._flags & LIVE:
+            key = (el, PROP, name)
+            if record:
+                self._record_setter(el, PROP, name, (PROP, el, name, value))
+            else:
+                # The browser already shows this value: a pending change of ours is stale.
+                previous = self._last_setter.pop(key, None)
+                if previous is not None:
+                    self._outbox[previous] = None
+
+    def _listen(self, el: Element, event: str, entry: tuple | None) -> None:
+        props = el._props
+        if props is None:
+            el._props = props = {}
+        listeners = props.get("on")
+        if entry is None:
+            del listeners[event]
+            if not listeners:
+                del props["on"]
+                if el._flags & LIVE:
+                    self._listening.pop(el._key, None)
+        else:
+            if listeners is None:
+                props["on"] = listeners = {}
+            listeners[event] = entry
+            if el._flags & LIVE:
+                self._listening[el._key] = el
+        if el._flags & LIVE:
+            self._record((LISTEN, el, event, entry[1] if entry is not None else False))
+
+    # ------------------------------------------------------------------ render helpers
+
+    def _drop_dead_work(self) -> list[list[Element]]:
+        """Drop the work on elements created in this batch that are not in the page any
+        more, unless something that stays needs them. Returns the born lists of the
+        dropped births."""
+        outbox = self._outbox
+        born_by: dict[Element, int] = {}
+        candidates: set[int] = set()
+        for i, op in enumerate(outbox):
+            if op is None or op[0] not in (MAT, KIDS) or not _born(op):
+                continue
+            born = _born(op)
+            for el in born:
+                born_by[el] = i
+            if all(not self._is_connected(el) for el in born):
+                candidates.add(i)
+        if not candidates:
+            return []
+        changed = True
+        while changed:
+            changed = False
+            for i, op in enumerate(outbox):
+                if op is None:
+                    continue
+                if i in candidates and op[0] == KIDS and i not in self._superseded \
+                        and born_by.get(op[1]) not in candidates:
+                    # Children replaced by this op stay in the page: the op must go out.
+                    candidates.discard(i)
+                    changed = True
+                if i in candidates or born_by.get(op[1]) in candidates:
+                    continue  # dropped
+                for el in _references(op):
+                    j = born_by.get(el)
+                    if j is not None and j in candidates:
+                        # A kept operation needs this element: its creation must go out.
+                        candidates.discard(j)
+                        changed = True
+        dropped = []
+        for i, op in enumerate(outbox):
+            if op is None:
+                continue
+            if i in candidates:
+                dropped.append(_born(op))
+                outbox[i] = None
+            elif born_by.get(op[1]) in candidates:
+                outbox[i] = None
+        return dropped
+
+    def _free_detached(self) -> list[int]:
+        """Forget, on both sides, the elements the browser has that left the page."""
+        freed: list[int] = []
+        for top in self._detached:
+            if not top._flags & LIVE or self._is_connected(top):
+                continue
+            for el in (top, *top._iter_descendants()):
+                if el._flags & LIVE:
+                    el._flags &= ~LIVE
+                    freed.append(el._key)
+                    self._listening.pop(el._key, None)
+                ident = el.getAttribute("id")
+                if ident and self._ids.get(ident) is el and not self._is_findable(el):
+                    del self._ids[ident]
+        return freed
+
+
+def _born(op: tuple) -> list | None:
+    return op[5] if op[0] == MAT else op[3]
+
+
+def _references(op: tuple) -> Iterable[Element]:
+    kind = op[0]
+    if kind == MAT:
+        return (op[2], *((op[3],) if op[3] is not None else ()), *op[6])
+    if kind == MOVE:
+        return (op[1], op[2], *((op[3],) if op[3] is not None else ()))
+    if kind == KIDS:
+        return (op[1], *(op[4] or ()))
+    return (op[1],)
+
+
+def _append_statement(parent: Element, exprs: list[str]) -> str:
+    head = render.node(parent)
+    if len(exprs) == 1:
+        return f"{head}.appendChild({exprs[0]})"
+    return ";\n".join(
+        f"{head}.append(" + ",".join(exprs[i:i + 1000]) + ")" for i in range(0, len(exprs), 1000)
+    )
+
+
+def _listen_statement(el: Element, event: str, getter: str | None) -> str:
+    ev = js_string(event)
+    getter_js = "null" if getter is None else js_string(getter)
+    return f"N({el._key}).addEventListener({ev},H({el._key},{ev},{getter_js}))"
+
+
+def _render_op(op: tuple) -> str:
+    kind = op[0]
+    if kind == MAT:
+        return f"{render.node(op[2])}.insertBefore({op[4]},{render.node(op[3])})"
+    if kind == MOVE:
+        if op[3] is None:
+            return f"{render.node(op[2])}.appendChild({render.node(op[1])})"
+        return f"{render.node(op[2])}.insertBefore({render.node(op[1])},{render.node(op[3])})"
+    if kind == REMOVE:
+        return f"{render.node(op[1])}.remove()"
+    if kind == ATTR:
+        if op[3] is None:
+            return f"{render.node(op[1])}.removeAttribute({js_string(op[2])})"
+        return f"{render.node(op[1])}.setAttribute({js_string(op[2])},{js_string(op[3])})"
+    if kind == KIDS:
+        return render.node(op[1]) + op[2]
+    if kind == PROP:
+        value = op[3]
+        literal = js_string(value) if type(value) is str else ("true" if value else "false")
+        return f"{render.node(op[1])}.{op[2]}={literal}"
+    if kind == LISTEN:
+        el, event, getter = op[1], op[2], op[3]
+        if getter is False:
+            ev = js_string(event)
+            return f"N({el._key}).removeEventListener({ev},H({el._key},{ev}))"
+        return _listen_statement(el, event, getter)
+    raise AssertionError(f"unknown operation {op!r}")  # pragma: no cover

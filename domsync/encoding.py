@@ -1,0 +1,87 @@
+"""The one encoder that turns application strings into JavaScript literals.
+
+Every string that reaches the browser as part of rendered JavaScript (text, attribute
+names and values, ids, event names, tag names, ``js_value_getter`` sources, notification
+text, ...) passes through :func:`js_string`. Nothing else in domsync builds a JavaScript
+string literal by hand.
+
+The literal is a double-quoted JSON string, which is also a JavaScript string literal
+(JSON has been a subset of JavaScript since ES2019, and the two characters that made the
+difference, U+2028 and U+2029, are escaped here anyway). On top of JSON's escaping it
+escapes:
+
+- ``<``, so that ``</script>`` and ``<!--`` can never appear in a rendered batch, even if
+  the batch is ever inlined into an HTML page;
+- U+2028 and U+2029, for older JavaScript engines;
+- lone surrogates (which a Python ``str`` may hold), as ``\\udXXX`` escapes: the browser
+  gets the same UTF-16 code unit and the batch stays valid UTF-8.
+
+Other non-ASCII characters travel as UTF-8, which keeps text in other scripts compact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+__all__ = ["js_string", "js_value"]
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_NEEDS_EXTRA_ESCAPE = re.compile("[<\u2028\u2029\ud800-\udfff]")
+
+
+def _escape_code_unit(match: re.Match) -> str:
+    return "\\u%04x" % ord(match.group())
+
+
+def js_string(value: str) -> str:
+    """Return a JavaScript string literal that evaluates to exactly ``value``.
+
+    Args:
+        value: any Python string, including quotes, backslashes, backticks, ``${``,
+            ``</script>``, NUL, U+2028/U+2029 and lone surrogates.
+
+    Returns:
+        A double-quoted literal that is safe to place anywhere a JavaScript expression
+        may stand, and that contains no ``<``, no raw line terminator and no lone
+        surrogate.
+    """
+    literal = _dumps(value)
+    if _NEEDS_EXTRA_ESCAPE.search(literal) is None:
+        return literal
+    return _NEEDS_EXTRA_ESCAPE.sub(_escape_code_unit, literal)
+
+
+def js_value(value: object) -> str:
+    """Return a JavaScript literal for a JSON-like Python value.
+
+    Strings (also as dict keys and inside lists) go through :func:`js_string`; ``None``,
+    booleans, ints and finite floats become their JavaScript literals.
+
+    Raises:
+        TypeError: for any other type, or a non-finite float.
+    """
+    if isinstance(value, str):
+        return js_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise TypeError("NaN and infinity cannot be sent to the browser")
+        return repr(value)
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"object keys must be str, not {type(key).__name__}")
+            parts.append(js_string(key) + ":" + js_value(item))
+        return "{" + ",".join(parts) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(js_value(item) for item in value) + "]"
+    raise TypeError(f"cannot send a {type(value).__name__} to the browser")

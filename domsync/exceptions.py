@@ -1,0 +1,96 @@
+"""Every exception that domsync raises.
+
+The hierarchy::
+
+    DomsyncError
+     ├── UsageError                 (the application called the API wrongly)
+     │    ├── InvalidNameError      (also a ValueError)
+     │    ├── InvalidValueError     (also a ValueError)
+     │    ├── WrongTypeError        (also a TypeError)
+     │    ├── HierarchyError        (also a ValueError)
+     │    ├── NotFoundError         (also a KeyError)
+     │    ├── DuplicateIdError      (also a ValueError)
+     │    ├── SelectorError         (also a ValueError)
+     │    └── UnsafeValueError      (also a ValueError)
+     └── ClientGoneError            (the browser is no longer connected)
+
+Mistakes by the application author raise at once, with a message that says what to do
+instead. Bad input from a browser is never raised: :meth:`domsync.Document.handle_event`
+logs it on the ``domsync.document`` logger and drops it.
+
+Each usage error also derives from the built-in exception a Python programmer would
+expect (``TypeError`` for a wrong type, ``ValueError`` for a bad value, ``KeyError`` for a
+missing id), so ``except ValueError`` keeps working.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DomsyncError",
+    "UsageError",
+    "InvalidNameError",
+    "InvalidValueError",
+    "WrongTypeError",
+    "HierarchyError",
+    "NotFoundError",
+    "DuplicateIdError",
+    "SelectorError",
+    "UnsafeValueError",
+    "ClientGoneError",
+]
+
+
+class DomsyncError(Exception):
+    """Base class of every exception raised by domsync."""
+
+
+class UsageError(DomsyncError):
+    """Raised when the application calls the domsync API in a way that cannot work."""
+
+
+class InvalidNameError(UsageError, ValueError):
+    """Raised when a tag, attribute, event, class token or CSS property name is not valid."""
+
+
+class InvalidValueError(UsageError, ValueError):
+    """Raised when a value is of the right type but cannot be used (for example an
+    unknown notification type, or ``value`` on an element whose value is numeric)."""
+
+
+class WrongTypeError(UsageError, TypeError):
+    """Raised when an argument has the wrong type, for example an ``int`` where the DOM
+    only stores strings."""
+
+
+class HierarchyError(UsageError, ValueError):
+    """Raised when a tree operation would make the tree invalid: appending an element
+    into itself or its descendant, using a reference node that is not a child, or mixing
+    elements of two documents."""
+
+
+class NotFoundError(UsageError, KeyError):
+    """Raised when :meth:`domsync.Document.getElementById` is called with ``strict=True``
+    and no element has that id."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class DuplicateIdError(UsageError, ValueError):
+    """Raised when an id is given to an element while another element of the same
+    document already has it."""
+
+
+class SelectorError(UsageError, ValueError):
+    """Raised when a CSS selector given to ``querySelector`` cannot be parsed or uses a
+    feature domsync does not support."""
+
+
+class UnsafeValueError(UsageError, ValueError):
+    """Raised when a value would turn application data into code: an event handler
+    attribute such as ``onclick``, or a ``javascript:`` URL."""
+
+
+class ClientGoneError(DomsyncError):
+    """Raised when the server is asked to send to or look up a client that has
+    disconnected. Check :meth:`DomsyncServer.is_connected` first, or catch this."""

@@ -1,0 +1,172 @@
+"""HTML in and out of the model: parsing with html5lib, serialising as a browser does.
+
+Parsing uses html5lib, which implements the HTML standard's parser, in the context of
+the element whose ``innerHTML`` is set, so ``table.innerHTML = "<tr>..."`` gets the
+``<tbody>`` a browser would add.
+
+Serialising follows the HTML standard's fragment serialisation algorithm (the one behind
+a browser's ``innerHTML`` getter) rather than html5lib's serializer, whose output is
+tuned for documents (optional tags, quoting choices) and differs from what a browser's
+``innerHTML`` returns. The model and the browser must print the same text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import html5lib
+
+from . import names
+from .element import Element
+from .names import MATHML_NAMESPACE, SVG_NAMESPACE
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .document import Document
+
+__all__ = ["parse_fragment", "serialize_children", "serialize_element"]
+
+VOID_ELEMENTS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "basefont", "bgsound", "frame", "keygen", "param",
+})
+RAW_TEXT_ELEMENTS = frozenset({
+    "style", "script", "xmp", "iframe", "noembed", "noframes", "plaintext", "noscript",
+})
+_ATTRIBUTE_PREFIXES = {
+    "http://www.w3.org/1999/xlink": "xlink:",
+    "http://www.w3.org/XML/1998/namespace": "xml:",
+    "http://www.w3.org/2000/xmlns/": "xmlns:",
+}
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({
+    "&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;",
+})
+
+
+# ---------------------------------------------------------------------- parsing
+
+def _split_qualified(name: str) -> tuple[str | None, str]:
+    if name[:1] == "{":
+        ns, _, local = name[1:].partition("}")
+        return ns, local
+    return None, name
+
+
+def _attribute_name(raw: str) -> str:
+    ns, local = _split_qualified(raw)
+    if ns is None:
+        return local
+    if ns == "http://www.w3.org/2000/xmlns/" and local == "xmlns":
+        return "xmlns"
+    return _ATTRIBUTE_PREFIXES.get(ns, "") + local
+
+
+def parse_fragment(document: "Document", markup: str, context: Element) -> list:
+    """Parse ``markup`` as the browser would for ``context.innerHTML = markup``.
+
+    Returns:
+        The new children: ``str`` for text, and new elements (not yet attached) for
+        elements. Comments are left out.
+
+    Raises:
+        InvalidNameError: for a tag or attribute name that the DOM API cannot create.
+        UnsafeValueError: for event handler attributes and ``javascript:`` URLs.
+    """
+    if context._ns == SVG_NAMESPACE or context._ns == MATHML_NAMESPACE:
+        wrapper = "svg" if context._ns == SVG_NAMESPACE else "math"
+        tree = html5lib.parseFragment(f"<{wrapper}>{markup}", container="div",
+                                      treebuilder="etree", namespaceHTMLElements=False)
+        tree = tree[0] if len(tree) else tree
+    else:
+        container = context._tag if context is not document._root else "div"
+        tree = html5lib.parseFragment(markup, container=container, treebuilder="etree",
+                                      namespaceHTMLElements=False)
+    return _convert_children(document, tree)
+
+
+def _convert_children(document: "Document", node) -> list:
+    parts: list = []
+
+    def add_text(text: str | None) -> None:
+        if text:
+            if parts and type(parts[-1]) is str:
+                parts[-1] += text
+            else:
+                parts.append(text)
+
+    add_text(node.text)
+    for child in node:
+        if isinstance(child.tag, str):
+            parts.append(_convert_element(document, child))
+        add_text(child.tail)
+    return parts
+
+
+def _convert_element(document: "Document", node) -> Element:
+    ns, local = _split_qualified(node.tag)
+    if ns == "http://www.w3.org/1999/xhtml":
+        ns = None
+    tag = names.check_tag_name(local, ns or names.HTML_NAMESPACE)
+    key = document._next_key
+    document._next_key = key + 1
+    el = Element(document, key, tag, ns, 0)
+    if node.attrib:
+        attrs = {}
+        for raw_name, value in node.attrib.items():
+            name = names.check_attribute_name(_attribute_name(raw_name), html=False)
+            names.check_url_value(name, value)
+            attrs[name] = value
+        el._attrs = attrs
+    kids = _convert_children(document, node)
+    for kid in kids:
+        if type(kid) is not str:
+            kid._parent = el
+    if len(kids) == 1 and type(kids[0]) is str:
+        el._kids = kids[0]
+    elif kids:
+        el._kids = kids
+    return el
+
+
+# ---------------------------------------------------------------------- serialising
+
+def serialize_children(element: Element) -> str:
+    """The browser's ``innerHTML`` for ``element``, computed from the model."""
+    out: list[str] = []
+    _serialize_kids(element, out)
+    return "".join(out)
+
+
+def serialize_element(element: Element) -> str:
+    """The browser's ``outerHTML`` for ``element``, computed from the model."""
+    out: list[str] = []
+    _serialize_element(element, out)
+    return "".join(out)
+
+
+def _serialize_kids(element: Element, out: list[str]) -> None:
+    kids = element._kids
+    if kids is None:
+        return
+    raw = element._ns is None and element._tag in RAW_TEXT_ELEMENTS
+    if type(kids) is str:
+        out.append(kids if raw else kids.translate(_TEXT_ESCAPES))
+        return
+    for kid in kids:
+        if type(kid) is str:
+            out.append(kid if raw else kid.translate(_TEXT_ESCAPES))
+        else:
+            _serialize_element(kid, out)
+
+
+def _serialize_element(element: Element, out: list[str]) -> None:
+    tag = element._tag
+    out.append("<" + tag)
+    if element._attrs:
+        for name, value in element._attrs.items():
+            out.append(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+    out.append(">")
+    if element._ns is None and tag in VOID_ELEMENTS:
+        return
+    _serialize_kids(element, out)
+    out.append(f"</{tag}>")

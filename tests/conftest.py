@@ -1,0 +1,114 @@
+"""Shared fixtures: one headless Chromium per test session, a fresh context per test.
+
+Browser tests load a blank page that has the root element and an inline copy of
+``client_js/domsync.js`` (inline, so it does not try to connect to a server), then apply
+rendered batches with ``domsync.apply`` and read the DOM back. Messages the client would
+send to the server are captured in ``window.__sent``, and ``domsync:error`` events in
+``window.__errors``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+import pytest_asyncio
+
+from domsync.client import client_js_source
+
+ROOT_ID = "domsync_root_id"
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium: the real binary if present (starts faster), else the wrapper."""
+    if os.environ.get("CHROMIUM_PATH"):
+        return os.environ["CHROMIUM_PATH"]
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if os.path.exists(candidate):
+            return candidate
+    found = shutil.which("chromium")
+    if found:
+        return found
+    pytest.fail("Chromium is not installed: run the README's test command, which installs it")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def browser():
+    """One Chromium for the whole session (launching costs about a second)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=chromium_executable(),
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"],
+        )
+        yield browser
+        await browser.close()
+
+
+@pytest_asyncio.fixture
+async def context(browser):
+    """A fresh browser context (cookies, storage) for each test."""
+    context = await browser.new_context()
+    yield context
+    await context.close()
+
+
+class ClientPage:
+    """A page running the domsync client without a server."""
+
+    def __init__(self, page, root_id: str = ROOT_ID):
+        self.page = page
+        self.root_id = root_id
+
+    async def apply(self, batch: str, allow_errors: bool = False) -> None:
+        """Apply one rendered batch; fail the test if the client reports an error."""
+        await self.page.evaluate("batch => domsync.apply(batch)", batch)
+        if not allow_errors:
+            errors = await self.errors()
+            assert errors == [], f"the client reported errors: {errors}\nbatch:\n{batch[:2000]}"
+
+    async def inner_html(self) -> str:
+        """The browser's innerHTML of the root element."""
+        return await self.page.evaluate("id => document.getElementById(id).innerHTML", self.root_id)
+
+    async def errors(self) -> list:
+        return await self.page.evaluate("() => window.__errors")
+
+    async def sent(self) -> list:
+        """Messages the client tried to send to the server, and forget them."""
+        return await self.page.evaluate("() => window.__sent.splice(0)")
+
+    async def sync(self, document) -> str:
+        """Apply the document's pending updates and return the browser's innerHTML."""
+        batch = document.render_js_updates()
+        if batch:
+            await self.apply(batch)
+        return await self.inner_html()
+
+
+def page_html(root_id: str = ROOT_ID) -> str:
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>domsync test</title></head>"
+        f"<body><div id='{root_id}'></div></body></html>"
+    )
+
+
+@pytest_asyncio.fixture
+async def client_page(context):
+    """A :class:`ClientPage` in a fresh context."""
+    page = await context.new_page()
+    await page.set_content(page_html())
+    await page.add_script_tag(content=client_js_source().decode("utf-8"))
+    await page.evaluate("""() => {
+        window.__errors = [];
+        window.__sent = [];
+        window.__ran = [];
+        document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
+        domsync.send = msg => window.__sent.push(msg);
+    }""")
+    yield ClientPage(page)
+    await page.close()
