@@ -825,7 +825,7 @@ class ClassList:
             names.check_token(token)
         current = self._tokens()
         added = current + [t for t in dict.fromkeys(tokens) if t not in current]
-        if added != current or self._el.getAttribute("class") is None:
+        if added != current:
             self._write(added)
 
     def remove(self, *tokens: str) -> None:

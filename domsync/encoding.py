@@ -14,7 +14,8 @@ escapes:
   the batch is ever inlined into an HTML page;
 - U+2028 and U+2029, for older JavaScript engines;
 - lone surrogates (which a Python ``str`` may hold), as ``\\udXXX`` escapes: the browser
-  gets the same UTF-16 code unit and the batch stays valid UTF-8.
+  gets the same UTF-16 code units and the batch stays valid UTF-8. (A JavaScript string
+  is UTF-16, so a high surrogate followed by a low one *is* a surrogate pair there.)
 
 Other non-ASCII characters travel as UTF-8, which keeps text in other scripts compact.
 """
