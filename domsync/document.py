@@ -62,10 +62,10 @@ class Document:
         >>> from domsync import Document
         >>> doc = Document("app")
         >>> hello = doc.createElement("p", innerText="Hello")
-        >>> doc.getRootElement().appendChild(hello)
-        >>> print(doc.render_js_updates())
+        >>> _ = doc.getRootElement().appendChild(hello)
+        >>> print(doc.render_js_updates(), end="")
         R("app");
-        N(0).appendChild(E(1,"p",{"id":"__domsync_el_1"},"Hello"));
+        N(0).appendChild(E(1,"p",["id","__domsync_el_1"],"Hello"));
     """
 
     def __init__(self, root_id: str = "domsync_root_id"):

@@ -79,7 +79,7 @@ class Element:
         >>> doc = Document()
         >>> item = doc.createElement("li", innerText="milk")
         >>> item.classList.add("todo")
-        >>> doc.getRootElement().appendChild(item)
+        >>> _ = doc.getRootElement().appendChild(item)
         >>> doc.getRootElement().innerHTML
         '<li id="__domsync_el_1" class="todo">milk</li>'
     """

@@ -1,0 +1,29 @@
+"""The docs build with warnings as errors, and the examples in docstrings are right."""
+
+import doctest
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import domsync.components
+import domsync.document
+import domsync.element
+
+CHECKOUT = Path(__file__).resolve().parent.parent
+
+
+def test_sphinx_builds_the_docs_without_warnings(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+         str(CHECKOUT / "docs"), str(tmp_path / "html")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("module", [domsync.document, domsync.element, domsync.components])
+def test_docstring_examples_run(module):
+    failures, _ = doctest.testmod(module, verbose=False)
+    assert failures == 0
