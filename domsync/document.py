@@ -28,7 +28,7 @@ import re
 from typing import Any, Iterable
 
 from . import names, render
-from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, LIVE, Element
+from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
 from .names import HTML_NAMESPACE, check_str
@@ -47,8 +47,11 @@ ATTR = 4  # (ATTR, element, name, value or None)
 KIDS = 5  # (KIDS, element, statement tail, born, uses): replace all children
 PROP = 6  # (PROP, element, name, value)
 LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
+TEXT = 8  # (TEXT, element, text): replace all children by one text node
 
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
+_TAG_LITERALS = render._tag_literals
+_HTML_TAGS = names.html_tag_cache
 
 
 class Document:
@@ -83,6 +86,7 @@ class Document:
         self._reset_outbox()
 
     def _reset_outbox(self) -> None:
+        # New containers rather than clear(): the render loop may still hold the old list.
         self._outbox: list[tuple | None] = []
         # (element, kind, name) -> index of the last setter op, so a later one replaces it
         self._last_setter: dict[tuple, int] = {}
@@ -138,7 +142,14 @@ class Document:
             WrongTypeError: if an argument has the wrong type.
             DuplicateIdError: if another element of this document has ``id``.
         """
-        return self.createElementNS(HTML_NAMESPACE, tagName, id, innerText, value, attributes)
+        tag = _HTML_TAGS.get(tagName) if type(tagName) is str else None
+        if tag is None:
+            tag = names.check_tag_name(tagName, HTML_NAMESPACE)
+        if id is None and innerText is None and value is None and attributes is None:
+            key = self._next_key  # the common case, kept fast
+            self._next_key = key + 1
+            return Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+        return self._create(tag, None, id, innerText, value, attributes)
 
     def createElementNS(
         self,
@@ -155,20 +166,22 @@ class Document:
         The other arguments are those of :meth:`createElement`.
         """
         tag = names.check_tag_name(qualifiedName, namespace)
+        return self._create(tag, None if namespace == HTML_NAMESPACE else namespace,
+                            id, innerText, value, attributes)
+
+    def _create(self, tag: str, ns: str | None, id: str | None, innerText: str | None,
+                value: str | None, attributes: dict | None) -> Element:
         if attributes is not None and not isinstance(attributes, dict):
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
-        if id is not None:
-            self._check_new_id(check_str(id, "id"), None)
         key = self._next_key
-        self._next_key = key + 1
-        ns = None if namespace == HTML_NAMESPACE else namespace
-        el = Element(self, key, tag, ns, FRESH)
         if id is None:
-            el._attrs = {"id": AUTO_ID_PREFIX + str(key)}
-            el._flags = FRESH | AUTO_ID
+            el = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
         else:
+            self._check_new_id(check_str(id, "id"), None)
+            el = Element(self, key, tag, ns, FRESH)
             el._attrs = {"id": id}
             self._ids[id] = el
+        self._next_key = key + 1
         if innerText is not None:
             el.innerText = innerText
         if value is not None:
@@ -247,6 +260,21 @@ class Document:
         batch can be applied to a fresh page. An empty string means there is nothing to
         send.
         """
+        outbox = self._outbox
+        if len(outbox) == 1 and not self._detached and self._started:
+            # One operation (a clock's tick, a cell update): the hot path, kept short.
+            op = outbox[0]
+            self._outbox = []
+            if op is None:
+                return ""
+            kind = op[0]
+            if kind == TEXT:
+                self._last_kids = {}
+                return op[2] + ";\n"
+            self._last_kids = {}
+            self._last_setter = {}
+            return (_render_op(op) if kind != MAT or op[3] is not None
+                    else _append_statement(op[2], [op[4]])) + ";\n"
         outbox = self._outbox
         if not self._started:
             lines = [f"R({js_string(self._root_id)})"]
@@ -328,6 +356,12 @@ class Document:
             if node._props and node._props.get("on"):
                 self._listening[node._key] = node
         kids = node._kids
+        if node._flags & IMPLICIT_ID and node._props is None and node._ns is None \
+                and (kids is None or type(kids) is str):
+            # The common leaf: a generated id and at most one text node.
+            key = node._key
+            head = f'E({key},{render.tag_literal(node._tag)},["id","{AUTO_ID_PREFIX}{key}"]'
+            return head + ")" if kids is None else f"{head},{js_string(kids)})"
         if kids is None:
             rendered = None
         elif type(kids) is str:
@@ -502,11 +536,13 @@ class Document:
         return parent
 
     def _insert(self, parent: Element, child: Element, ref: Element | None) -> None:
-        if not self._is_findable(child) and self._is_findable(parent):
-            self._register_ids(child)
         old_parent = child._parent
-        if old_parent is not None:
-            self._unlink(child)
+        if old_parent is not None or not child._flags & FRESH:
+            # Not a new element: it may come back from removal, or move.
+            if not self._is_findable(child) and self._is_findable(parent):
+                self._register_ids(child)
+            if old_parent is not None:
+                self._unlink(child)
         kids = parent._kids
         if kids is None:
             parent._kids = [child]
@@ -518,13 +554,25 @@ class Document:
             kids.insert(kids.index(ref), child)
         child._parent = parent
         if parent._flags & LIVE:
-            if child._flags & LIVE:
-                self._record((MOVE, child, parent, ref))
-            else:
-                born: list[Element] = []
-                uses: list[Element] = []
-                expr = self._expr(child, born, uses)
-                self._record((MAT, child, parent, ref, expr, born, uses))
+            flags = child._flags
+            if flags & LIVE:
+                self._outbox.append((MOVE, child, parent, ref))
+                return
+            ckids = child._kids
+            if flags & IMPLICIT_ID and child._props is None and child._ns is None \
+                    and (ckids is None or type(ckids) is str):
+                # The common new leaf, rendered inline (see _expr).
+                child._flags = flags | LIVE
+                key = child._key
+                tag = _TAG_LITERALS.get(child._tag) or render.tag_literal(child._tag)
+                expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"]' + (
+                    ")" if ckids is None else f",{js_string(ckids)})")
+                self._outbox.append((MAT, child, parent, ref, expr, (child,), ()))
+                return
+            born: list[Element] = []
+            uses: list[Element] = []
+            expr = self._expr(child, born, uses)
+            self._outbox.append((MAT, child, parent, ref, expr, born, uses))
         elif child._flags & LIVE and old_parent is not None and old_parent._flags & LIVE:
             self._record((REMOVE, child))
             self._detached.append(child)
@@ -572,23 +620,49 @@ class Document:
         if not live:
             return
         if parts is None:
-            born = None
-            tail = ".textContent=" + js_string(text or "")
-            uses = None
-        else:
-            born, uses = [], []
-            tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
+            self._record_text(el, text or "")
+            return
+        born, uses = [], []
+        tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
+        self._supersede_kids(el)
+        self._last_kids[el] = self._record((KIDS, el, tail, born, uses))
+
+    def _record_text(self, el: Element, text: str) -> None:
+        """Record that all children of ``el`` (which the browser has) became ``text``.
+
+        The statement is rendered now: a text change is the most frequent update, and
+        this keeps the render of a small batch to a join.
+        """
+        outbox = self._outbox
+        last_kids = self._last_kids
+        if last_kids:
+            previous = last_kids.get(el)
+            if previous is not None:
+                prev_op = outbox[previous]
+                if prev_op is not None:
+                    if prev_op[0] == KIDS and prev_op[3]:
+                        self._superseded.add(previous)
+                    else:
+                        outbox[previous] = None
+        last_kids[el] = len(outbox)
+        outbox.append((TEXT, el, f"N({el._key}).textContent={js_string(text)}"))
+
+    def _supersede_kids(self, el: Element) -> None:
+        """A new replacement of ``el``'s children makes the previous one in this batch
+        pointless, unless it created elements that something else still uses."""
         previous = self._last_kids.get(el)
         if previous is not None:
             prev_op = self._outbox[previous]
             if prev_op is not None:
-                if prev_op[3]:  # it created elements: decide at render time
+                if prev_op[0] == KIDS and prev_op[3]:  # it created elements: decide later
                     self._superseded.add(previous)
                 else:
                     self._outbox[previous] = None
-        self._last_kids[el] = self._record((KIDS, el, tail, born, uses))
 
     def _set_attribute(self, el: Element, name: str, value: str | None) -> None:
+        if el._flags & IMPLICIT_ID:
+            el._attrs = {"id": AUTO_ID_PREFIX + str(el._key)}
+            el._flags &= ~IMPLICIT_ID
         attrs = el._attrs
         old = attrs.get(name) if attrs is not None else None
         if old == value:
@@ -747,6 +821,12 @@ def _listen_statement(el: Element, event: str, getter: str | None) -> str:
 
 def _render_op(op: tuple) -> str:
     kind = op[0]
+    if kind == TEXT:
+        return op[2]
+    if kind == ATTR:
+        if op[3] is None:
+            return f"N({op[1]._key}).removeAttribute({js_string(op[2])})"
+        return f"N({op[1]._key}).setAttribute({js_string(op[2])},{js_string(op[3])})"
     if kind == MAT:
         return f"{render.node(op[2])}.insertBefore({op[4]},{render.node(op[3])})"
     if kind == MOVE:
@@ -755,10 +835,6 @@ def _render_op(op: tuple) -> str:
         return f"{render.node(op[2])}.insertBefore({render.node(op[1])},{render.node(op[3])})"
     if kind == REMOVE:
         return f"{render.node(op[1])}.remove()"
-    if kind == ATTR:
-        if op[3] is None:
-            return f"{render.node(op[1])}.removeAttribute({js_string(op[2])})"
-        return f"{render.node(op[1])}.setAttribute({js_string(op[2])},{js_string(op[3])})"
     if kind == KIDS:
         return render.node(op[1]) + op[2]
     if kind == PROP:

@@ -162,8 +162,9 @@ def _serialize_kids(element: Element, out: list[str]) -> None:
 def _serialize_element(element: Element, out: list[str]) -> None:
     tag = element._tag
     out.append("<" + tag)
-    if element._attrs:
-        for name, value in element._attrs.items():
+    attrs = element._attr_view()
+    if attrs:
+        for name, value in attrs.items():
             out.append(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
     out.append(">")
     if element._ns is None and tag in VOID_ELEMENTS:

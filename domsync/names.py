@@ -47,6 +47,8 @@ URL_ATTRIBUTES = frozenset(
 _JAVASCRIPT_URL = re.compile(r"[\x00-\x20]*(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t)\s*:", re.I)
 
 _tag_cache: dict[tuple[str, str], str] = {}
+#: HTML tag names already checked, name -> local name. Read directly by createElement.
+html_tag_cache: dict[str, str] = {}
 
 
 def check_str(value: object, what: str) -> str:
@@ -89,6 +91,8 @@ def check_tag_name(tag: object, namespace: str = HTML_NAMESPACE) -> str:
     local = tag.lower() if namespace == HTML_NAMESPACE else tag
     if len(_tag_cache) < 4096:
         _tag_cache[(tag, namespace)] = local
+        if namespace == HTML_NAMESPACE:
+            html_tag_cache[tag] = local
     return local
 
 

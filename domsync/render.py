@@ -29,7 +29,7 @@ from .encoding import js_string
 if TYPE_CHECKING:  # pragma: no cover
     from .element import Element
 
-__all__ = ["node", "element_expr", "attrs_literal", "props_literal"]
+__all__ = ["node", "tag_literal", "element_expr", "attrs_literal", "props_literal"]
 
 _CONSTRUCTORS = {None: "E", "http://www.w3.org/2000/svg": "S", "http://www.w3.org/1998/Math/MathML": "M"}
 
@@ -67,18 +67,32 @@ def props_literal(props: dict | None) -> str:
     return "{" + ",".join(parts) + "}" if parts else ""
 
 
+_tag_literals: dict[str, str] = {}
+
+
+def tag_literal(tag: str) -> str:
+    """``js_string(tag)``, cached: there are few distinct tags."""
+    literal = _tag_literals.get(tag)
+    if literal is None:
+        literal = js_string(tag)
+        if len(_tag_literals) < 4096:
+            _tag_literals[tag] = literal
+    return literal
+
+
 def element_expr(element: "Element", children: list[str] | str | None) -> str:
     """The constructor call that creates ``element`` with already-rendered children.
 
     ``children`` is a list of rendered child expressions (text literals, ``N(..)`` or
     constructor calls), one rendered text literal, or ``None``.
     """
-    args = [str(element._key), js_string(element._tag)]
+    args = [str(element._key), tag_literal(element._tag)]
     props = props_literal(element._props)
+    attrs = element._attr_view()
     if children is not None and type(children) is not str:
         children = "[" + ",".join(children) + "]" if children else None
-    if element._attrs or children is not None or props:
-        args.append(attrs_literal(element._attrs))
+    if attrs or children is not None or props:
+        args.append(attrs_literal(attrs))
     if children is not None or props:
         args.append(children if children is not None else "0")
     if props:

@@ -54,7 +54,7 @@ def _unescape(text: str) -> str:
 
 def _attr_test(name: str, op: str | None, value: str | None, ignore_case: bool) -> Matcher:
     def test(el: "Element") -> bool:
-        attrs = el._attrs
+        attrs = el._attr_view()
         if attrs is None:
             return False
         actual = attrs.get(name if el._ns else name.lower())
@@ -180,7 +180,7 @@ def compile_selector(selector: str) -> Matcher:
             tests.append(lambda el, n=name, lo=lowered: el._tag == (lo if el._ns is None else n))
         elif kind == "id":
             ident = _unescape(m.group("id"))
-            tests.append(lambda el, i=ident: el._attrs is not None and el._attrs.get("id") == i)
+            tests.append(lambda el, i=ident: el.id == i)
         elif kind == "cls":
             cls = _unescape(m.group("cls"))
             tests.append(lambda el, c=cls: el._attrs is not None
