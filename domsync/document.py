@@ -82,8 +82,19 @@ class Document:
         self._root._attrs = {"id": root_id}
         self._ids: dict[str, Element] = {root_id: self._root}
         self._listening: dict[int, Element] = {}
+        # Elements with a generated id that were created since the last render: how
+        # getElementById finds them before they are attached. Pruned at each render.
+        self._fresh_auto: dict[int, Element] = {}
         self._started = False
         self._reset_outbox()
+
+    def _prune_fresh(self) -> None:
+        """Forget fresh elements that are in the page now (the tree finds them) or were
+        dropped; keep those still waiting to be attached."""
+        fresh = self._fresh_auto
+        for key, el in list(fresh.items()):
+            if el._flags & LIVE or not self._is_findable(el):
+                del fresh[key]
 
     def _reset_outbox(self) -> None:
         # New containers rather than clear(): the render loop may still hold the old list.
@@ -148,7 +159,8 @@ class Document:
         if id is None and innerText is None and value is None and attributes is None:
             key = self._next_key  # the common case, kept fast
             self._next_key = key + 1
-            return Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = self._fresh_auto[key] = Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+            return el
         return self._create(tag, None, id, innerText, value, attributes)
 
     def createElementNS(
@@ -175,7 +187,7 @@ class Document:
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
         key = self._next_key
         if id is None:
-            el = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = self._fresh_auto[key] = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
         else:
             self._check_new_id(check_str(id, "id"), None)
             el = Element(self, key, tag, ns, FRESH)
@@ -260,6 +272,8 @@ class Document:
         batch can be applied to a fresh page. An empty string means there is nothing to
         send.
         """
+        if self._fresh_auto:
+            self._prune_fresh()
         outbox = self._outbox
         if len(outbox) == 1 and not self._detached and self._started:
             # One operation (a clock's tick, a cell update): the hot path, kept short.
@@ -466,8 +480,9 @@ class Document:
         return el is self._root or bool(el._flags & FRESH)
 
     def _find_auto(self, key: int) -> Element | None:
-        if self._root._key == key:
-            return self._root
+        el = self._fresh_auto.get(key)
+        if el is not None and el._flags & AUTO_ID and self._is_findable(el):
+            return el
         for el in self._root._iter_descendants():
             if el._key == key and el._flags & AUTO_ID:
                 return el
@@ -590,8 +605,10 @@ class Document:
         old = el._kids
         live = el._flags & LIVE
         old_elements = [k for k in old if type(k) is not str] if type(old) is list else []
+        old_flags = [k._flags for k in old_elements]
         for kid in old_elements:
             kid._parent = None
+            kid._flags &= ~FRESH  # removed: no longer findable, so its ids may be reused
         new_kids: list = []
         if parts is not None:
             for part in parts:
@@ -606,13 +623,12 @@ class Document:
                 try:
                     self._register_ids(*(part for part in new_kids if type(part) is not str))
                 except Exception:
-                    for kid in old_elements:
+                    for kid, flags in zip(old_elements, old_flags):
                         kid._parent = el
+                        kid._flags = flags
                     raise
-        for kid in old_elements:
-            kid._flags &= ~FRESH
-            if live and kid._flags & LIVE:
-                self._detached.append(kid)
+        detached = tuple(kid for kid in old_elements if kid._flags & LIVE) if live else ()
+        self._detached.extend(detached)
         if parts is None:
             el._kids = text
         else:
@@ -620,44 +636,46 @@ class Document:
         if not live:
             return
         if parts is None:
-            self._record_text(el, text or "")
+            self._record_text(el, text or "", detached)
             return
         born, uses = [], []
         tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
         self._supersede_kids(el)
-        self._last_kids[el] = self._record((KIDS, el, tail, born, uses))
+        self._last_kids[el] = self._record((KIDS, el, tail, born, uses, detached))
 
-    def _record_text(self, el: Element, text: str) -> None:
+    def _record_text(self, el: Element, text: str, detached: tuple = ()) -> None:
         """Record that all children of ``el`` (which the browser has) became ``text``.
 
         The statement is rendered now: a text change is the most frequent update, and
         this keeps the render of a small batch to a join.
         """
+        if self._last_kids:
+            self._supersede_kids(el)
         outbox = self._outbox
-        last_kids = self._last_kids
-        if last_kids:
-            previous = last_kids.get(el)
-            if previous is not None:
-                prev_op = outbox[previous]
-                if prev_op is not None:
-                    if prev_op[0] == KIDS and prev_op[3]:
-                        self._superseded.add(previous)
-                    else:
-                        outbox[previous] = None
-        last_kids[el] = len(outbox)
-        outbox.append((TEXT, el, f"N({el._key}).textContent={js_string(text)}"))
+        self._last_kids[el] = len(outbox)
+        outbox.append((TEXT, el, f"N({el._key}).textContent={js_string(text)}", detached))
 
     def _supersede_kids(self, el: Element) -> None:
-        """A new replacement of ``el``'s children makes the previous one in this batch
-        pointless, unless it created elements that something else still uses."""
+        """A new replacement of ``el``'s children may make the previous one in this
+        batch pointless: drop it, unless operations in between depend on the elements it
+        took out, or (decided at render time) on elements it created."""
         previous = self._last_kids.get(el)
-        if previous is not None:
-            prev_op = self._outbox[previous]
-            if prev_op is not None:
-                if prev_op[0] == KIDS and prev_op[3]:  # it created elements: decide later
-                    self._superseded.add(previous)
-                else:
-                    self._outbox[previous] = None
+        if previous is None:
+            return
+        outbox = self._outbox
+        prev_op = outbox[previous]
+        if prev_op is None:
+            return
+        taken_out = prev_op[-1]
+        if taken_out:
+            taken_out = set(taken_out)
+            for op in outbox[previous + 1:]:
+                if op is not None and not taken_out.isdisjoint(_references(op)):
+                    return  # e.g. a child taken out was then moved: keep the order
+        if prev_op[0] == KIDS and prev_op[3]:
+            self._superseded.add(previous)
+        else:
+            outbox[previous] = None
 
     def _set_attribute(self, el: Element, name: str, value: str | None) -> None:
         if el._flags & IMPLICIT_ID:
@@ -686,7 +704,21 @@ class Document:
         else:
             attrs[name] = value
         if el._flags & LIVE:
-            self._record_setter(el, ATTR, name, (ATTR, el, name, value))
+            key = (el, ATTR, name)
+            op = (ATTR, el, name, value)
+            previous = self._last_setter.get(key)
+            if previous is not None:
+                prev_op = self._outbox[previous]
+                if prev_op is not None and value is not None and prev_op[3] is not None:
+                    # Set after set: the first one fixed the attribute's position in the
+                    # element (what the serialisation shows); keep that, with the new value.
+                    self._outbox[previous] = op
+                    return
+                if value is None:
+                    # Removed again: the earlier set no longer matters.
+                    self._outbox[previous] = None
+                # A set after a removal goes last in the browser, as in the model: keep both.
+            self._last_setter[key] = self._record(op)
 
     def _set_prop(self, el: Element, name: str, value: Any, record: bool = True) -> None:
         props = el._props
@@ -742,6 +774,20 @@ class Document:
                 candidates.add(i)
         if not candidates:
             return []
+        def keep(j: int) -> bool:
+            """Make sure birth op ``j`` goes out; True if that changed anything."""
+            changed = False
+            while j is not None and j in candidates:
+                candidates.discard(j)
+                changed = True
+                # A KIDS op only happens if its element exists: keep that one's birth too.
+                j = born_by.get(outbox[j][1])
+            if j is not None and outbox[j][0] == KIDS:
+                k = born_by.get(outbox[j][1])
+                if k is not None and k in candidates:
+                    changed = keep(k) or changed
+            return changed
+
         changed = True
         while changed:
             changed = False
@@ -751,16 +797,14 @@ class Document:
                 if i in candidates and op[0] == KIDS and i not in self._superseded \
                         and born_by.get(op[1]) not in candidates:
                     # Children replaced by this op stay in the page: the op must go out.
-                    candidates.discard(i)
-                    changed = True
+                    changed = keep(i) or changed
                 if i in candidates or born_by.get(op[1]) in candidates:
                     continue  # dropped
                 for el in _references(op):
                     j = born_by.get(el)
-                    if j is not None and j in candidates:
+                    if j is not None:
                         # A kept operation needs this element: its creation must go out.
-                        candidates.discard(j)
-                        changed = True
+                        changed = keep(j) or changed
         dropped = []
         for i, op in enumerate(outbox):
             if op is None:

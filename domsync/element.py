@@ -490,14 +490,13 @@ class Element:
         name = names.check_attribute_name(name, self._ns is None)
         if type(value) is not str:
             check_str(value, f"the value of attribute {name!r}")
-        names.check_url_value(name, value)
+        names.check_url_value(name, value, self._tag)
         self._doc._set_attribute(self, name, value)
 
     def removeAttribute(self, name: str) -> None:
         """Remove an attribute; nothing happens if it is not set."""
-        name = self._attr_name(name)
-        if self._attrs is not None and name in self._attrs:
-            self._doc._set_attribute(self, name, None)
+        if self.hasAttribute(name):
+            self._doc._set_attribute(self, self._attr_name(name), None)
 
     def toggleAttribute(self, name: str, force: bool | None = None) -> bool:
         """Add the attribute with an empty value, or remove it; return whether it is set."""
@@ -696,11 +695,22 @@ class Element:
         """
         kind = self._value_kind()
         if kind == "attr":
-            return self.getAttribute("value")
+            value = self.getAttribute("value")
+            if value is None:
+                if self._tag == "option":
+                    return " ".join(self.textContent.split())
+                if self._tag == "input" and (self.getAttribute("type") or "").lower() in ("checkbox", "radio"):
+                    return "on"
+            return value
         if kind == "text":
             return self.textContent
         props = self._props
-        return None if props is None else props.get("value")
+        if props is not None and "value" in props:
+            return props["value"]
+        if self._tag == "input" or self._tag == "textarea" and self._ns is None:
+            # Not changed yet: the default value, as in the browser.
+            return self.getAttribute("value") if self._tag == "input" else self.textContent or None
+        return None
 
     @value.setter
     def value(self, value: str) -> None:
@@ -729,27 +739,32 @@ class Element:
         ``checked`` attribute). Setting a radio button checks it and unchecks the other
         radio buttons with the same name under the same root, as the browser does."""
         props = self._props
-        return bool(props and props.get("checked"))
+        if props is not None and "checked" in props:
+            return props["checked"]
+        return self._tag == "input" and self.hasAttribute("checked")
 
     @checked.setter
     def checked(self, on: bool) -> None:
         if type(on) is not bool:
             raise WrongTypeError(f"checked must be True or False, not {type(on).__name__}")
-        if self.checked == on and self._props is not None and "checked" in self._props:
+        if self.checked == on:
             return
         self._doc._set_prop(self, "checked", on)
         if on and self._tag == "input" and (self.getAttribute("type") or "").lower() == "radio":
             group = self.getAttribute("name")
             if group:
+                form = self.closest("form")
                 top = self
                 while top._parent is not None:
                     top = top._parent
                 for other in top._iter_descendants():
-                    if (other is not self and other._tag == "input" and other._props
-                            and other._props.get("checked")
+                    if (other is not self and other._tag == "input" and other.checked
                             and (other.getAttribute("type") or "").lower() == "radio"
-                            and other.getAttribute("name") == group):
+                            and other.getAttribute("name") == group
+                            and other.closest("form") is form):
                         # The browser unchecks them itself; the model follows silently.
+                        if other._props is None:
+                            other._props = {}
                         other._props["checked"] = False
 
     # ------------------------------------------------------------------ events
@@ -954,11 +969,12 @@ class Style:
         if name.startswith("--"):
             if len(name) > 2 and all(c.isalnum() or c in "-_" for c in name[2:]):
                 return name
-        else:
-            lowered = name.lower()
-            if lowered[:1].isalpha() or lowered[:1] == "-":
-                if all(c.isalnum() or c == "-" for c in lowered):
-                    return lowered
+        elif name == name.lower() or name == name.upper():
+            # The browser lower-cases property names; mixed case is a camelCase mistake.
+            name = name.lower()
+            if name[:1].isalpha() or name[:1] == "-":
+                if all(c.isalnum() or c == "-" for c in name):
+                    return name
         raise InvalidNameError(
             f"{name!r} is not a CSS property name; use the CSS spelling, e.g. "
             f"'background-color' (not 'backgroundColor')"

@@ -114,7 +114,7 @@ def _convert_element(document: "Document", node) -> Element:
         attrs = {}
         for raw_name, value in node.attrib.items():
             name = names.check_attribute_name(_attribute_name(raw_name), html=False)
-            names.check_url_value(name, value)
+            names.check_url_value(name, value, tag)
             attrs[name] = value
         el._attrs = attrs
     kids = _convert_children(document, node)

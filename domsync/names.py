@@ -44,7 +44,11 @@ URL_ATTRIBUTES = frozenset(
     {"href", "src", "action", "formaction", "xlink:href", "data", "poster",
      "background", "codebase", "cite", "longdesc", "manifest", "ping", "usemap"}
 )
-_JAVASCRIPT_URL = re.compile(r"[\x00-\x20]*(j\s*a\s*v\s*a\s*s\s*c\s*r\s*i\s*p\s*t|v\s*b\s*s\s*c\s*r\s*i\s*p\s*t)\s*:", re.I)
+# Browsers strip leading control characters and spaces, and tabs and newlines anywhere,
+# before they read a URL's scheme; matching with \s between letters covers all of that.
+_SCRIPT_SCHEME = r"[\x00-\x20]*(?:j\s*a\s*v\s*a|v\s*b)\s*s\s*c\s*r\s*i\s*p\s*t\s*:"
+_SCRIPT_URL = re.compile(_SCRIPT_SCHEME, re.I)
+_SCRIPT_URL_IN_LIST = re.compile(r"(?:^|;)" + _SCRIPT_SCHEME, re.I)
 
 _tag_cache: dict[tuple[str, str], str] = {}
 #: HTML tag names already checked, name -> local name. Read directly by createElement.
@@ -122,9 +126,27 @@ def check_attribute_name(name: object, html: bool = True) -> str:
     return name
 
 
-def check_url_value(name: str, value: str) -> None:
-    """Raise :class:`UnsafeValueError` if a URL attribute's value is a script URL."""
-    if name in URL_ATTRIBUTES and _JAVASCRIPT_URL.match(value):
+# SVG animation elements can set any attribute, href included, to these values.
+_ANIMATION_ELEMENTS = frozenset({"animate", "set", "animateMotion", "animateTransform"})
+_ANIMATION_VALUES = frozenset({"to", "from", "by", "values"})
+
+
+def check_url_value(name: str, value: str, tag: str = "") -> None:
+    """Raise :class:`UnsafeValueError` if an attribute value would run as code: a
+    ``javascript:`` URL in a URL attribute (or in an SVG animation's values), or any
+    ``srcdoc`` (a whole HTML document, scripts included)."""
+    if name == "srcdoc":
+        raise UnsafeValueError(
+            "refusing to set srcdoc: its HTML runs scripts in the frame; give the iframe "
+            "a src URL instead"
+        )
+    if name in URL_ATTRIBUTES:
+        unsafe = _SCRIPT_URL.match(value) is not None
+    elif tag in _ANIMATION_ELEMENTS and name in _ANIMATION_VALUES:
+        unsafe = _SCRIPT_URL_IN_LIST.search(value) is not None  # values="a;javascript:..."
+    else:
+        return
+    if unsafe:
         raise UnsafeValueError(
             f"refusing to set {name}={value[:40]!r}: a javascript: URL runs its text as "
             f"code; link to a real URL, or use addEventListener('click', callback)"

@@ -159,7 +159,7 @@ def compile_selector(selector: str) -> Matcher:
             if tests:
                 close_compound()
             if kind == "child":
-                if not compounds:
+                if not compounds or pending == ">":
                     raise SelectorError(f"{selector!r}: '>' needs a selector on its left")
                 pending = ">"
                 continue
