@@ -32,22 +32,13 @@ from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
 from .names import HTML_NAMESPACE, check_str
+from .ops import ATTR, KIDS, LISTEN, MAT, MOVE, PROP, REMOVE, TEXT
 
 __all__ = ["Document"]
 
 logger = logging.getLogger("domsync.document")
 
 _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
-
-# Operation kinds. An operation is a tuple (kind, subject, ...); see _render_op.
-MAT = 1  # (MAT, child, parent, ref, expr, born, uses): attach a new subtree
-MOVE = 2  # (MOVE, child, parent, ref): attach an element the browser has
-REMOVE = 3  # (REMOVE, element)
-ATTR = 4  # (ATTR, element, name, value or None)
-KIDS = 5  # (KIDS, element, statement tail, born, uses): replace all children
-PROP = 6  # (PROP, element, name, value)
-LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
-TEXT = 8  # (TEXT, element, text): replace all children by one text node
 
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 _TAG_LITERALS = render._tag_literals

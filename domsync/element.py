@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import names
 from .exceptions import HierarchyError, InvalidNameError, InvalidValueError, WrongTypeError
+from .encoding import _quote, js_string
 from .names import HTML_NAMESPACE, check_str
+from .ops import TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
@@ -619,7 +621,17 @@ class Element:
                     return
                 self._kids = text or None
                 if self._flags & LIVE:
-                    self._doc._record_text(self, text)
+                    # Document._record_text, inlined: this is the hottest path there is
+                    # (a clock, a ticker, a cell that changes).
+                    doc = self._doc
+                    if doc._last_kids:
+                        doc._supersede_kids(self)
+                    outbox = doc._outbox
+                    doc._last_kids[self] = len(outbox)
+                    literal = _quote(text)
+                    if not literal.isascii() or "<" in literal:
+                        literal = js_string(text)
+                    outbox.append((TEXT, self, f"N({self._key}).textContent={literal}", ()))
                 return
             self._doc._replace_children(self, text or None, None)
             return

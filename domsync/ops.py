@@ -1,0 +1,14 @@
+"""The kinds of operation a Document records in its outbox (see document.py).
+
+An operation is a tuple whose first item is one of these kinds; its subject element is
+always the second item.
+"""
+
+MAT = 1  # (MAT, child, parent, ref, expr, born, uses): attach a new subtree
+MOVE = 2  # (MOVE, child, parent, ref): attach an element the browser has
+REMOVE = 3  # (REMOVE, element)
+ATTR = 4  # (ATTR, element, name, value or None)
+KIDS = 5  # (KIDS, element, statement tail, born, uses, taken out): replace all children
+PROP = 6  # (PROP, element, name, value)
+LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
+TEXT = 8  # (TEXT, element, statement, taken out): replace all children by one text
