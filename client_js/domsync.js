@@ -40,11 +40,14 @@
     return node;
   }
 
-  /** A <script> that never runs, like one inserted with innerHTML. */
-  function inertScript() {
+  /**
+   * A <script> that never runs, like one inserted with innerHTML: the HTML parser marks
+   * the scripts it creates for innerHTML as "already started", for good.
+   */
+  function inertScript(svg) {
     const holder = document.createElement("div");
-    holder.innerHTML = "<script></script>";
-    return holder.firstChild;
+    holder.innerHTML = svg ? "<svg><script></script></svg>" : "<script></script>";
+    return svg ? holder.firstChild.firstChild : holder.firstChild;
   }
 
   /**
@@ -72,13 +75,14 @@
 
   /** Create an HTML element. Scripts are created inert. */
   function E(key, tag, attrs, kids, props) {
-    const el = tag === "script" ? inertScript() : document.createElement(tag);
+    const el = tag === "script" ? inertScript(false) : document.createElement(tag);
     return build(el, key, attrs, kids, props);
   }
 
-  /** Create an SVG element. */
+  /** Create an SVG element. Scripts are created inert. */
   function S(key, tag, attrs, kids, props) {
-    return build(document.createElementNS(SVG_NS, tag), key, attrs, kids, props);
+    const el = tag === "script" ? inertScript(true) : document.createElementNS(SVG_NS, tag);
+    return build(el, key, attrs, kids, props);
   }
 
   /** Create a MathML element. */

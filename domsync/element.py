@@ -719,10 +719,24 @@ class Element:
         props = self._props
         if props is not None and "value" in props:
             return props["value"]
+        if self._tag == "select" and self._ns is None:
+            return self._selected_option_value()
         if self._tag == "input" or self._tag == "textarea" and self._ns is None:
             # Not changed yet: the default value, as in the browser.
             return self.getAttribute("value") if self._tag == "input" else self.textContent or None
         return None
+
+    def _selected_option_value(self) -> str:
+        """What a browser's ``select.value`` gives before anyone picks: the last option
+        marked ``selected``, else the first enabled option, else ``''``."""
+        options = [el for el in self._iter_descendants() if el._tag == "option" and el._ns is None]
+        chosen = [o for o in options if o.hasAttribute("selected")]
+        if chosen:
+            return chosen[-1].value
+        for option in options:
+            if not option.hasAttribute("disabled"):
+                return option.value
+        return ""
 
     @value.setter
     def value(self, value: str) -> None:

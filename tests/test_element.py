@@ -863,6 +863,29 @@ class TestValue:
         field = doc.createElement("input", attributes={"type": "text", "value": "default"})
         assert field.value == "default"
 
+    def test_value_attribute_changes_the_value_until_the_value_is_set(self, doc):
+        field = doc.createElement("input", attributes={"value": "a"})
+        field.setAttribute("value", "b")
+        assert field.value == "b"
+        field.value = "typed"
+        field.setAttribute("value", "c")
+        assert field.value == "typed"
+        assert field.getAttribute("value") == "c"
+
+    def test_textarea_value_defaults_to_its_text(self, doc):
+        area = doc.createElement("textarea", innerText="hello")
+        assert area.value == "hello"
+
+    def test_select_value_defaults_to_its_first_option(self, doc):
+        select = doc.createElement("select")
+        select.appendChild(doc.createElement("option", innerText="A"))
+        select.appendChild(doc.createElement("option", innerText="B", attributes={"value": "b"}))
+        assert select.value == "A"
+
+    def test_select_value_defaults_to_its_selected_option(self, doc, root):
+        root.innerHTML = '<select id="s"><option>one</option><option selected>two</option></select>'
+        assert doc.getElementById("s").value == "two"
+
     def test_textarea_value_is_a_property(self, doc):
         area = doc.createElement("textarea")
         area.value = "line 1\nline 2"
@@ -929,6 +952,18 @@ class TestChecked:
         # In a browser the checked attribute gives the initial checkedness.
         box = doc.createElement("input", attributes={"type": "checkbox", "checked": ""})
         assert box.checked is True
+
+    def test_checked_attribute_changes_checked_until_checked_is_set(self, doc):
+        box = doc.createElement("input", attributes={"type": "checkbox"})
+        box.setAttribute("checked", "")
+        assert box.checked is True
+        box.checked = False
+        box.setAttribute("checked", "checked")
+        assert box.checked is False
+
+    def test_parsed_checked_checkbox_is_checked(self, doc, root):
+        root.innerHTML = '<input id="c" type="checkbox" checked>'
+        assert doc.getElementById("c").checked is True
 
     def test_checked_must_be_a_bool(self, doc):
         with pytest.raises(WrongTypeError):
@@ -1506,8 +1541,8 @@ class FakeNode:
         self.attrs: dict[str, str] = {}
         self.kids: list = []
         self.parent = None
-        self.value = None
-        self.checked = False
+        self.value = None  # None: not set, the value attribute is the value
+        self.checked = None  # None: not set, the checked attribute decides
         self.listeners: set[str] = set()
 
     def _adopt(self, node):
@@ -1750,8 +1785,10 @@ def assert_same(el: Element, node: FakeNode, path="root"):
         assert (el.getEventListener(event) is not None) == (event in node.listeners), \
             f"{path}: listener {event} differs"
     if el.tagName == "input" and (el.getAttribute("type") or "text") == "text":
-        assert node.value == el.value, f"{path}: value differs"
-        assert node.checked == el.checked, f"{path}: checked differs"
+        browser_value = node.value if node.value is not None else node.attrs.get("value")
+        assert browser_value == el.value, f"{path}: value differs"
+        browser_checked = node.checked if node.checked is not None else "checked" in node.attrs
+        assert browser_checked == el.checked, f"{path}: checked differs"
 
 
 # More seeds find rarer bugs: DOMSYNC_REPLAY_SEEDS=3000 pytest tests/test_element.py -k Replayed
@@ -1903,9 +1940,9 @@ class TestReplayedBatches:
                 if el.tagName != "input":
                     el.textContent = rng.choice(["t1", "", "t2"])
             elif op == 10:
-                rng.choice(everything).setAttribute(rng.choice(["title", "data-x"]), rng.choice(["1", "2"]))
+                rng.choice(everything).setAttribute(rng.choice(["title", "data-x", "value", "checked"]), rng.choice(["1", "2"]))
             elif op == 11:
-                rng.choice(everything).removeAttribute(rng.choice(["title", "data-x", "class"]))
+                rng.choice(everything).removeAttribute(rng.choice(["title", "data-x", "class", "value", "checked"]))
             elif op == 12:
                 rng.choice(everything).classList.toggle(rng.choice(["a", "b"]))
             elif op == 13:
