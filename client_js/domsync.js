@@ -171,7 +171,10 @@
         }
       }
       if (value === undefined) value = null;
-      domsync.send({ domsync: true, event: type, id: key, value, state: formState(this) });
+      const message = { domsync: true, event: type, id: key, value };
+      const state = formState(this);
+      if (state) message.state = state;
+      domsync.send(message);
     };
     if (!byType) listeners.set(key, (byType = new Map()));
     byType.set(type, fn);

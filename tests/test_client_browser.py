@@ -1,0 +1,134 @@
+"""The browser client, in real Chromium: applying batches, events, errors, scripts."""
+
+from domsync import SVG_NAMESPACE, Document
+
+
+def fresh():
+    doc = Document()
+    return doc, doc.getRootElement()
+
+
+async def test_a_click_sends_the_element_key_the_event_and_the_getter_value(client_page):
+    doc, root = fresh()
+    button = doc.createElement("button", innerText="go")
+    button.addEventListener("click", lambda e: None, js_value_getter="this.textContent + '!'")
+    root.appendChild(button)
+    await client_page.sync(doc)
+    await client_page.page.click("button")
+    (msg,) = await client_page.sent()
+    assert msg == {"domsync": True, "event": "click", "id": button._key, "value": "go!"}
+
+
+async def test_typing_sends_the_form_state_which_the_model_takes_in(client_page):
+    doc, root = fresh()
+    seen = []
+    box = doc.createElement("input", attributes={"type": "text"})
+    box.addEventListener("input", lambda e: seen.append((e["value"], box.value)), js_value_getter="this.value")
+    root.appendChild(box)
+    await client_page.sync(doc)
+    await client_page.page.type("input", "hey")
+    messages = await client_page.sent()
+    assert [m["state"] for m in messages] == [{"value": "h"}, {"value": "he"}, {"value": "hey"}]
+    for message in messages:
+        doc.handle_event(message)
+    assert seen[-1] == ("hey", "hey")
+    assert box.value == "hey"
+
+
+async def test_a_removed_listener_no_longer_sends(client_page):
+    doc, root = fresh()
+    button = doc.createElement("button", innerText="go")
+    callback = lambda e: None  # noqa: E731
+    button.addEventListener("click", callback)
+    root.appendChild(button)
+    await client_page.sync(doc)
+    button.removeEventListener("click", callback)
+    await client_page.sync(doc)
+    await client_page.page.click("button")
+    assert await client_page.sent() == []
+
+
+async def test_a_broken_value_getter_is_reported_and_the_batch_still_applies(client_page):
+    doc, root = fresh()
+    button = doc.createElement("button", innerText="go")
+    button.addEventListener("click", lambda e: None, js_value_getter="this.(")
+    root.appendChild(button)
+    root.appendChild(doc.createElement("p", innerText="after"))
+    await client_page.apply(doc.render_js_updates(), allow_errors=True)
+    assert await client_page.inner_html() == root.innerHTML
+    errors = await client_page.errors()
+    assert len(errors) == 1
+    sent = await client_page.sent()
+    assert sent[0]["type"] == "error" and sent[0]["source"] == "js_value_getter"
+
+
+async def test_a_failing_batch_is_reported_not_swallowed(client_page):
+    await client_page.apply("N(12345).remove();", allow_errors=True)
+    errors = await client_page.errors()
+    assert errors and "12345" in errors[0]
+    (report,) = await client_page.sent()
+    assert report["type"] == "error" and report["source"] == "batch"
+
+
+async def test_scripts_never_run_however_they_are_made(client_page):
+    doc, root = fresh()
+    root.appendChild(doc.createElement("script", innerText="window.__ran.push('createElement')"))
+    root.innerHTML += ""  # keep what is there
+    box = doc.createElement("div")
+    root.appendChild(box)
+    box.innerHTML = "<script>window.__ran.push('innerHTML')</script>"
+    svg = doc.createElementNS(SVG_NAMESPACE, "svg")
+    svg_script = doc.createElementNS(SVG_NAMESPACE, "script")
+    svg_script.textContent = "window.__ran.push('svg')"
+    svg.appendChild(svg_script)
+    root.appendChild(svg)
+    parsed = doc.createElement("div")
+    root.appendChild(parsed)
+    parsed.innerHTML = "<svg><script>window.__ran.push('parsed svg')</script></svg>"
+    html = await client_page.sync(doc)
+    assert html == root.innerHTML
+    await client_page.page.wait_for_timeout(100)
+    assert await client_page.page.evaluate("window.__ran") == []
+
+
+async def test_removed_elements_are_forgotten_by_the_client(client_page):
+    doc, root = fresh()
+    p = doc.createElement("p", innerText="x")
+    root.appendChild(p)
+    await client_page.sync(doc)
+    assert await client_page.page.evaluate(f"domsync.node({p._key}) !== undefined")
+    p.remove()
+    await client_page.sync(doc)
+    assert await client_page.page.evaluate(f"domsync.node({p._key}) === undefined")
+    root.appendChild(p)  # rebuilt from the model
+    assert await client_page.sync(doc) == root.innerHTML == f'<p id="{p.id}">x</p>'
+
+
+async def test_render_js_full_replaces_whatever_the_page_had(client_page):
+    doc, root = fresh()
+    root.appendChild(doc.createElement("p", innerText="old"))
+    await client_page.sync(doc)
+    other, other_root = fresh()
+    other_root.setAttribute("class", "fresh")
+    other_root.appendChild(other.createElement("h1", innerText="new"))
+    await client_page.apply(other.render_js_full())
+    assert await client_page.inner_html() == other_root.innerHTML
+    assert await client_page.page.evaluate(
+        "document.getElementById('domsync_root_id').className") == "fresh"
+
+
+async def test_values_and_checked_state_reach_the_browser(client_page):
+    doc, root = fresh()
+    text = doc.createElement("input", value="typed")
+    box = doc.createElement("input", attributes={"type": "checkbox"})
+    root.append(text, box)
+    box.checked = True
+    await client_page.sync(doc)
+    page = client_page.page
+    assert await page.evaluate(f"domsync.node({text._key}).value") == "typed"
+    assert await page.evaluate(f"domsync.node({box._key}).checked") is True
+    text.value = "changed"
+    box.checked = False
+    await client_page.sync(doc)
+    assert await page.evaluate(f"domsync.node({text._key}).value") == "changed"
+    assert await page.evaluate(f"domsync.node({box._key}).checked") is False
