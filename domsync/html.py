@@ -73,15 +73,59 @@ def parse_fragment(document: "Document", markup: str, context: Element) -> list:
         UnsafeValueError: for event handler attributes and ``javascript:`` URLs.
     """
     if context._ns == SVG_NAMESPACE or context._ns == MATHML_NAMESPACE:
-        wrapper = "svg" if context._ns == SVG_NAMESPACE else "math"
-        tree = html5lib.parseFragment(f"<{wrapper}>{markup}", container="div",
-                                      treebuilder="etree", namespaceHTMLElements=False)
-        tree = tree[0] if len(tree) else tree
-    else:
-        container = context._tag if context is not document._root else "div"
-        tree = html5lib.parseFragment(markup, container=container, treebuilder="etree",
-                                      namespaceHTMLElements=False)
+        return _parse_in_foreign_context(document, markup, context)
+    container = context._tag if context is not document._root else "div"
+    tree = html5lib.parseFragment(markup, container=container, treebuilder="etree",
+                                  namespaceHTMLElements=False)
     return _convert_children(document, tree)
+
+
+# Elements whose content the HTML parser reads as HTML, not as SVG or MathML.
+_INTEGRATION_POINTS = {
+    SVG_NAMESPACE: ("svg", {"foreignObject", "desc", "title"}),
+    MATHML_NAMESPACE: ("math", {"mi", "mo", "mn", "ms", "mtext", "annotation-xml"}),
+}
+
+
+def _parse_in_foreign_context(document: "Document", markup: str, context: Element) -> list:
+    """Parse markup for an SVG or MathML element's innerHTML.
+
+    html5lib only takes HTML context elements, so the markup is parsed inside wrapper
+    elements that put the parser in the same state (``<svg>``, or ``<svg><foreignObject>``
+    for an integration point). Markup that breaks out of foreign content (``<b>``,
+    ``<p>``...) ends up after the wrappers, where the browser's fragment parser would
+    also put it: among the context's children, in HTML.
+    """
+    root_tag, html_inside = _INTEGRATION_POINTS[context._ns]
+    wrappers = [root_tag] + ([context._tag] if context._tag in html_inside else [])
+    prefix = "".join(f"<{tag}>" for tag in wrappers)
+    tree = html5lib.parseFragment(prefix + markup, container="div", treebuilder="etree",
+                                  namespaceHTMLElements=False)
+    levels = []
+    node = tree
+    for _ in wrappers:
+        if not len(node):
+            break
+        levels.append(node)
+        node = node[0]
+    parts = _convert_children(document, node)
+    # Whatever broke out of each wrapper follows it, innermost first.
+    for level in reversed(levels):
+        trailing = level[0].tail
+        if trailing:
+            if parts and type(parts[-1]) is str:
+                parts[-1] += trailing
+            else:
+                parts.append(trailing)
+        for child in level[1:]:
+            if isinstance(child.tag, str):
+                parts.append(_convert_element(document, child))
+            if child.tail:
+                if parts and type(parts[-1]) is str:
+                    parts[-1] += child.tail
+                else:
+                    parts.append(child.tail)
+    return parts
 
 
 def _convert_children(document: "Document", node) -> list:
