@@ -75,9 +75,51 @@ def parse_fragment(document: "Document", markup: str, context: Element) -> list:
     if context._ns == SVG_NAMESPACE or context._ns == MATHML_NAMESPACE:
         return _parse_in_foreign_context(document, markup, context)
     container = context._tag if context is not document._root else "div"
-    tree = html5lib.parseFragment(markup, container=container, treebuilder="etree",
-                                  namespaceHTMLElements=False)
-    return _convert_children(document, tree)
+    return _convert_children(document, _parser().parseFragment(markup, container=container))
+
+
+_TABLE_TEXT_NODES = frozenset({"table", "tbody", "tfoot", "thead", "tr", "template", "html"})
+
+
+def _parser() -> "html5lib.HTMLParser":
+    """An html5lib parser with two fixes, so that ``<pre>``, ``<listing>`` and
+    ``<textarea>`` in table contexts drop their first newline as a browser does:
+
+    - in the "in table" insertion mode, text whose current node is not a table element
+      follows the "in body" rules, as the HTML standard says (html5lib always sends it
+      to "in table text");
+    - in the "in cell" and "in caption" modes, whitespace follows the "in body" rules
+      like other text (html5lib inserted it directly).
+    """
+    parser = html5lib.HTMLParser(tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    in_table = parser.phases["inTable"]
+    in_body = parser.phases["inBody"]
+
+    class InTable(type(in_table)):
+        __slots__ = ()
+
+        def processSpaceCharacters(self, token):
+            if self.tree.openElements[-1].name in _TABLE_TEXT_NODES:
+                return super().processSpaceCharacters(token)
+            return in_body.processSpaceCharacters(token)
+
+        def processCharacters(self, token):
+            if self.tree.openElements[-1].name in _TABLE_TEXT_NODES:
+                return super().processCharacters(token)
+            return in_body.processCharacters(token)
+
+    parser.phases["inTable"] = InTable(parser, parser.tree)
+    for name in ("inCell", "inCaption"):
+        phase = parser.phases[name]
+
+        class InBodyWhitespace(type(phase)):
+            __slots__ = ()
+
+            def processSpaceCharacters(self, token):
+                return in_body.processSpaceCharacters(token)
+
+        parser.phases[name] = InBodyWhitespace(parser, parser.tree)
+    return parser
 
 
 # Elements whose content the HTML parser reads as HTML, not as SVG or MathML.
@@ -99,8 +141,7 @@ def _parse_in_foreign_context(document: "Document", markup: str, context: Elemen
     root_tag, html_inside = _INTEGRATION_POINTS[context._ns]
     wrappers = [root_tag] + ([context._tag] if context._tag in html_inside else [])
     prefix = "".join(f"<{tag}>" for tag in wrappers)
-    tree = html5lib.parseFragment(prefix + markup, container="div", treebuilder="etree",
-                                  namespaceHTMLElements=False)
+    tree = _parser().parseFragment(prefix + markup, container="div")
     levels = []
     node = tree
     for _ in wrappers:
