@@ -1,13 +1,14 @@
 """Differential tests: random mutations of a Document, applied in Chromium, compared with
 the model.
 
-The invariant under test (docs: "Invariants"): after every render, the browser's DOM
-under the root equals the model's serialisation, character for character, and every
-element the model has in the page is the element the browser knows by the same key.
+The invariant under test (the design's first invariant): after every render, the
+browser's DOM under the root equals the model's serialisation, character for character;
+every element the model has in the page is the element the browser knows by the same
+key; and the browser has let go of every element that left the page.
 
 Each random run is driven by a seeded ``random.Random``. When a run fails, the message
-names the seed and the test prints the operation log (pytest shows it with the failure),
-so ``pytest -k <seed>`` replays exactly the same run.
+names the seed and the test prints the operation log (pytest shows it with the failure);
+running the same test id again (e.g. ``...random_mutations[13]``) replays the same run.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import pytest
 
 import domsync
-from domsync import Document, HierarchyError, InvalidValueError, SVG_NAMESPACE
+from domsync import MATHML_NAMESPACE, SVG_NAMESPACE, Document, HierarchyError, InvalidValueError
 from domsync.client import client_js_source
 
 SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
@@ -560,8 +561,16 @@ async def test_a_late_page_built_with_render_js_full_equals_the_model_and_follow
 
 # Contexts for innerHTML; the browser's own parser is the reference for the model's.
 PARSE_CONTEXTS = [("div", None), ("p", None), ("my-widget", None), ("ul", None),
-                  ("table", None), ("textarea", None), ("g", SVG_NAMESPACE),
-                  ("svg", SVG_NAMESPACE)]
+                  ("table", None), ("tr", None), ("td", None), ("textarea", None),
+                  ("g", SVG_NAMESPACE), ("svg", SVG_NAMESPACE), ("math", MATHML_NAMESPACE)]
+PARSE_FRAGMENTS = FRAGMENTS + [
+    "<p>para</p><circle r='1'/>",  # breaks out of SVG, then back into it
+    "<tr><td>cell</td></tr>",
+    "<li>item</li>text<li>again",
+    "<pre>\ncode</pre>",  # the parser drops the newline right after <pre>
+    "<math><mi>x</mi><mo>+</mo><mn>1</mn></math>",
+    "<svg><foreignObject><p>html <b>in</b> svg</p></foreignObject></svg>",
+]
 
 
 @pytest.mark.parametrize("tag,ns", PARSE_CONTEXTS, ids=[tag for tag, _ in PARSE_CONTEXTS])
@@ -570,8 +579,7 @@ async def test_model_parses_inner_html_as_the_browser_does(client_page, tag, ns)
     gives the same element for the same markup."""
     page = client_page.page
     mismatches = []
-    for markup in FRAGMENTS + ["<p>para</p><circle r='1'/>", "<tr><td>cell</td></tr>",
-                               "<li>item</li>text<li>again"]:
+    for markup in PARSE_FRAGMENTS:
         markup = markup.replace("{id}", "pid")
         doc = Document()
         el = doc.createElementNS(ns, tag) if ns else doc.createElement(tag)
