@@ -32,7 +32,8 @@ from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
 from .names import HTML_NAMESPACE, check_str
-from .ops import ATTR, KIDS, LISTEN, MAT, MOVE, PROP, REMOVE, TEXT
+from .encoding import _quote
+from .ops import ATTR, KIDS, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 __all__ = ["Document"]
 
@@ -74,26 +75,23 @@ class Document:
         self._listening: dict[int, Element] = {}
         # Elements with a generated id that were created since the last render: how
         # getElementById finds them before they are attached. Pruned at each render.
-        self._fresh_auto: dict[int, Element] = {}
-        self._started = False
+        self._fresh_auto: list[Element] = []
         self._reset_outbox()
+        self._outbox.append((START, self._root))
 
     def _prune_fresh(self) -> None:
         """Forget fresh elements that are in the page now (the tree finds them) or were
         dropped; keep those still waiting to be attached."""
-        fresh = self._fresh_auto
-        for key, el in list(fresh.items()):
-            if el._flags & LIVE or not self._is_findable(el):
-                del fresh[key]
+        self._fresh_auto = [el for el in self._fresh_auto
+                            if not el._flags & LIVE and self._is_findable(el)]
 
     def _reset_outbox(self) -> None:
         # New containers rather than clear(): the render loop may still hold the old list.
         self._outbox: list[tuple | None] = []
         # (element, kind, name) -> index of the last setter op, so a later one replaces it
         self._last_setter: dict[tuple, int] = {}
-        # element -> index of its last KIDS op in this batch
-        self._last_kids: dict[Element, int] = {}
-        # KIDS ops (by index) replaced by a later KIDS op on the same element
+        # KIDS ops (by index) replaced by a later TEXT or KIDS op on the same element;
+        # filled at render time by _coalesce_children
         self._superseded: set[int] = set()
         # elements the browser has that were detached in this batch
         self._detached: list[Element] = []
@@ -149,7 +147,8 @@ class Document:
         if id is None and innerText is None and value is None and attributes is None:
             key = self._next_key  # the common case, kept fast
             self._next_key = key + 1
-            el = self._fresh_auto[key] = Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+            self._fresh_auto.append(el)
             return el
         return self._create(tag, None, id, innerText, value, attributes)
 
@@ -177,7 +176,8 @@ class Document:
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
         key = self._next_key
         if id is None:
-            el = self._fresh_auto[key] = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
+            self._fresh_auto.append(el)
         else:
             self._check_new_id(check_str(id, "id"), None)
             el = Element(self, key, tag, ns, FRESH)
@@ -253,7 +253,7 @@ class Document:
 
     def has_updates(self) -> bool:
         """True if :meth:`render_js_updates` would return something."""
-        return not self._started or any(op is not None for op in self._outbox)
+        return any(op is not None for op in self._outbox)
 
     def render_js_updates(self) -> str:
         """Return the JavaScript for every change since the last call, and start afresh.
@@ -262,53 +262,30 @@ class Document:
         batch can be applied to a fresh page. An empty string means there is nothing to
         send.
         """
-        if self._fresh_auto:
-            self._prune_fresh()
         outbox = self._outbox
-        if len(outbox) == 1 and not self._detached and self._started:
+        if len(outbox) == 1:
             # One operation (a clock's tick, a cell update): the hot path, kept short.
             op = outbox[0]
-            self._outbox = []
-            if op is None:
-                return ""
-            kind = op[0]
-            if kind == TEXT:
-                self._last_kids = {}
-                return op[2] + ";\n"
-            self._last_kids = {}
-            self._last_setter = {}
-            return (_render_op(op) if kind != MAT or op[3] is not None
-                    else _append_statement(op[2], [op[4]])) + ";\n"
-        outbox = self._outbox
-        if not self._started:
-            lines = [f"R({js_string(self._root_id)})"]
-            self._started = True
-        else:
-            if not outbox:
-                return ""
-            lines = []
+            if op is not None and op[0] == TEXT and not op[3]:
+                self._outbox = []
+                literal = _quote(op[2])  # js_string, inlined
+                if not literal.isascii() or "<" in literal:
+                    literal = js_string(op[2])
+                return f"N({op[1]._key}).textContent={literal};\n"
+        elif not outbox:
+            return ""
+        if len(self._fresh_auto) > 256:
+            self._prune_fresh()
         if self._detached:
+            self._coalesce_children()
             dropped_births = self._drop_dead_work()
+            lines = self._render_outbox(True)
         else:
             dropped_births = ()
-        group_parent = None
-        group: list[str] = []
-        for op in outbox:
-            if op is None:
-                continue
-            if op[0] == MAT and op[3] is None:
-                if op[2] is not group_parent:
-                    if group:
-                        lines.append(_append_statement(group_parent, group))
-                    group_parent, group = op[2], []
-                group.append(op[4])
-                continue
-            if group:
-                lines.append(_append_statement(group_parent, group))
-                group_parent, group = None, []
-            lines.append(_render_op(op))
-        if group:
-            lines.append(_append_statement(group_parent, group))
+            lines = self._render_outbox(False)
+            if lines is None:  # two replacements of one element's children: coalesce
+                self._coalesce_children()
+                lines = self._render_outbox(True)
         for born in dropped_births:
             for el in born:
                 el._flags &= ~LIVE
@@ -320,6 +297,37 @@ class Document:
         if not lines:
             return ""
         return ";\n".join(lines) + ";\n"
+
+    def _render_outbox(self, coalesced: bool) -> list[str] | None:
+        """Render the outbox as statements. Unless ``coalesced``, give up (None) as soon
+        as one element's children are replaced twice, so the caller can coalesce first:
+        most batches have no such pair, and skip that pass."""
+        lines: list[str] = []
+        group_parent = None
+        group: list[str] = []
+        replaced: set[Element] = set()
+        for op in self._outbox:
+            if op is None:
+                continue
+            kind = op[0]
+            if kind == MAT and op[3] is None:
+                if op[2] is not group_parent:
+                    if group:
+                        lines.append(_append_statement(group_parent, group))
+                    group_parent, group = op[2], []
+                group.append(op[4])
+                continue
+            if group:
+                lines.append(_append_statement(group_parent, group))
+                group_parent, group = None, []
+            if (kind == TEXT or kind == KIDS) and not coalesced:
+                if op[1] in replaced:
+                    return None
+                replaced.add(op[1])
+            lines.append(_render_op(op))
+        if group:
+            lines.append(_append_statement(group_parent, group))
+        return lines
 
     def render_js_full(self) -> str:
         """Return JavaScript that rebuilds the whole current page from scratch.
@@ -471,16 +479,16 @@ class Document:
     def _findable_auto(self) -> dict[int, Element]:
         """Key -> element for every findable element with a generated id."""
         found = {el._key: el for el in self._root._iter_descendants() if el._flags & AUTO_ID}
-        for key, el in self._fresh_auto.items():
+        for el in self._fresh_auto:
             if el._flags & AUTO_ID and self._is_findable(el):
-                found[key] = el
+                found[el._key] = el
                 found.update((d._key, d) for d in el._iter_descendants() if d._flags & AUTO_ID)
         return found
 
     def _find_auto(self, key: int) -> Element | None:
-        el = self._fresh_auto.get(key)
-        if el is not None and el._flags & AUTO_ID and self._is_findable(el):
-            return el
+        for el in self._fresh_auto:
+            if el._key == key and el._flags & AUTO_ID and self._is_findable(el):
+                return el
         for el in self._root._iter_descendants():
             if el._key == key and el._flags & AUTO_ID:
                 return el
@@ -578,6 +586,12 @@ class Document:
         else:
             kids.insert(kids.index(ref), child)
         child._parent = parent
+        if parent._flags & LIVE or child._flags & LIVE:
+            self._record_attach(parent, child, ref, old_parent)
+
+    def _record_attach(self, parent: Element, child: Element, ref: Element | None,
+                       old_parent: Element | None) -> None:
+        """Record that ``child`` was put into ``parent`` (before ``ref``)."""
         if parent._flags & LIVE:
             flags = child._flags
             if flags & LIVE:
@@ -590,9 +604,11 @@ class Document:
                 child._flags = flags | LIVE
                 key = child._key
                 tag = _TAG_LITERALS.get(child._tag) or render.tag_literal(child._tag)
-                expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"]' + (
-                    ")" if ckids is None else f",{js_string(ckids)})")
-                self._outbox.append((MAT, child, parent, ref, expr, (child,), ()))
+                if ckids is None:
+                    expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
+                else:
+                    expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{js_string(ckids)})'
+                self._outbox.append((MAT, child, parent, ref, expr, None, ()))
                 return
             born: list[Element] = []
             uses: list[Element] = []
@@ -648,46 +664,38 @@ class Document:
         if not live:
             return
         if parts is None:
-            self._record_text(el, text or "", detached)
+            self._outbox.append((TEXT, el, text or "", detached))
             return
         born, uses = [], []
         tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
-        self._supersede_kids(el)
-        self._last_kids[el] = self._record((KIDS, el, tail, born, uses, detached))
+        self._outbox.append((KIDS, el, tail, born, uses, detached))
 
-    def _record_text(self, el: Element, text: str, detached: tuple = ()) -> None:
-        """Record that all children of ``el`` (which the browser has) became ``text``.
-
-        The statement is rendered now: a text change is the most frequent update, and
-        this keeps the render of a small batch to a join.
-        """
-        if self._last_kids:
-            self._supersede_kids(el)
+    def _coalesce_children(self) -> None:
+        """Drop children replacements (text, innerText, innerHTML) that a later one on
+        the same element makes pointless, unless operations in between depend on the
+        elements it took out; one that created elements is only marked, and dropped by
+        _drop_dead_work if nothing uses them."""
         outbox = self._outbox
-        self._last_kids[el] = len(outbox)
-        outbox.append((TEXT, el, f"N({el._key}).textContent={js_string(text)}", detached))
-
-    def _supersede_kids(self, el: Element) -> None:
-        """A new replacement of ``el``'s children may make the previous one in this
-        batch pointless: drop it, unless operations in between depend on the elements it
-        took out, or (decided at render time) on elements it created."""
-        previous = self._last_kids.get(el)
-        if previous is None:
-            return
-        outbox = self._outbox
-        prev_op = outbox[previous]
-        if prev_op is None:
-            return
-        taken_out = prev_op[-1]
-        if taken_out:
-            taken_out = set(taken_out)
-            for op in outbox[previous + 1:]:
-                if op is not None and not taken_out.isdisjoint(_references(op)):
-                    return  # e.g. a child taken out was then moved: keep the order
-        if prev_op[0] == KIDS and prev_op[3]:
-            self._superseded.add(previous)
-        else:
-            outbox[previous] = None
+        later: dict[Element, int] = {}
+        for i in range(len(outbox) - 1, -1, -1):
+            op = outbox[i]
+            if op is None or (op[0] != TEXT and op[0] != KIDS):
+                continue
+            el = op[1]
+            j = later.get(el)
+            later[el] = i
+            if j is None:
+                continue
+            taken_out = op[-1]
+            if taken_out:
+                taken_out = set(taken_out)
+                if any(o is not None and not taken_out.isdisjoint(_references(o))
+                       for o in outbox[i + 1:j]):
+                    continue  # e.g. a child taken out was then moved: keep the order
+            if op[0] == KIDS and op[3]:
+                self._superseded.add(i)
+            else:
+                outbox[i] = None
 
     def _set_attribute(self, el: Element, name: str, value: str | None) -> None:
         if el._flags & IMPLICIT_ID:
@@ -845,8 +853,11 @@ class Document:
         return freed
 
 
-def _born(op: tuple) -> list | None:
-    return op[5] if op[0] == MAT else op[3]
+def _born(op: tuple) -> list | tuple | None:
+    """The elements a MAT or KIDS operation creates (a leaf MAT stores None: its child)."""
+    if op[0] == MAT:
+        return op[5] if op[5] is not None else (op[1],)
+    return op[3]
 
 
 def _references(op: tuple) -> Iterable[Element]:
@@ -878,7 +889,9 @@ def _listen_statement(el: Element, event: str, getter: str | None) -> str:
 def _render_op(op: tuple) -> str:
     kind = op[0]
     if kind == TEXT:
-        return op[2]
+        return f"N({op[1]._key}).textContent={js_string(op[2])}"
+    if kind == START:
+        return f"R({js_string(op[1]._doc._root_id)})"
     if kind == ATTR:
         if op[3] is None:
             return f"N({op[1]._key}).removeAttribute({js_string(op[2])})"

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from . import names
 from .exceptions import HierarchyError, InvalidNameError, InvalidValueError, WrongTypeError
 from .encoding import _quote, js_string
+from .render import _tag_literals as _TAG_LITERALS, tag_literal
 from .names import HTML_NAMESPACE, check_str
-from .ops import TEXT
+from .ops import MAT, TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
@@ -369,9 +370,39 @@ class Element:
             HierarchyError: if ``child`` is this element or an ancestor, or belongs to
                 another document.
         """
-        if type(child) is not Element or child._doc is not self._doc or child is self \
-                or not (child._kids is None or type(child._kids) is str) or not child._key:
-            self._check_child(child)  # a leaf of this document other than self needs no walk
+        if type(child) is Element and child._parent is None and child._flags & FRESH \
+                and child._doc is self._doc and child is not self:
+            ckids = child._kids
+            if ckids is None or type(ckids) is str:
+                # A new leaf, the most common case: kept fast (see Document._insert).
+                kids = self._kids
+                if kids is None:
+                    self._kids = [child]
+                elif type(kids) is str:
+                    self._kids = [kids, child]
+                else:
+                    kids.append(child)
+                child._parent = self
+                if self._flags & LIVE:
+                    flags = child._flags
+                    doc = self._doc
+                    if flags & IMPLICIT_ID and child._props is None and child._ns is None:
+                        child._flags = flags | LIVE
+                        key = child._key
+                        tag = _TAG_LITERALS.get(child._tag) or tag_literal(child._tag)
+                        if ckids is None:
+                            expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
+                        else:
+                            literal = _quote(ckids)  # js_string, inlined
+                            if not literal.isascii() or "<" in literal:
+                                literal = js_string(ckids)
+                            expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{literal})'
+                        # None for "born": a leaf MAT creates just its child (see _born).
+                        doc._outbox.append((MAT, child, self, None, expr, None, ()))
+                    else:
+                        doc._record_attach(self, child, None, None)
+                return child
+        self._check_child(child)
         self._doc._insert(self, child, None)
         return child
 
@@ -586,7 +617,7 @@ class Element:
                 return
             self._kids = text or None
             if self._flags & LIVE:
-                self._doc._record_text(self, text)
+                self._doc._outbox.append((TEXT, self, text, ()))
             return
         self._doc._replace_children(self, text or None, None)
 
@@ -621,17 +652,9 @@ class Element:
                     return
                 self._kids = text or None
                 if self._flags & LIVE:
-                    # Document._record_text, inlined: this is the hottest path there is
-                    # (a clock, a ticker, a cell that changes).
-                    doc = self._doc
-                    if doc._last_kids:
-                        doc._supersede_kids(self)
-                    outbox = doc._outbox
-                    doc._last_kids[self] = len(outbox)
-                    literal = _quote(text)
-                    if not literal.isascii() or "<" in literal:
-                        literal = js_string(text)
-                    outbox.append((TEXT, self, f"N({self._key}).textContent={literal}", ()))
+                    # The hottest path there is (a clock, a ticker, a cell): just record.
+                    # Repeated changes are coalesced when the batch is rendered.
+                    self._doc._outbox.append((TEXT, self, text, ()))
                 return
             self._doc._replace_children(self, text or None, None)
             return

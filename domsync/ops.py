@@ -12,3 +12,4 @@ KIDS = 5  # (KIDS, element, statement tail, born, uses, taken out): replace all 
 PROP = 6  # (PROP, element, name, value)
 LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
 TEXT = 8  # (TEXT, element, statement, taken out): replace all children by one text
+START = 9  # (START, root): bind the root element and empty it; a document's first op
