@@ -602,7 +602,7 @@ class Document:
                     and (ckids is None or type(ckids) is str):
                 # The common new leaf, rendered inline (see _expr).
                 child._flags = flags | LIVE
-                key = child._key
+                key = str(child._key)  # formatted once, used twice
                 tag = _TAG_LITERALS.get(child._tag) or render.tag_literal(child._tag)
                 if ckids is None:
                     expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'

@@ -388,7 +388,7 @@ class Element:
                     doc = self._doc
                     if flags & IMPLICIT_ID and child._props is None and child._ns is None:
                         child._flags = flags | LIVE
-                        key = child._key
+                        key = str(child._key)  # formatted once, used twice
                         tag = _TAG_LITERALS.get(child._tag) or tag_literal(child._tag)
                         if ckids is None:
                             expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
