@@ -90,6 +90,25 @@
     return build(document.createElementNS(MATHML_NS, tag), key, attrs, kids, props);
   }
 
+  /**
+   * Create many new HTML elements with generated ids and at most one text node each:
+   * the bulk form of E, for long runs of simple elements. Returns them, for append().
+   * @param {string} tag
+   * @param {number[]} keys
+   * @param {Array<string|null>} texts
+   */
+  function L(tag, keys, texts) {
+    const made = new Array(keys.length);
+    for (let i = 0; i < keys.length; i++) {
+      const el = tag === "script" ? inertScript(false) : document.createElement(tag);
+      el.setAttribute("id", "__domsync_el_" + keys[i]);
+      if (texts[i] !== null) el.textContent = texts[i];
+      nodes.set(keys[i], el);
+      made[i] = el;
+    }
+    return made;
+  }
+
   /** Forget elements the server's model has let go of. */
   function F(...keys) {
     for (const key of keys) {
@@ -114,7 +133,7 @@
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
   function apply(batch) {
     try {
-      new Function("N", "E", "S", "M", "H", "F", "R", batch)(N, E, S, M, H, F, R);
+      new Function("N", "E", "S", "M", "L", "H", "F", "R", batch)(N, E, S, M, L, H, F, R);
     } catch (error) {
       report(error, "batch", batch);
     }

@@ -33,7 +33,8 @@ from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
 from .names import HTML_NAMESPACE, check_str
 from .encoding import _quote
-from .ops import ATTR, KIDS, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
+from .encoding import js_strings
+from .ops import ATTR, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 __all__ = ["Document"]
 
@@ -304,18 +305,26 @@ class Document:
         most batches have no such pair, and skip that pass."""
         lines: list[str] = []
         group_parent = None
-        group: list[str] = []
+        group: list = []  # rendered expressions, and runs (lists) of leaves of one tag
+        run: list | None = None
         replaced: set[Element] = set()
         for op in self._outbox:
             if op is None:
                 continue
             kind = op[0]
-            if kind == MAT and op[3] is None:
+            if kind == LEAF or (kind == MAT and op[3] is None):
                 if op[2] is not group_parent:
                     if group:
                         lines.append(_append_statement(group_parent, group))
-                    group_parent, group = op[2], []
-                group.append(op[4])
+                    group_parent, group, run = op[2], [], None
+                if kind == MAT:
+                    group.append(op[4])
+                    run = None
+                elif run is not None and op[1]._tag is run[0]._tag:
+                    run.append(op[1])
+                else:
+                    run = [op[1]]
+                    group.append(run)
                 continue
             if group:
                 lines.append(_append_statement(group_parent, group))
@@ -598,17 +607,11 @@ class Document:
                 self._outbox.append((MOVE, child, parent, ref))
                 return
             ckids = child._kids
-            if flags & IMPLICIT_ID and child._props is None and child._ns is None \
-                    and (ckids is None or type(ckids) is str):
-                # The common new leaf, rendered inline (see _expr).
+            if ref is None and flags & IMPLICIT_ID and child._props is None \
+                    and child._ns is None and (ckids is None or type(ckids) is str):
+                # The common new leaf: rendered with the batch (see _render_outbox).
                 child._flags = flags | LIVE
-                key = str(child._key)  # formatted once, used twice
-                tag = _TAG_LITERALS.get(child._tag) or render.tag_literal(child._tag)
-                if ckids is None:
-                    expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
-                else:
-                    expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{js_string(ckids)})'
-                self._outbox.append((MAT, child, parent, ref, expr, None, ()))
+                self._outbox.append((LEAF, child, parent))
                 return
             born: list[Element] = []
             uses: list[Element] = []
@@ -785,7 +788,7 @@ class Document:
         born_by: dict[Element, int] = {}
         candidates: set[int] = set()
         for i, op in enumerate(outbox):
-            if op is None or op[0] not in (MAT, KIDS) or not _born(op):
+            if op is None or op[0] not in (LEAF, MAT, KIDS) or not _born(op):
                 continue
             born = _born(op)
             for el in born:
@@ -854,14 +857,19 @@ class Document:
 
 
 def _born(op: tuple) -> list | tuple | None:
-    """The elements a MAT or KIDS operation creates (a leaf MAT stores None: its child)."""
-    if op[0] == MAT:
-        return op[5] if op[5] is not None else (op[1],)
+    """The elements a LEAF, MAT or KIDS operation creates."""
+    kind = op[0]
+    if kind == LEAF:
+        return (op[1],)
+    if kind == MAT:
+        return op[5]
     return op[3]
 
 
 def _references(op: tuple) -> Iterable[Element]:
     kind = op[0]
+    if kind == LEAF:
+        return (op[2],)
     if kind == MAT:
         return (op[2], *((op[3],) if op[3] is not None else ()), *op[6])
     if kind == MOVE:
@@ -871,13 +879,57 @@ def _references(op: tuple) -> Iterable[Element]:
     return (op[1],)
 
 
-def _append_statement(parent: Element, exprs: list[str]) -> str:
+_LEAF_RUN = 8  # from this many new leaves in a row on, render them with one L(...) call
+_ARGS_PER_CALL = 1000  # elements per append(...) call, well under engines' argument limits
+
+
+def _leaf_text(el: Element) -> str | None:
+    """The text a leaf had when it was attached: later changes to it are operations of
+    their own, which only add elements after that first text node or replace it."""
+    kids = el._kids
+    if kids is None or type(kids) is str:
+        return kids
+    return kids[0] if kids and type(kids[0]) is str else None
+
+
+def _leaf_expr(el: Element) -> str:
+    text = _leaf_text(el)
+    key = str(el._key)
+    tag = render.tag_literal(el._tag)
+    if text is None:
+        return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
+    return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{js_string(text)})'
+
+
+def _append_statement(parent: Element, items: list) -> str:
+    """Statements that append ``items`` to ``parent``: rendered constructor calls, and
+    runs (lists) of new leaves of one tag; long runs become ``...L(tag, keys, texts)``."""
+    pieces: list[tuple[int, str]] = []  # (number of elements, expression)
+    for item in items:
+        if type(item) is str:
+            pieces.append((1, item))
+        elif len(item) < _LEAF_RUN:
+            pieces.extend((1, _leaf_expr(el)) for el in item)
+        else:
+            tag = render.tag_literal(item[0]._tag)
+            for start in range(0, len(item), _ARGS_PER_CALL):
+                run = item[start:start + _ARGS_PER_CALL]
+                keys = ",".join([str(el._key) for el in run])
+                texts = js_strings([k if (k := el._kids) is None or type(k) is str
+                                    else _leaf_text(el) for el in run])
+                pieces.append((len(run), f"...L({tag},[{keys}],{texts})"))
     head = render.node(parent)
-    if len(exprs) == 1:
-        return f"{head}.appendChild({exprs[0]})"
-    return ";\n".join(
-        f"{head}.append(" + ",".join(exprs[i:i + 1000]) + ")" for i in range(0, len(exprs), 1000)
-    )
+    if len(pieces) == 1 and pieces[0][0] == 1:
+        return f"{head}.appendChild({pieces[0][1]})"
+    statements, call, count = [], [], 0
+    for size, expr in pieces:
+        if call and count + size > _ARGS_PER_CALL:
+            statements.append(f"{head}.append(" + ",".join(call) + ")")
+            call, count = [], 0
+        call.append(expr)
+        count += size
+    statements.append(f"{head}.append(" + ",".join(call) + ")")
+    return ";\n".join(statements)
 
 
 def _listen_statement(el: Element, event: str, getter: str | None) -> str:
@@ -890,6 +942,8 @@ def _render_op(op: tuple) -> str:
     kind = op[0]
     if kind == TEXT:
         return f"N({op[1]._key}).textContent={js_string(op[2])}"
+    if kind == LEAF:
+        return _append_statement(op[2], [[op[1]]])
     if kind == START:
         return f"R({js_string(op[1]._doc._root_id)})"
     if kind == ATTR:

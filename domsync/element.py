@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import names
 from .exceptions import HierarchyError, InvalidNameError, InvalidValueError, WrongTypeError
-from .encoding import _quote, js_string
-from .render import _tag_literals as _TAG_LITERALS, tag_literal
+from .encoding import js_string
 from .names import HTML_NAMESPACE, check_str
-from .ops import MAT, TEXT
+from .ops import LEAF, TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
@@ -388,17 +387,7 @@ class Element:
                     doc = self._doc
                     if flags & IMPLICIT_ID and child._props is None and child._ns is None:
                         child._flags = flags | LIVE
-                        key = str(child._key)  # formatted once, used twice
-                        tag = _TAG_LITERALS.get(child._tag) or tag_literal(child._tag)
-                        if ckids is None:
-                            expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
-                        else:
-                            literal = _quote(ckids)  # js_string, inlined
-                            if not literal.isascii() or "<" in literal:
-                                literal = js_string(ckids)
-                            expr = f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{literal})'
-                        # None for "born": a leaf MAT creates just its child (see _born).
-                        doc._outbox.append((MAT, child, self, None, expr, None, ()))
+                        doc._outbox.append((LEAF, child, self))
                     else:
                         doc._record_attach(self, child, None, None)
                 return child

@@ -13,6 +13,8 @@ The batch runs in the browser with these helpers from ``client_js/domsync.js`` i
   SVG or MathML element with its attributes, children (a string for one text node, or
   an array of strings and elements) and properties (``value``, ``checked``, and ``on``,
   the event listeners), remember it as ``key`` and return it;
+- ``L(tag, keys, texts)``: create many new elements with generated ids and at most one
+  text node each (the bulk form of ``E`` for long runs), returning them as an array;
 - ``H(key, event, getter)``: the listener function that sends ``event`` to the server;
 - ``F(key, ...)``: forget elements the model has let go of, so the browser can free them;
 - ``R(root_id)``: start over: bind key 0 to the root element and empty it.

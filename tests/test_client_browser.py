@@ -132,3 +132,29 @@ async def test_values_and_checked_state_reach_the_browser(client_page):
     await client_page.sync(doc)
     assert await page.evaluate(f"domsync.node({text._key}).value") == "changed"
     assert await page.evaluate(f"domsync.node({box._key}).checked") is False
+
+
+async def test_a_bulk_build_with_hostile_texts_arrives_exactly(client_page):
+    """Long runs of new leaves travel in the bulk form L(...); the page must still equal
+    the model, with every text as data."""
+    doc, root = fresh()
+    hostile = ["</script><script>window.__ran.push(1)</script>", "`${x}`", "\u2028", "\ud800",
+               "\"'\\", "", "é中", "<!--"]
+    items = []
+    for i in range(2500):
+        item = doc.createElement("li")
+        if i % 3:
+            item.innerText = hostile[i % len(hostile)] + str(i)
+        root.appendChild(item)
+        items.append(item)
+    root.appendChild(doc.createElement("hr"))
+    for i in range(20):
+        root.appendChild(doc.createElement("p", innerText=str(i)))
+    batch = doc.render_js_updates()
+    assert "...L(" in batch
+    await client_page.apply(batch)
+    assert await client_page.inner_html() == root.innerHTML
+    assert await client_page.page.evaluate(f"domsync.node({items[-1]._key}).id") == items[-1].id
+    assert await client_page.page.evaluate("window.__ran") == []
+    items[7].innerText = "changed"
+    assert await client_page.sync(doc) == root.innerHTML

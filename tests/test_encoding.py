@@ -70,3 +70,12 @@ def test_js_value_renders_json_like_values():
 def test_js_value_refuses_what_json_cannot_carry(bad):
     with pytest.raises(TypeError):
         js_value(bad)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet=st.characters(codec=None)), st.sampled_from(NASTY))))
+def test_the_bulk_form_encodes_each_string_as_js_string_does(values):
+    from domsync.encoding import js_strings
+
+    expected = "[" + ",".join("null" if v is None else js_string(v) for v in values) + "]"
+    assert js_strings(values) == expected
