@@ -8,6 +8,7 @@ callbacks.
 """
 
 from .document import Document
+from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
 from .encoding import js_string
 from .exceptions import (
@@ -29,6 +30,7 @@ __version__ = "0.2.0.dev0"
 
 __all__ = [
     "Document",
+    "DomsyncServer",
     "Element",
     "ClassList",
     "Style",

@@ -1,0 +1,59 @@
+"""The HTML page a :class:`~domsync.domsync_server.DomsyncServer` serves at ``/``.
+
+The page holds the root element and loads the client script from the same server, so a
+person only has to open the server's URL. :func:`client_snippet` gives the two lines
+that put domsync into a page of one's own instead.
+"""
+
+from __future__ import annotations
+
+import html
+
+__all__ = ["render_page", "client_snippet"]
+
+
+def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js") -> str:
+    """The page: a doctype, a title, extra ``head`` markup, the root element, and the
+    client script.
+
+    Args:
+        root_id: the id of the root element.
+        title: the page title (text; escaped).
+        head: extra markup for ``<head>``, such as stylesheets. It is the application's
+            own HTML and is inserted as it is.
+        script_src: the URL of ``domsync.js``; relative, so the page works behind a
+            path prefix.
+    """
+    return (
+        "<!doctype html>\n"
+        '<html lang="en">\n'
+        "<head>\n"
+        '<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"{head}\n"
+        "</head>\n"
+        "<body>\n"
+        f'<div id="{html.escape(root_id)}"></div>\n'
+        f'<script src="{html.escape(script_src)}"></script>\n'
+        "</body>\n"
+        "</html>\n"
+    )
+
+
+def client_snippet(http_url: str, root_id: str = "domsync_root_id") -> str:
+    """The markup that puts domsync into a page served by something else.
+
+    The script connects back to the server it was loaded from. That server must allow
+    the page's origin: ``DomsyncServer(..., origins=["https://your.site"])``.
+
+    Example:
+        >>> print(client_snippet("http://localhost:8888/"))
+        <div id="domsync_root_id"></div>
+        <script src="http://localhost:8888/domsync.js"></script>
+    """
+    base = http_url if http_url.endswith("/") else http_url + "/"
+    return (
+        f'<div id="{html.escape(root_id)}"></div>\n'
+        f'<script src="{html.escape(base)}domsync.js"></script>'
+    )

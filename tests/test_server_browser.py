@@ -1,0 +1,355 @@
+"""DomsyncServer with real Chromium: the page, the clock, clicks, typing, isolation."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import importlib.util
+import json
+import logging
+import weakref
+from pathlib import Path
+
+import pytest
+import websockets
+from websockets.asyncio.client import connect
+
+from domsync import ClientGoneError
+from domsync.domsync_server import DomsyncServer
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str):
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def eventually(predicate, timeout: float = 5.0):
+    """Wait until ``predicate()`` is true (the server runs in this same loop)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def start_server():
+    servers = []
+
+    async def start(handler, **options) -> DomsyncServer:
+        options.setdefault("verbose", False)
+        server = DomsyncServer(handler, "127.0.0.1", 0, **options)
+        await server.serve()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+async def test_the_page_loads_and_the_clock_ticks(start_server, context):
+    clock = load_example("clock")
+    server = await start_server(clock.connection_handler, title="clock test")
+    page = await context.new_page()
+    await page.goto(server.url)
+    assert await page.title() == "clock test"
+    first = await page.text_content("#clock", timeout=5000)
+    assert first.startswith("The current time is: ")
+    await page.wait_for_function(
+        "first => document.getElementById('clock').textContent !== first", arg=first, timeout=5000)
+    assert await page.evaluate("domsync.status") == "open"
+    assert await page.evaluate("document.getElementById('domsync-status') === null "
+                               "|| document.getElementById('domsync-status').hidden")
+
+
+async def test_a_click_runs_the_python_callback_and_the_page_updates(start_server, context):
+    clicks = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="go", innerText="clicked 0 times")
+
+        async def on_click(event):  # a coroutine callback, awaited by the server
+            clicks.append(event["id"])
+            button.innerText = f"clicked {len(clicks)} times"
+
+        button.addEventListener("click", on_click)
+        doc.getRootElement().appendChild(button)
+        await server.flush(client)
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    for n in (1, 2, 3):
+        await page.click("#go")
+        await page.wait_for_function(f"document.getElementById('go').textContent === 'clicked {n} times'")
+    assert clicks == ["go", "go", "go"]
+
+
+async def test_typing_in_an_input_updates_the_model_value(start_server, context):
+    seen = {}
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        box = doc.createElement("input", id="box", attributes={"type": "text"})
+        echo = doc.createElement("p", id="echo")
+        box.addEventListener("input", lambda event: setattr(echo, "innerText", box.value))
+        doc.getRootElement().append(box, echo)
+        seen["box"] = box
+        await server.flush(client)
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.type("#box", "hello <b>&", delay=5)
+    await page.wait_for_function("document.getElementById('echo').textContent === 'hello <b>&'")
+    assert seen["box"].value == "hello <b>&"
+    assert await page.inner_html("#echo") == "hello &lt;b&gt;&amp;"
+
+
+async def test_the_todo_example_adds_ticks_and_deletes(start_server, context):
+    todo = load_example("todo")
+    server = await start_server(todo.connection_handler, head=todo.STYLE)
+    page = await context.new_page()
+    await page.goto(server.url)
+    for text in ("milk", "eggs"):
+        await page.fill("#new-item", text)
+        await page.press("#new-item", "Enter")
+        await page.wait_for_function(f"document.querySelectorAll('#items li').length >= {1 if text == 'milk' else 2}")
+    await page.wait_for_function("document.getElementById('count').textContent === '2 of 2 left'")
+    assert await page.input_value("#new-item") == ""
+    await page.check("#items li:nth-child(1) input[type=checkbox]")
+    await page.wait_for_function("document.getElementById('count').textContent === '1 of 2 left'")
+    assert await page.get_attribute("#items li:nth-child(1)", "class") == "done"
+    await page.click("#items li:nth-child(2) button.delete")
+    await page.wait_for_function("document.getElementById('count').textContent === '0 of 1 left'")
+    assert await page.eval_on_selector_all("#items li span", "spans => spans.map(s => s.textContent)") == ["milk"]
+
+
+async def test_two_browsers_get_independent_documents(start_server, context, browser):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        counter = doc.createElement("button", id="count", innerText="0")
+        counter.addEventListener("click", lambda e: setattr(counter, "innerText", str(int(counter.innerText) + 1)))
+        doc.getRootElement().appendChild(counter)
+
+    server = await start_server(handler)
+    other_context = await browser.new_context()
+    try:
+        first, second = await context.new_page(), await other_context.new_page()
+        await first.goto(server.url)
+        await second.goto(server.url)
+        await first.wait_for_selector("#count")
+        await second.wait_for_selector("#count")
+        await first.click("#count")
+        await first.click("#count")
+        await first.wait_for_function("document.getElementById('count').textContent === '2'")
+        assert await second.text_content("#count") == "0"
+        documents = [server.get_document(c) for c in server.get_clients()]
+        assert len(documents) == 2 and documents[0] is not documents[1]
+    finally:
+        await other_context.close()
+
+
+async def test_a_disconnect_is_seen_at_once_and_the_document_is_freed(start_server, context):
+    clients = []
+    stopped = asyncio.Event()
+
+    async def handler(server, client):
+        clients.append(client)
+        try:
+            while True:  # a 0.1.2-style loop: it is cancelled when the browser leaves
+                await server.flush(client)
+                await asyncio.sleep(0.05)
+        finally:
+            stopped.set()
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await eventually(lambda: len(clients) == 1)
+    client = clients[0]
+    document = weakref.ref(server.get_document(client))
+    await page.close()
+    await eventually(lambda: not server.is_connected(client))
+    assert server.get_clients() == []
+    await asyncio.wait_for(stopped.wait(), 5)
+    with pytest.raises(ClientGoneError):
+        await server.flush(client)
+    with pytest.raises(ClientGoneError):
+        server.get_document(client)
+    gc.collect()
+    assert document() is None
+
+
+async def test_a_failing_handler_or_callback_is_logged_and_isolated(start_server, context, browser, caplog):
+    calls = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        boom = doc.createElement("button", id="boom", innerText="boom")
+        fine = doc.createElement("button", id="fine", innerText="0")
+
+        def explode(event):
+            raise RuntimeError("callback exploded")
+
+        boom.addEventListener("click", explode)
+        fine.addEventListener("click", lambda e: setattr(fine, "innerText", str(int(fine.innerText) + 1)))
+        doc.getRootElement().append(boom, fine)
+        calls.append(client)
+        if len(calls) == 1:
+            raise ValueError("handler exploded")  # after building: the page still works
+
+    server = await start_server(handler)
+    caplog.set_level(logging.INFO, logger="domsync")
+    first = await context.new_page()
+    await first.goto(server.url)
+    await first.wait_for_selector("#boom")
+    await first.click("#boom")
+    await first.click("#fine")
+    await first.wait_for_function("document.getElementById('fine').textContent === '1'")
+    other_context = await browser.new_context()
+    try:
+        second = await other_context.new_page()
+        await second.goto(server.url)
+        await second.click("#fine")
+        await second.wait_for_function("document.getElementById('fine').textContent === '1'")
+    finally:
+        await other_context.close()
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("handler exploded" in (r.exc_text or "") for r in errors)
+    assert any("callback exploded" in (r.exc_text or "") for r in errors)
+    await eventually(lambda: len(server.get_clients()) == 1)  # the first page is still on
+
+
+async def test_a_cross_origin_page_cannot_open_a_session(start_server, context):
+    opened = []
+
+    async def handler(server, client):
+        opened.append(client)
+
+    target = await start_server(handler)
+    elsewhere = await start_server(handler)  # another port: another origin
+    page = await context.new_page()
+    await page.goto(elsewhere.url)
+    await eventually(lambda: len(opened) == 1)
+    result = await page.evaluate("""url => new Promise(resolve => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => resolve("open");
+        ws.onclose = () => resolve("refused");
+    })""", target.url.replace("http", "ws") + "ws")
+    assert result == "refused"
+    assert len(opened) == 1
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        async with connect(target.url.replace("http", "ws") + "ws", origin="http://evil.example"):
+            pass
+    assert refused.value.response.status_code == 403
+
+
+async def test_a_page_elsewhere_can_be_allowed_with_origins(start_server, context):
+    allowed = await start_server(lambda s, c: None, origins=["http://evil.example"])
+    async with connect(allowed.url.replace("http", "ws") + "ws", origin="http://evil.example") as ws:
+        assert 'R("domsync_root_id")' in await asyncio.wait_for(ws.recv(), 5)
+
+
+async def test_bad_messages_are_dropped_and_the_session_goes_on(start_server, caplog):
+    clicks = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="btn", innerText="0")
+
+        def on_click(event):
+            clicks.append(event["value"])
+            button.innerText = str(len(clicks))
+
+        button.addEventListener("click", on_click)
+        doc.getRootElement().appendChild(button)
+
+    server = await start_server(handler, max_message_size=1000)
+    caplog.set_level(logging.WARNING, logger="domsync")
+    async with connect(server.url.replace("http", "ws") + "ws") as ws:
+        first = await asyncio.wait_for(ws.recv(), 5)
+        assert "E(" in first and '"btn"' in first
+        junk = [
+            b"\x00\x01binary",
+            "not json",
+            "[1, 2, 3]",
+            json.dumps({"hello": "world"}),
+            json.dumps({"domsync": True, "event": "click", "id": 999999, "value": None}),
+            json.dumps({"domsync": True, "event": "nope", "id": "btn", "value": None}),
+            json.dumps({"domsync": True, "event": 5, "id": "btn"}),
+            json.dumps({"domsync": True, "event": "click", "id": {"x": 1}}),
+            json.dumps({"domsync": True, "event": "click", "id": "btn", "value": "x" * 5000}),
+        ]
+        for message in junk:
+            await ws.send(message)
+        await ws.send(json.dumps({"domsync": True, "event": "click", "id": "btn", "value": "ok"}))
+        reply = await asyncio.wait_for(ws.recv(), 5)
+        assert reply == f'N({server.get_document(server.get_clients()[0]).getElementById("btn")._key}).textContent="1";\n'
+    assert clicks == ["ok"]
+    text = caplog.text
+    for expected in ("binary", "not JSON", "not a domsync message", "unknown or removed",
+                     "does not listen", "'event' is not a string", "'id' is not",
+                     "max_message_size"):
+        assert expected in text, expected
+
+
+async def test_a_flood_is_cut_down_and_logged(start_server, caplog):
+    clicks = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="btn")
+        button.addEventListener("click", lambda event: clicks.append(1))
+        doc.getRootElement().appendChild(button)
+
+    server = await start_server(handler, max_messages_per_second=50)
+    caplog.set_level(logging.WARNING, logger="domsync")
+    async with connect(server.url.replace("http", "ws") + "ws") as ws:
+        await asyncio.wait_for(ws.recv(), 5)
+        message = json.dumps({"domsync": True, "event": "click", "id": "btn", "value": None})
+        for _ in range(1000):
+            await ws.send(message)
+        await eventually(lambda: "too many messages" in caplog.text)
+    assert 90 <= len(clicks) < 1000  # the burst (100) and a little refill got through
+
+
+async def test_head_and_unknown_paths(start_server):
+    server = await start_server(lambda s, c: None)
+
+    async def request(method: str, path: str) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        await writer.drain()
+        data = await reader.read()
+        writer.close()
+        return data
+
+    head = await request("HEAD", "/")
+    assert head.startswith(b"HTTP/1.1 200 OK") and head.endswith(b"\r\n\r\n")
+    assert b"Content-Type: text/html" in head
+    script = await request("GET", "/domsync.js")
+    assert b"text/javascript" in script and b"domsync.apply" in script
+    assert (await request("GET", "/missing")).startswith(b"HTTP/1.1 404")
+
+
+async def test_a_page_of_ones_own_can_embed_the_client(start_server, context):
+    from domsync.page import client_snippet
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="hi", innerText="embedded"))
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    # A page from the same origin that is not the server's own page.
+    await page.goto(server.url + "missing")
+    await page.set_content("<h1>my app</h1>" + client_snippet(server.url))
+    await page.wait_for_selector("#hi")
+    assert await page.text_content("#hi") == "embedded"
