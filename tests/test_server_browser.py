@@ -353,3 +353,50 @@ async def test_a_page_of_ones_own_can_embed_the_client(start_server, context):
     await page.set_content("<h1>my app</h1>" + client_snippet(server.url))
     await page.wait_for_selector("#hi")
     assert await page.text_content("#hi") == "embedded"
+
+
+async def test_a_dropped_connection_shows_an_indicator_and_reconnects(context):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="gen", innerText=str(id(server))))
+
+    first = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+    await first.serve()
+    port = first.port
+    page = await context.new_page()
+    await page.goto(first.url)
+    await page.wait_for_selector("#gen")
+    await first.close()
+    await page.wait_for_function("domsync.status !== 'open'")
+    indicator = page.locator("#domsync-status")
+    await indicator.wait_for(state="visible")
+    assert await indicator.get_attribute("role") == "status"
+    assert "connect" in await indicator.text_content()
+    second = DomsyncServer(handler, "127.0.0.1", port, verbose=False)
+    await second.serve()
+    try:
+        await page.wait_for_function(
+            "want => document.getElementById('gen') && document.getElementById('gen').textContent === want",
+            arg=str(id(second)), timeout=15000)
+        await indicator.wait_for(state="hidden")
+        assert await page.evaluate("domsync.status") == "open"
+    finally:
+        await second.close()
+
+
+async def test_errors_in_the_browser_reach_the_server_log(start_server, context, caplog):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="b")
+        button.addEventListener("click", lambda e: None, js_value_getter="this.(")
+        doc.getRootElement().appendChild(button)
+
+    server = await start_server(handler)
+    caplog.set_level(logging.WARNING, logger="domsync")
+    page = await context.new_page()
+    errors = []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    await page.goto(server.url)
+    await page.wait_for_selector("#b")
+    await eventually(lambda: "reported an error in js_value_getter" in caplog.text)
+    assert any("domsync" in text for text in errors)

@@ -1,0 +1,155 @@
+"""The server as a person runs it: a script in its own process, Ctrl-C, 0.1.2 programs."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import textwrap
+
+import pytest
+
+# The clock example of domsync 0.1.2, verbatim but for the port.
+CLOCK_0_1_2 = textwrap.dedent('''
+    import asyncio
+    from datetime import datetime
+    from domsync.domsync_server import DomsyncServer
+
+    async def connection_handler(server, client):
+        """
+        connection_handler is called when a client connects to the server
+        :param server: is the DomsyncServer instance
+        :param client: is a websocket client connection instance
+        """
+
+        # get the client's domsync Document
+        document = server.get_document(client)
+
+        # add a div to the root element
+        root_element = document.getElementById(document.getRootId())
+        div_element = document.createElement('div')
+        root_element.appendChild(div_element)
+
+        while True:
+            # update the text of the div to the current time
+            div_element.innerText = 'The current time is: ' + datetime.utcnow().isoformat()
+
+            # send updates to the client
+            await server.flush(client)
+
+            # wait a bit
+            await asyncio.sleep(0.1)
+
+    async def main():
+        # start a domsync server on localhost port 8888
+        await DomsyncServer(connection_handler, 'localhost', 8888).serve()
+
+    if __name__ == "__main__":
+        asyncio.get_event_loop().run_until_complete(main())
+        asyncio.get_event_loop().run_forever()
+''')
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def start(script: str, tmp_path) -> asyncio.subprocess.Process:
+    path = tmp_path / "app.py"
+    path.write_text(script)
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(path), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"},
+    )
+
+
+async def read_until(stream, needle: bytes, timeout: float = 20) -> bytes:
+    seen = b""
+    async def read():
+        nonlocal seen
+        while needle not in seen:
+            chunk = await stream.read(1024)
+            if not chunk:
+                raise AssertionError(f"stream ended before {needle!r}: {seen!r}")
+            seen += chunk
+    await asyncio.wait_for(read(), timeout)
+    return seen
+
+
+async def stop(process: asyncio.subprocess.Process) -> tuple[int, bytes, bytes]:
+    """Ctrl-C, as a person would; returns the exit code, stdout and stderr."""
+    process.send_signal(signal.SIGINT)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    except asyncio.TimeoutError:
+        process.kill()
+        raise
+    return process.returncode, out, err
+
+
+async def test_a_0_1_2_program_runs_unchanged_and_its_page_ticks(context, tmp_path):
+    port = free_port()
+    process = await start(CLOCK_0_1_2.replace("8888", str(port)), tmp_path)
+    try:
+        await read_until(process.stderr, b"domsync is serving")
+        page = await context.new_page()
+        await page.goto(f"http://localhost:{port}/")
+        await page.wait_for_function(
+            "document.getElementById('domsync_root_id').textContent.startsWith('The current time is: ')",
+            timeout=10000)
+        first = await page.text_content("#domsync_root_id")
+        await page.wait_for_function(
+            "t => document.getElementById('domsync_root_id').textContent !== t", arg=first, timeout=10000)
+        await page.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_run_prints_the_url_and_ctrl_c_exits_cleanly(tmp_path):
+    port = free_port()
+    script = textwrap.dedent(f'''
+        from domsync import DomsyncServer
+
+        async def handler(server, client):
+            pass
+
+        DomsyncServer(handler, "127.0.0.1", {port}).run()
+        print("returned")
+    ''')
+    process = await start(script, tmp_path)
+    seen = await read_until(process.stderr, b"domsync is serving")
+    assert f"http://127.0.0.1:{port}/".encode() in seen
+    code, out, err = await stop(process)
+    assert code == 0, err
+    assert b"Traceback" not in err
+    assert b"returned" in out
+
+
+@pytest.mark.parametrize("example", ["clock", "input_components", "todo"])
+async def test_each_example_starts_and_serves_its_page(example, tmp_path):
+    """python examples/NAME.py prints a URL that serves the page (on port 8888, as
+    documented; here moved to a free port)."""
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parent.parent / "examples" / f"{example}.py").read_text()
+    port = free_port()
+    assert '"localhost", 8888' in source
+    process = await start(source.replace('"localhost", 8888', f'"localhost", {port}'), tmp_path)
+    try:
+        seen = await read_until(process.stderr, b"domsync is serving")
+        assert f"http://localhost:{port}/".encode() in seen
+        reader, writer = await asyncio.open_connection("localhost", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        await writer.drain()
+        response = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+        assert response.startswith(b"HTTP/1.1 200 OK") and b'<script src="domsync.js">' in response
+    finally:
+        code, _, err = await stop(process)
+    assert code == 0 and b"Traceback" not in err, err
