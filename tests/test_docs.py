@@ -10,6 +10,7 @@ import pytest
 import domsync.components
 import domsync.document
 import domsync.element
+import domsync.page
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +24,7 @@ def test_sphinx_builds_the_docs_without_warnings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("module", [domsync.document, domsync.element, domsync.components])
+@pytest.mark.parametrize("module", [domsync.document, domsync.element, domsync.components, domsync.page])
 def test_docstring_examples_run(module):
     failures, _ = doctest.testmod(module, verbose=False)
     assert failures == 0

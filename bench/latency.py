@@ -1,0 +1,701 @@
+#!/usr/bin/env python3
+"""Latency and memory benchmark: domsync in a real browser against the bare minimum.
+
+How to run (from the repository root, with the project's venv)::
+
+    .venv/bin/python bench/latency.py                  # table on stdout (~30-60 s)
+    .venv/bin/python bench/latency.py --clicks 800 --rounds 16
+    .venv/bin/python bench/latency.py --json > lat.json  # JSON on stdout, table on stderr
+
+Everything is measured in ONE run, on this machine, against a floor measured in the
+same run, because absolute times on a shared 2-core machine mean little; the ratios are
+what the targets are about.
+
+The floor
+    A bare ``websockets.asyncio.server`` (127.0.0.1, port 0) that also serves its own
+    tiny page over HTTP through ``process_request``. The page has a button and an
+    output element. A click sends a small JSON message over the websocket (shaped like
+    domsync's event message); the server parses it and answers with ONE JavaScript
+    statement, ``document.getElementById("out").textContent="<n>"``, which the page runs
+    with ``new Function(...)()``. That is the least any "click -> server -> DOM" loop
+    can do.
+
+(a) click -> Python callback -> DOM, with domsync
+    A ``DomsyncServer`` (127.0.0.1, port 0) whose handler makes a button and an output
+    ``<span>``; the button's click callback sets the span's ``innerText`` to a counter.
+
+(b) one cell of a 1,000 x 5 table
+    A ``DomsyncServer`` whose handler builds a ``TableComponent`` of 1,000 rows x 5
+    columns (5,000 cells) and a button; each click sets the text of one cell (a
+    different row each time). The latency is observed on the whole ``<table>`` subtree.
+    The bytes are the UTF-8 size of the websocket message the server sends for that
+    click (``render_js_updates()`` recorded on the server; Playwright's frame events
+    are not used because they would load the event loop while timing). This is the
+    payload before permessage-deflate, which both servers negotiate with Chromium.
+
+Timing of (floor), (a) and (b) happens inside the page, as in
+``../shared/BROWSER_TESTING.md``: ``t0 = performance.now()``, ``btn.click()`` (the DOM
+method, not a Playwright click, which costs ~70 ms of its own), and a
+``MutationObserver`` on the output (or the table) resolves with ``performance.now()``
+when the server's reply has changed the DOM. This is "DOM updated", not "painted".
+Every click waits for its answer before the next one; a click unanswered after 2 s
+counts as missed. The three pages are open in one headless Chromium (separate tabs,
+brought to the front before each block) and served by the same Python process and
+event loop. The clicks are interleaved: ``--rounds`` rounds, in each round one block of
+``--clicks / --rounds`` clicks (default 50) on each page, in an order that rotates
+every round, after an untimed warm-up of 20 clicks per page. The table reports p50 and
+p99 over all clicks of a page. For diagnosis the server side is timed too, with
+``time.perf_counter`` around the processing of each message: for domsync
+``DomsyncServer._on_message`` (parse, checks, ``handle_event``, callback,
+``render_js_updates``, ``send``), for the floor the same steps of its handler.
+
+The domsync servers are built with ``max_messages_per_second=1e6``: the default rate
+limit (200 messages a second, bursts of 400) is meant for people and would drop some of
+the benchmark's back-to-back clicks (about 500 a second).
+
+(c) server memory per connected client
+    Two server processes, each a fresh subprocess of this script (``--mem-worker``),
+    alternately, for ``--mem-rounds`` rounds:
+
+    * domsync: a ``DomsyncServer`` whose handler builds a small form -- an ``<h1>``, a
+      ``<label>``, an ``<input type=text>`` with an ``input`` listener, a ``<button>``
+      with a ``click`` listener and a ``<p>`` for output -- and flushes it (the
+      connection then stays open, idle, waiting for events);
+    * bare: a ``websockets`` server whose handler sends each client the same JavaScript
+      text that domsync sends for that form, then waits for messages.
+
+    This process connects one client, disconnects it and waits (warm-up: lazy imports,
+    first-connection allocations), reads the server's ``VmRSS`` from
+    ``/proc/<pid>/status``, opens 200 Python websockets clients at once (to
+    ``ws://127.0.0.1:PORT/ws``, no ``Origin`` header, compression as the library
+    negotiates it by default, as Chromium does), waits until each has received its
+    first message, lets the server settle for 0.5 s, reads ``VmRSS`` again and reports
+    the growth divided by 200, in KB (1 KB = 1024 bytes). Median over rounds.
+
+Reference figures from the issue are printed below the table, labelled as reported
+elsewhere: they were not measured here, on other machines, by other methods.
+
+Everything stops by itself: bounded loops, a timeout per click, a timeout on the whole
+run (``--timeout``), and server subprocesses killed in ``finally``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from http import HTTPStatus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+if os.path.isfile(os.path.join(REPO, "domsync", "__init__.py")):
+    sys.path.insert(0, REPO)  # measure the working tree even without pip install -e .
+
+import websockets  # noqa: E402
+from websockets.asyncio.client import connect  # noqa: E402
+from websockets.asyncio.server import serve  # noqa: E402
+from websockets.datastructures import Headers  # noqa: E402
+from websockets.http11 import Response  # noqa: E402
+
+import domsync  # noqa: E402
+from domsync import Document  # noqa: E402
+from domsync.components import TableComponent  # noqa: E402
+from domsync.domsync_server import DomsyncServer  # noqa: E402
+
+ROOT_ID = "domsync_root_id"
+WARMUP_CLICKS = 20
+CLICK_TIMEOUT_MS = 2000
+TABLE_ROWS, TABLE_COLS = 1000, 5
+MEM_CLIENTS = 200
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-extensions",
+                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
+                 "--disable-backgrounding-occluded-windows"]
+
+# Reported in the issue for other libraries; NOT measured here.
+REFERENCES = [
+    ("NiceGUI", "(a) ~4x floor; (b) 40-180 ms per click; (c) 270-420 KB per client"),
+    ("ReactPy", "(a) ~2x floor; (b) 297 ms and 248 KB per click; (c) 98 KB per client"),
+]
+
+
+def _response(body: bytes, content_type: str, status: HTTPStatus = HTTPStatus.OK) -> Response:
+    headers = Headers()
+    headers["Content-Type"] = content_type
+    headers["Content-Length"] = str(len(body))
+    headers["Cache-Control"] = "no-cache"
+    return Response(status.value, status.phrase, headers, body)
+
+
+def _percentile(values, q):
+    """The q-th percentile (0..100) with linear interpolation; None if no values."""
+    if not values:
+        return None
+    s = sorted(values)
+    pos = (len(s) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(s) - 1)
+    return s[lo] + (s[hi] - s[lo]) * (pos - lo)
+
+
+# ---------------------------------------------------------------------------
+# The floor: a bare websockets server and its page.
+# ---------------------------------------------------------------------------
+
+FLOOR_PAGE = b"""<!doctype html>
+<html><head><meta charset="utf-8"><title>floor</title></head>
+<body>
+<button id="btn">click</button> <span id="out">0</span>
+<script>
+const ws = new WebSocket("ws://" + location.host + "/ws");
+ws.onopen = () => { window.floorOpen = true; };
+ws.onmessage = e => { new Function(e.data)(); };
+document.getElementById("btn").addEventListener("click", () =>
+  ws.send(JSON.stringify({domsync: true, event: "click", id: 1, value: null})));
+</script>
+</body></html>
+"""
+
+
+class FloorServer:
+    """The minimal click -> server -> DOM loop."""
+
+    def __init__(self):
+        self.server = None
+        self.port = None
+        self.count = 0
+        self.server_times = []   # seconds per message, parse to send
+        self.reply_bytes = []
+
+    def _process_request(self, connection, request):
+        path = request.path.split("?", 1)[0]
+        if path == "/ws":
+            return None
+        if path in ("/", "/index.html"):
+            return _response(FLOOR_PAGE, "text/html; charset=utf-8")
+        return _response(b"not found\n", "text/plain", HTTPStatus.NOT_FOUND)
+
+    async def _handler(self, ws):
+        async for message in ws:
+            t0 = time.perf_counter()
+            data = json.loads(message)
+            if data.get("event") != "click":
+                continue
+            self.count += 1
+            reply = 'document.getElementById("out").textContent=' + json.dumps(str(self.count))
+            await ws.send(reply)
+            self.server_times.append(time.perf_counter() - t0)
+            self.reply_bytes.append(len(reply.encode()))
+
+    async def start(self):
+        self.server = await serve(self._handler, "127.0.0.1", 0, process_request=self._process_request)
+        self.port = self.server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{self.port}/"
+
+    async def close(self):
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+
+# ---------------------------------------------------------------------------
+# The domsync servers of (a) and (b).
+# ---------------------------------------------------------------------------
+
+
+class TimedDomsyncServer(DomsyncServer):
+    """A DomsyncServer that times the processing of each incoming message (diagnosis
+    only: parse, checks, handle_event, the callback, render_js_updates and send)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.server_times = []
+
+    async def _on_message(self, client, document, message, limit):
+        t0 = time.perf_counter()
+        await super()._on_message(client, document, message, limit)
+        self.server_times.append(time.perf_counter() - t0)
+
+
+def record_batches(doc: Document, sizes: list) -> None:
+    """Record the UTF-8 size of every batch ``doc.render_js_updates()`` returns (the
+    websocket message ``DomsyncServer.flush`` sends), by wrapping it on this instance."""
+    render = doc.render_js_updates
+
+    def recording():
+        batch = render()
+        if batch:
+            sizes.append(len(batch.encode()))
+        return batch
+
+    doc.render_js_updates = recording
+
+
+def make_click_handler():
+    """(a): a button and an output span; a click sets the span's text to a counter."""
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="btn", innerText="click")
+        out = doc.createElement("span", id="out", innerText="0")
+        count = 0
+
+        def on_click(event):
+            nonlocal count
+            count += 1
+            out.innerText = str(count)
+
+        button.addEventListener("click", on_click)
+        doc.getRootElement().append(button, out)
+        await server.flush(client)
+
+    return handler
+
+
+def make_table_handler(batch_sizes: list):
+    """(b): a 1,000 x 5 TableComponent and a button; a click changes one cell."""
+    columns = [f"c{j}" for j in range(TABLE_COLS)]
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        root = doc.getRootElement()
+        button = doc.createElement("button", id="btn", innerText="change a cell")
+        root.appendChild(button)
+        table = TableComponent(doc, ROOT_ID, columns, id="t")
+        for i in range(TABLE_ROWS):
+            table.addRow(f"r{i:04d}", [f"{i}.{j}" for j in range(TABLE_COLS)])
+        count = 0
+
+        def on_click(event):
+            nonlocal count
+            count += 1
+            row = (count * 7919) % TABLE_ROWS  # a different row each time
+            table.updateCell(f"r{row:04d}", "c3", f"clicked {count}")
+
+        button.addEventListener("click", on_click)
+        await server.flush(client)        # the first, big batch: not recorded
+        record_batches(doc, batch_sizes)  # from here on, one batch per click
+
+    return handler
+
+
+# ---------------------------------------------------------------------------
+# In-page timing.
+# ---------------------------------------------------------------------------
+
+CLICK_LOOP_JS = """
+async ([n, targetId, timeoutMs]) => {
+  const btn = document.getElementById("btn"), target = document.getElementById(targetId);
+  const times = [];
+  let missed = 0;
+  for (let i = 0; i < n; i++) {
+    let mo, timer;
+    const changed = new Promise(resolve => {
+      mo = new MutationObserver(() => resolve(performance.now()));
+      mo.observe(target, {childList: true, characterData: true, subtree: true});
+    });
+    const late = new Promise(resolve => { timer = setTimeout(() => resolve(null), timeoutMs); });
+    const t0 = performance.now();
+    btn.click();
+    const t1 = await Promise.race([changed, late]);
+    mo.disconnect();
+    clearTimeout(timer);
+    if (t1 === null) missed++; else times.push(t1 - t0);
+  }
+  return {times, missed};
+}
+"""
+
+
+class Target:
+    """One page under test and what was measured on it."""
+
+    def __init__(self, name, page, target_id):
+        self.name = name
+        self.page = page
+        self.target_id = target_id
+        self.times_ms = []
+        self.missed = 0
+
+    async def clicks(self, n, record=True):
+        await self.page.bring_to_front()
+        result = await self.page.evaluate(CLICK_LOOP_JS, [n, self.target_id, CLICK_TIMEOUT_MS])
+        if record:
+            self.times_ms.extend(result["times"])
+            self.missed += result["missed"]
+        return result
+
+
+def chromium_executable() -> str:
+    if os.environ.get("CHROMIUM_PATH"):
+        return os.environ["CHROMIUM_PATH"]
+    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if os.path.exists(candidate):
+            return candidate
+    return "chromium"
+
+
+async def measure_latency(args, log):
+    """Floor, (a) and (b), interleaved in one browser. Returns a dict of results."""
+    from playwright.async_api import async_playwright
+
+    floor = FloorServer()
+    click_server = TimedDomsyncServer(make_click_handler(), "127.0.0.1", 0, verbose=False,
+                                      title="bench click", max_messages_per_second=1e6)
+    table_batches = []
+    table_server = TimedDomsyncServer(make_table_handler(table_batches), "127.0.0.1", 0, verbose=False,
+                                      title="bench table", max_messages_per_second=1e6)
+    floor_url = await floor.start()
+    await click_server.serve()
+    await table_server.serve()
+    block = max(1, args.clicks // args.rounds)
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+            try:
+                context = await browser.new_context()
+                floor_page = await context.new_page()
+                await floor_page.goto(floor_url)
+                await floor_page.wait_for_function("window.floorOpen === true", timeout=10000)
+                click_page = await context.new_page()
+                await click_page.goto(click_server.url)
+                await click_page.wait_for_function(
+                    "domsync.status === 'open' && document.getElementById('out') !== null", timeout=10000)
+                table_page = await context.new_page()
+                await table_page.goto(table_server.url)
+                await table_page.wait_for_function(
+                    f"domsync.status === 'open' && document.querySelectorAll('#t td').length === "
+                    f"{TABLE_ROWS * TABLE_COLS}", timeout=20000)
+                targets = [Target("floor", floor_page, "out"), Target("a", click_page, "out"),
+                           Target("b", table_page, "t")]
+                for t in targets:
+                    await t.clicks(WARMUP_CLICKS, record=False)
+                del floor.server_times[:], click_server.server_times[:], table_server.server_times[:]
+                del floor.reply_bytes[:], table_batches[:]
+                started = time.perf_counter()
+                for rnd in range(args.rounds):
+                    shift = rnd % len(targets)
+                    for t in targets[shift:] + targets[:shift]:
+                        await t.clicks(block)
+                    log(f"latency round {rnd + 1}/{args.rounds} done ({time.perf_counter() - started:.1f}s)")
+                chromium_version = browser.version
+                errors = []
+                for t in targets[1:]:
+                    n_err = await t.page.evaluate("document.querySelectorAll('#domsync-status:not([hidden])').length")
+                    if n_err:
+                        errors.append(f"{t.name}: the page shows the connection indicator")
+            finally:
+                await browser.close()
+    finally:
+        await table_server.close()
+        await click_server.close()
+        await floor.close()
+    by_name = {t.name: t for t in targets}
+    return {
+        "chromium": chromium_version,
+        "block": block,
+        "times_ms": {name: t.times_ms for name, t in by_name.items()},
+        "missed": {name: t.missed for name, t in by_name.items()},
+        "server_us": {"floor": [s * 1e6 for s in floor.server_times],
+                      "a": [s * 1e6 for s in click_server.server_times],
+                      "b": [s * 1e6 for s in table_server.server_times]},
+        "bytes": {"floor": floor.reply_bytes, "b": table_batches},
+        "errors": errors,
+    }
+
+
+# ---------------------------------------------------------------------------
+# (c) memory: server subprocesses and 200 Python clients.
+# ---------------------------------------------------------------------------
+
+
+def build_small_form(doc: Document) -> None:
+    """The page of (c): a small form with two listeners."""
+    root = doc.getRootElement()
+    title = doc.createElement("h1", innerText="Say hello")
+    label = doc.createElement("label", innerText="Your name ", attributes={"for": "name"})
+    name = doc.createElement("input", id="name", attributes={"type": "text", "placeholder": "name"})
+    button = doc.createElement("button", id="go", innerText="Greet")
+    output = doc.createElement("p", id="greeting")
+    name.addEventListener("input", lambda event: None, "this.value")
+    button.addEventListener("click", lambda event: setattr(output, "innerText", f"Hello, {name.value}!"))
+    root.append(title, label, name, button, output)
+
+
+def small_form_batch() -> str:
+    doc = Document(ROOT_ID)
+    build_small_form(doc)
+    return doc.render_js_updates()
+
+
+async def mem_worker(kind: str, lifetime: float) -> None:
+    """Run one server (``kind`` 'domsync' or 'bare'), print its port, and serve until
+    stdin is closed or ``lifetime`` seconds have passed."""
+    if kind == "domsync":
+        async def handler(server, client):
+            build_small_form(server.get_document(client))
+            await server.flush(client)
+
+        server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+        await server.serve()
+        port, close = server.port, server.close
+    else:
+        batch = small_form_batch()
+
+        async def handler(ws):
+            await ws.send(batch)
+            async for _ in ws:
+                pass
+
+        bare = await serve(handler, "127.0.0.1", 0)
+        port = bare.sockets[0].getsockname()[1]
+
+        async def close():
+            bare.close()
+            await bare.wait_closed()
+    gc.collect()
+    print(f"PORT {port}", flush=True)
+    loop = asyncio.get_running_loop()
+    stdin_closed = loop.run_in_executor(None, sys.stdin.read)
+    try:
+        await asyncio.wait_for(stdin_closed, lifetime)
+    except asyncio.TimeoutError:
+        pass
+    await close()
+
+
+def vm_rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS line")
+
+
+async def _open_client(url):
+    ws = await connect(url, open_timeout=10)
+    first = await asyncio.wait_for(ws.recv(), 10)
+    return ws, len(first)
+
+
+async def measure_memory_once(kind: str, n_clients: int) -> dict:
+    proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--mem-worker", kind],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    clients = []
+    try:
+        line = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), 20)
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"{kind} worker did not start: {line!r} {proc.stderr.read()[-2000:]}")
+        url = f"ws://127.0.0.1:{int(line.split()[1])}/ws"
+        ws, _ = await _open_client(url)  # warm-up
+        await ws.close()
+        await asyncio.sleep(0.5)
+        before = vm_rss_kb(proc.pid)
+        for start in range(0, n_clients, 50):  # 50 handshakes at a time (listen backlog is 100)
+            opened = await asyncio.gather(*(_open_client(url) for _ in range(min(50, n_clients - start))))
+            clients.extend(opened)
+        await asyncio.sleep(0.5)
+        after = vm_rss_kb(proc.pid)
+        return {"rss_before_kb": before, "rss_after_kb": after, "clients": len(clients),
+                "first_message_bytes": clients[0][1],
+                "kb_per_client": (after - before) / len(clients)}
+    finally:
+        await asyncio.gather(*(ws.close() for ws, _ in clients), return_exceptions=True)
+        try:
+            proc.stdin.close()
+            proc.wait(timeout=5)
+        except (subprocess.TimeoutExpired, OSError):
+            pass
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+async def measure_memory(args, log):
+    runs = {"domsync": [], "bare": []}
+    for rnd in range(args.mem_rounds):
+        order = ["bare", "domsync"] if rnd % 2 == 0 else ["domsync", "bare"]
+        for kind in order:
+            runs[kind].append(await measure_memory_once(kind, args.mem_clients))
+        log(f"memory round {rnd + 1}/{args.mem_rounds} done: "
+            + ", ".join(f"{k} {runs[k][-1]['kb_per_client']:.1f} KB/client" for k in ("domsync", "bare")))
+    return runs
+
+
+# ---------------------------------------------------------------------------
+# Report.
+# ---------------------------------------------------------------------------
+
+
+def _nproc():
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count()
+
+
+def _fmt(value, spec):
+    return "n/a" if value is None else format(value, spec)
+
+
+def build_rows(lat, mem):
+    """Rows of (label, metric, domsync, floor, ratio, target, verdict) and a JSON list."""
+    rows, report = [], []
+
+    def add(label, metric, new, base, spec, target="", check=None, unit_ratio=True):
+        ratio = new / base if (new is not None and base) else None
+        verdict = ""
+        if check is not None and new is not None:
+            verdict = "PASS" if check(new, base, ratio) else "FAIL"
+        rows.append((label, metric, _fmt(new, spec), _fmt(base, spec),
+                     f"{ratio:.2f}x" if (ratio is not None and unit_ratio) else "", target, verdict))
+        report.append({"measurement": label, "metric": metric, "domsync": new, "floor": base,
+                       "ratio": ratio, "target": target or None, "verdict": verdict or None})
+
+    if lat:
+        t, s = lat["times_ms"], lat["server_us"]
+        f50, f99 = _percentile(t["floor"], 50), _percentile(t["floor"], 99)
+        a50, a99 = _percentile(t["a"], 50), _percentile(t["a"], 99)
+        b50, b99 = _percentile(t["b"], 50), _percentile(t["b"], 99)
+        add("(a) click -> callback -> DOM", "p50 ms", a50, f50, ".3f", "<=1.3x floor",
+            lambda n, b, r: r is not None and r <= 1.3)
+        add("", "p99 ms", a99, f99, ".3f")
+        add("", "server us/click p50", _percentile(s["a"], 50), _percentile(s["floor"], 50), ".0f")
+        add("", "clicks timed (missed)", len(t["a"]), len(t["floor"]), "d", unit_ratio=False)
+        rows[-1] = rows[-1][:2] + (f"{len(t['a'])} ({lat['missed']['a']})",
+                                   f"{len(t['floor'])} ({lat['missed']['floor']})") + rows[-1][4:]
+        add("(b) 1000x5 table, 1 cell", "p50 ms", b50, f50, ".3f", "<=2x floor",
+            lambda n, b, r: r is not None and r <= 2)
+        add("", "p99 ms", b99, f99, ".3f")
+        add("", "server us/click p50", _percentile(s["b"], 50), _percentile(s["floor"], 50), ".0f")
+        bb, fb = lat["bytes"]["b"], lat["bytes"]["floor"]
+        add("", "bytes sent per click (max)", max(bb) if bb else None, max(fb) if fb else None, "d",
+            "<=100 B", lambda n, b, r: n <= 100)
+        add("", "clicks timed (missed)", len(t["b"]), len(t["floor"]), "d", unit_ratio=False)
+        rows[-1] = rows[-1][:2] + (f"{len(t['b'])} ({lat['missed']['b']})",
+                                   f"{len(t['floor'])} ({lat['missed']['floor']})") + rows[-1][4:]
+    if mem:
+        d = statistics.median(r["kb_per_client"] for r in mem["domsync"]) if mem["domsync"] else None
+        b = statistics.median(r["kb_per_client"] for r in mem["bare"]) if mem["bare"] else None
+        add(f"(c) {MEM_CLIENTS} idle clients, RSS", "KB per client", d, b, ".1f", "<=1.3x bare",
+            lambda n, b, r: r is not None and r <= 1.3)
+        if mem["domsync"]:
+            add("", "first message bytes", mem["domsync"][0]["first_message_bytes"],
+                mem["bare"][0]["first_message_bytes"] if mem["bare"] else None, "d", unit_ratio=False)
+    return rows, report
+
+
+def print_table(rows, say):
+    header = ("measurement", "metric", "domsync", "floor/bare", "ratio", "target", "met?")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    aligns = ["<", "<", ">", ">", ">", "<", "<"]
+
+    def line(r):
+        return "  ".join(f"{str(c):{a}{w}}" for c, a, w in zip(r, aligns, widths)).rstrip()
+
+    say(line(header))
+    say("  ".join("-" * w for w in widths))
+    for r in rows:
+        say(line(r))
+
+
+async def run(args, log, say):
+    say(f"domsync latency benchmark  ({time.strftime('%Y-%m-%d %H:%M:%S')})")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    say(f"machine: {platform.machine()}, nproc={_nproc()}, load average {load}")
+    from importlib import metadata
+    say(f"Python {platform.python_version()} ({sys.executable}), websockets {websockets.__version__}, "
+        f"playwright {metadata.version('playwright')}, domsync {domsync.__version__} "
+        f"({os.path.dirname(domsync.__file__)})")
+    lat = mem = None
+    errors = []
+    if not args.skip_latency:
+        lat = await measure_latency(args, log)
+        errors += lat["errors"]
+        say(f"Chromium {lat['chromium']} ({chromium_executable()}), headless")
+        say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page (floor, a, b interleaved), "
+            f"after {WARMUP_CLICKS} warm-up clicks each")
+    if not args.skip_memory:
+        mem = await measure_memory(args, log)
+        say(f"memory: {args.mem_clients} Python websockets clients, {args.mem_rounds} rounds "
+            f"(median); domsync page = small form (h1, label, input, button, p; 2 listeners)")
+    say()
+    rows, report = build_rows(lat, mem)
+    print_table(rows, say)
+    say()
+    say("floor/bare = bare websockets server + new Function() (a, b) / bare websockets server "
+        "holding the same connections (c);")
+    say("ratio = domsync / floor (lower is better). Times are in-page: btn.click() to the "
+        "MutationObserver callback.")
+    say()
+    say("Reported elsewhere, NOT measured here (other machines, other methods):")
+    for name, text in REFERENCES:
+        say(f"  {name}: {text}")
+    for e in errors:
+        say(f"WARNING: {e}")
+    if args.json:
+        json.dump({
+            "python": platform.python_version(),
+            "websockets": websockets.__version__,
+            "chromium": lat["chromium"] if lat else None,
+            "nproc": _nproc(),
+            "loadavg": os.getloadavg(),
+            "rounds": args.rounds,
+            "clicks": args.clicks,
+            "rows": report,
+            "latency_raw": lat,
+            "memory_raw": mem,
+            "references_not_measured_here": dict(REFERENCES),
+        }, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    return 1 if args.strict and any(r["verdict"] == "FAIL" for r in report) else 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--clicks", type=int, default=400, help="timed clicks per page (default 400)")
+    p.add_argument("--rounds", type=int, default=8,
+                   help="interleaved rounds; each page gets clicks/rounds clicks per round (default 8)")
+    p.add_argument("--mem-rounds", type=int, default=3, help="rounds of the memory measurement (default 3)")
+    p.add_argument("--mem-clients", type=int, default=MEM_CLIENTS, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true", help="print a JSON report on stdout (table goes to stderr)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    p.add_argument("--skip-latency", action="store_true", help="skip the browser measurements (a, b)")
+    p.add_argument("--skip-memory", action="store_true", help="skip the memory measurement (c)")
+    p.add_argument("--timeout", type=float, default=300, help="give up after this many seconds (default 300)")
+    p.add_argument("--mem-worker", choices=["domsync", "bare"], help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.mem_worker:
+        asyncio.run(mem_worker(args.mem_worker, lifetime=120))
+        return 0
+    if args.clicks < 1 or args.rounds < 1 or args.mem_rounds < 1:
+        p.error("--clicks, --rounds and --mem-rounds must be at least 1")
+    out = sys.stderr if args.json else sys.stdout
+
+    def say(msg=""):
+        print(msg, file=out, flush=True)
+
+    def log(msg):
+        print(msg, file=sys.stderr, flush=True)
+
+    async def bounded():
+        return await asyncio.wait_for(run(args, log, say), args.timeout)
+
+    try:
+        return asyncio.run(bounded())
+    except asyncio.TimeoutError:
+        log(f"gave up after {args.timeout:.0f}s (--timeout)")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
