@@ -7,6 +7,7 @@
  *   domsync.apply(batch)    apply one batch of rendered JavaScript
  *   domsync.send(message)   send a JSON message to the server
  *   domsync.status          "connecting" | "open" | "closed"
+ *   domsync.node(key), domsync.socket   debugging aids: an element by key, the socket
  *   ws_send(message)        the 0.1.2 name of domsync.send, for event handler code
  *
  * Events dispatched on `document`:
@@ -286,6 +287,8 @@
   domsync.status = "closed";
   /** Test and debugging aid: the element known as `key`, or undefined. */
   domsync.node = function (key) { return nodes.get(key); };
+  /** Test and debugging aid: the current WebSocket, or null. */
+  Object.defineProperty(domsync, "socket", { get: function () { return socket; } });
   window.ws_send = send;
 
   // <script src=".../domsync.js"> connects to the server that served it; a script

@@ -400,3 +400,32 @@ async def test_errors_in_the_browser_reach_the_server_log(start_server, context,
     await page.wait_for_selector("#b")
     await eventually(lambda: "reported an error in js_value_getter" in caplog.text)
     assert any("domsync" in text for text in errors)
+
+
+async def test_junk_from_the_page_does_not_break_its_session(start_server, context, caplog):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="0")
+        button.addEventListener("click", lambda e: setattr(button, "innerText", str(int(button.innerText) + 1)))
+        doc.getRootElement().appendChild(button)
+
+    server = await start_server(handler)
+    caplog.set_level(logging.WARNING, logger="domsync")
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_selector("#b")
+    assert await page.evaluate("typeof ws_send") == "function"
+    await page.evaluate("""() => {
+        const ws = domsync.socket;
+        ws.send(new Uint8Array([1, 2, 3]));
+        ws.send("not json");
+        ws.send(JSON.stringify({domsync: true, event: "click", id: 424242}));
+        ws.send(JSON.stringify({domsync: true, event: "click", id: "b", value: "x".repeat(100000)}));
+        ws_send({domsync: true, event: "click", id: "b", value: null});  // the 0.1.2 way
+    }""")
+    await page.wait_for_function("document.getElementById('b').textContent === '1'")
+    await page.click("#b")
+    await page.wait_for_function("document.getElementById('b').textContent === '2'")
+    assert await page.evaluate("domsync.status") == "open"
+    for expected in ("binary", "not JSON", "unknown or removed", "max_message_size"):
+        assert expected in caplog.text

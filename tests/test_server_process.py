@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,10 @@ CLOCK_0_1_2 = textwrap.dedent('''
         asyncio.get_event_loop().run_until_complete(main())
         asyncio.get_event_loop().run_forever()
 ''')
+
+
+# The input components example of domsync 0.1.2, verbatim, kept beside this file.
+INPUTS_0_1_2 = (Path(__file__).resolve().parent / "compat_0_1_2" / "example_input_components.py").read_text()
 
 
 def free_port() -> int:
@@ -104,6 +109,31 @@ async def test_a_0_1_2_program_runs_unchanged_and_its_page_ticks(context, tmp_pa
         first = await page.text_content("#domsync_root_id")
         await page.wait_for_function(
             "t => document.getElementById('domsync_root_id').textContent !== t", arg=first, timeout=10000)
+        await page.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_the_0_1_2_input_components_program_runs_unchanged(context, tmp_path):
+    port = free_port()
+    process = await start(INPUTS_0_1_2.replace("8888", str(port)), tmp_path)
+    try:
+        await read_until(process.stderr, b"domsync is serving")
+        page = await context.new_page()
+        await page.goto(f"http://localhost:{port}/")
+        cell = "[id='domsync_root_id.table.td.button.value']"
+        await page.wait_for_selector(cell)
+        assert await page.text_content(cell) == "on"
+        await page.click("[id='domsync_root_id.button']")
+        await page.wait_for_function(f"document.querySelector(\"{cell}\").textContent === 'off'")
+        await page.fill("[id='domsync_root_id.textinput']", "typed")
+        typed = "[id='domsync_root_id.table.td.textinput.value']"
+        await page.wait_for_function(f"document.querySelector(\"{typed}\").textContent === 'typed'")
+        await page.select_option("[id='domsync_root_id.select']", "Option 2")
+        chosen = "[id='domsync_root_id.table.td.select.value']"
+        await page.wait_for_function(f"document.querySelector(\"{chosen}\").textContent === 'Option 2'")
         await page.close()
     finally:
         if process.returncode is None:
