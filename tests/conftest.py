@@ -97,11 +97,10 @@ def page_html(root_id: str = ROOT_ID) -> str:
     )
 
 
-@pytest_asyncio.fixture
-async def client_page(context):
-    """A :class:`ClientPage` in a fresh context."""
+async def open_client_page(context, root_id: str = ROOT_ID) -> ClientPage:
+    """A new page in ``context`` with the root element and the client, not connected."""
     page = await context.new_page()
-    await page.set_content(page_html())
+    await page.set_content(page_html(root_id))
     await page.add_script_tag(content=client_js_source().decode("utf-8"))
     await page.evaluate("""() => {
         window.__errors = [];
@@ -110,5 +109,12 @@ async def client_page(context):
         document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
         domsync.send = msg => window.__sent.push(msg);
     }""")
-    yield ClientPage(page)
-    await page.close()
+    return ClientPage(page, root_id)
+
+
+@pytest_asyncio.fixture
+async def client_page(context):
+    """A :class:`ClientPage` in a fresh context."""
+    client = await open_client_page(context)
+    yield client
+    await client.page.close()

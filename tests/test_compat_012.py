@@ -13,55 +13,21 @@ ROOT = "domsync_root_id"
 
 
 # ---------------------------------------------------------------------- the 0.1.2 example
-# Copied verbatim from domsync 0.1.2's examples/example_input_components.py.
+# domsync 0.1.2's examples/example_input_components.py is kept verbatim beside the tests.
 
 
-class ExampleInputsComponent(Component):
-    def __init__(self, doc, parent_id, id=None):
-        super(ExampleInputsComponent, self).__init__(doc, parent_id, id=id)
-        button = doc.createElement('button', id=parent_id+'.button', innerText='on')
-        button.addEventListener('click', self.on_event)
-        doc.getElementById(parent_id).appendChild(button)
-        doc.getElementById(parent_id).appendChild(doc.createElement('br'))
-        textinput = doc.createElement('input', id=parent_id+'.textinput', value='hi there!', attributes={'type':'text'})
-        textinput.addEventListener('input', self.on_event, js_value_getter='this.value')
-        doc.getElementById(parent_id).appendChild(textinput)
-        doc.getElementById(parent_id).appendChild(doc.createElement('br'))
-        textarea = doc.createElement('textarea', id=parent_id+'.textarea', value="Hello world\nhi there\nfoo bar", attributes={'rows':'20','cols':'40'})
-        textarea.addEventListener('input', self.on_event, js_value_getter='this.value')
-        doc.getElementById(parent_id).appendChild(textarea)
-        doc.getElementById(parent_id).appendChild(doc.createElement('br'))
-        select = doc.createElement('select', id=parent_id+'.select')
-        select.appendChild(doc.createElement('option', innerText='Option 1'))
-        select.appendChild(doc.createElement('option', innerText='Option 2'))
-        select.addEventListener('input', self.on_event, js_value_getter = 'this.options[this.selectedIndex].value')
-        doc.getElementById(parent_id).appendChild(select)
-        doc.getElementById(parent_id).appendChild(doc.createElement('br'))
-        table = TableComponent(doc, parent_id, ['key','value'], id=parent_id+'.table')
-        table.addRow('textinput', ['textinput', textinput.value])
-        table.addRow('textarea',  ['textarea',  textarea.value])
-        table.addRow('select',    ['select',    'Option 1'])
-        table.addRow('button',    ['button',    button.innerText])
-        self['table'] = table
+def _load_example_component():
+    import importlib.util
+    from pathlib import Path
 
-    def on_event(self, event):
-        doc = event['doc']
-        root_id = doc.getRootId()
-        table = self['table']
-        if event['id'] == root_id+'.button':
-            button_text = doc.getElementById(event['id']).innerText
-            button_text = 'on' if button_text == 'off' else 'off'
-            doc.getElementById(event['id']).innerText = button_text
-            table.updateCell('button','value',button_text)
-        elif event['id'] == root_id+'.textinput':
-            table.updateCell('textinput','value',event['value'])
-        elif event['id'] == root_id+'.textarea':
-            table.updateCell('textarea','value',event['value'])
-        elif event['id'] == root_id+'.select':
-            table.updateCell('select','value',event['value'])
-        else:
-            raise Exception(event)
+    path = Path(__file__).resolve().parent / "compat_0_1_2" / "example_input_components.py"
+    spec = importlib.util.spec_from_file_location("example_input_components_0_1_2", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # defines the class; main() only runs as a script
+    return module.ExampleInputsComponent
 
+
+ExampleInputsComponent = _load_example_component()
 
 # ---------------------------------------------------------------------- module paths
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import open_client_page
 
 import domsync
 from domsync import MATHML_NAMESPACE, SVG_NAMESPACE, Document, HierarchyError, InvalidValueError
-from domsync.client import client_js_source
 
 SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
 STEPS = 250
@@ -501,20 +501,7 @@ async def test_browser_dom_equals_model_after_every_render_of_random_mutations(c
 
 async def open_second_page(client_page):
     """A fresh page in the same context, set up as the conftest fixture does."""
-    page = await client_page.page.context.new_page()
-    await page.set_content(
-        "<!doctype html><html><head><meta charset='utf-8'><title>domsync test</title></head>"
-        f"<body><div id='{client_page.root_id}'></div></body></html>"
-    )
-    await page.add_script_tag(content=client_js_source().decode("utf-8"))
-    await page.evaluate("""() => {
-        window.__errors = [];
-        window.__sent = [];
-        window.__ran = [];
-        document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
-        domsync.send = msg => window.__sent.push(msg);
-    }""")
-    return type(client_page)(page)
+    return await open_client_page(client_page.page.context, client_page.root_id)
 
 
 @pytest.mark.parametrize("seed", [303, 505])
