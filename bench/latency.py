@@ -18,7 +18,11 @@ The floor
     domsync's event message); the server parses it and answers with ONE JavaScript
     statement, ``document.getElementById("out").textContent="<n>"``, which the page runs
     with ``new Function(...)()``. That is the least any "click -> server -> DOM" loop
-    can do.
+    can do. The same server also serves ``/table``: the same page plus the 1,000 x 5
+    table of (b), built by the page's own script, where the reply sets one cell's text
+    (again one statement). That "floor + same table" is shown for diagnosis only: it
+    is the browser's own cost of a table that size (the targets compare with the plain
+    floor).
 
 (a) click -> Python callback -> DOM, with domsync
     A ``DomsyncServer`` (127.0.0.1, port 0) whose handler makes a button and an output
@@ -39,7 +43,10 @@ method, not a Playwright click, which costs ~70 ms of its own), and a
 ``MutationObserver`` on the output (or the table) resolves with ``performance.now()``
 when the server's reply has changed the DOM. This is "DOM updated", not "painted".
 Every click waits for its answer before the next one; a click unanswered after 2 s
-counts as missed. The three pages are open in one headless Chromium (separate tabs,
+counts as missed. Playwright adds COOP/COEP headers to every page (the same for all
+pages) so that they are cross-origin isolated and ``performance.now()`` ticks in 5 us
+instead of 100 us (``--no-isolate`` turns that off; Chromium then needs no
+``--disable-features=LocalNetworkAccessChecks``). The four pages are open in one headless Chromium (separate tabs,
 brought to the front before each block) and served by the same Python process and
 event loop. The clicks are interleaved: ``--rounds`` rounds, in each round one block of
 ``--clicks / --rounds`` clicks (default 50) on each page, in an order that rotates
@@ -118,10 +125,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-extensions",
                  "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                 "--disable-backgrounding-occluded-windows",
-                 # pages whose response Playwright fulfils (see isolate()) would otherwise be
-                 # refused websockets to 127.0.0.1 (net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS)
-                 "--disable-features=LocalNetworkAccessChecks"]
+                 "--disable-backgrounding-occluded-windows"]
+# Pages whose response Playwright fulfils (see isolate()) are otherwise refused websockets
+# to 127.0.0.1: net::ERR_BLOCKED_BY_LOCAL_NETWORK_ACCESS_CHECKS.
+ISOLATION_ARGS = ["--disable-features=LocalNetworkAccessChecks"]
 
 # Reported in the issue for other libraries; NOT measured here.
 REFERENCES = [
@@ -153,12 +160,13 @@ def _percentile(values, q):
 # The floor: a bare websockets server and its page.
 # ---------------------------------------------------------------------------
 
-FLOOR_PAGE = b"""<!doctype html>
+FLOOR_PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>floor</title></head>
 <body>
 <button id="btn">click</button> <span id="out">0</span>
 <script>
-const ws = new WebSocket("ws://" + location.host + "/ws");
+BUILD
+const ws = new WebSocket("ws://" + location.host + "WSPATH");
 ws.onopen = () => { window.floorOpen = true; };
 ws.onmessage = e => { new Function(e.data)(); };
 document.getElementById("btn").addEventListener("click", () =>
@@ -167,36 +175,69 @@ document.getElementById("btn").addEventListener("click", () =>
 </body></html>
 """
 
+# The table floor's page builds the same table as (b) (same ids as TableComponent's).
+FLOOR_TABLE_BUILD = f"""
+(() => {{
+  const t = document.createElement("table"); t.id = "t";
+  const head = t.insertRow(); head.id = "t.tr.header";
+  for (let j = 0; j < {TABLE_COLS}; j++) {{
+    const th = document.createElement("th"); th.id = "t.td.header.c" + j; th.textContent = "c" + j;
+    head.appendChild(th);
+  }}
+  for (let i = 0; i < {TABLE_ROWS}; i++) {{
+    const r = "r" + String(i).padStart(4, "0"), tr = t.insertRow(); tr.id = "t.tr." + r;
+    for (let j = 0; j < {TABLE_COLS}; j++) {{
+      const td = tr.insertCell(); td.id = "t.td." + r + ".c" + j; td.textContent = i + "." + j;
+    }}
+  }}
+  document.body.appendChild(t);
+}})();
+"""
+
 
 class FloorServer:
-    """The minimal click -> server -> DOM loop."""
+    """The minimal click -> server -> DOM loop, on two pages: ``/`` (a button and an
+    output; the reply sets the output's text) and ``/table`` (the same plus the 1,000 x 5
+    table of (b), built by the page itself; the reply sets one cell's text, as (b)
+    does). Each reply is ONE statement, run by the page with ``new Function``."""
 
     def __init__(self):
         self.server = None
         self.port = None
-        self.count = 0
-        self.server_times = []   # seconds per message, parse to send
-        self.reply_bytes = []
+        self.server_times = {"plain": [], "table": []}  # seconds per message, parse to send
+        self.reply_bytes = {"plain": [], "table": []}
+        self._pages = {
+            "/": FLOOR_PAGE.replace("BUILD", "").replace("WSPATH", "/ws").encode(),
+            "/table": FLOOR_PAGE.replace("BUILD", FLOOR_TABLE_BUILD).replace("WSPATH", "/ws-table").encode(),
+        }
 
     def _process_request(self, connection, request):
         path = request.path.split("?", 1)[0]
-        if path == "/ws":
+        if path in ("/ws", "/ws-table"):
             return None
-        if path in ("/", "/index.html"):
-            return _response(FLOOR_PAGE, "text/html; charset=utf-8")
+        if path in self._pages:
+            return _response(self._pages[path], "text/html; charset=utf-8")
         return _response(b"not found\n", "text/plain", HTTPStatus.NOT_FOUND)
 
     async def _handler(self, ws):
+        kind = "table" if ws.request.path == "/ws-table" else "plain"
+        times, sizes = self.server_times[kind], self.reply_bytes[kind]
+        count = 0
         async for message in ws:
             t0 = time.perf_counter()
             data = json.loads(message)
             if data.get("event") != "click":
                 continue
-            self.count += 1
-            reply = 'document.getElementById("out").textContent=' + json.dumps(str(self.count))
+            count += 1
+            if kind == "table":
+                row = (count * 7919) % TABLE_ROWS
+                reply = (f'document.getElementById("t.td.r{row:04d}.c3").textContent='
+                         + json.dumps(f"clicked {count}"))
+            else:
+                reply = 'document.getElementById("out").textContent=' + json.dumps(str(count))
             await ws.send(reply)
-            self.server_times.append(time.perf_counter() - t0)
-            self.reply_bytes.append(len(reply.encode()))
+            times.append(time.perf_counter() - t0)
+            sizes.append(len(reply.encode()))
 
     async def start(self):
         self.server = await serve(self._handler, "127.0.0.1", 0, process_request=self._process_request)
@@ -374,13 +415,22 @@ async def measure_latency(args, log):
     block = max(1, args.clicks // args.rounds)
     try:
         async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=chromium_executable(), args=CHROMIUM_ARGS)
+            chromium_args = CHROMIUM_ARGS + ([] if args.no_isolate else ISOLATION_ARGS)
+            browser = await pw.chromium.launch(executable_path=chromium_executable(), args=chromium_args)
             try:
                 context = await browser.new_context()
-                await context.route("**/*", isolate)
+                if not args.no_isolate:
+                    await context.route("**/*", isolate)
                 floor_page = await context.new_page()
                 await floor_page.goto(floor_url)
-                await floor_page.wait_for_function("window.floorOpen === true", timeout=10000)
+                try:
+                    await floor_page.wait_for_function("window.floorOpen === true", timeout=10000)
+                except Exception:
+                    raise RuntimeError("the floor page's websocket did not open in 10 s"
+                                       + ("" if args.no_isolate else "; try --no-isolate")) from None
+                floor_table_page = await context.new_page()
+                await floor_table_page.goto(floor_url + "table")
+                await floor_table_page.wait_for_function("window.floorOpen === true", timeout=10000)
                 click_page = await context.new_page()
                 await click_page.goto(click_server.url)
                 await click_page.wait_for_function(
@@ -391,11 +441,12 @@ async def measure_latency(args, log):
                     f"domsync.status === 'open' && document.querySelectorAll('#t td').length === "
                     f"{TABLE_ROWS * TABLE_COLS}", timeout=20000)
                 targets = [Target("floor", floor_page, "out"), Target("a", click_page, "out"),
-                           Target("b", table_page, "t")]
+                           Target("b", table_page, "t"), Target("floor_table", floor_table_page, "t")]
                 for t in targets:
                     await t.clicks(WARMUP_CLICKS, record=False)
-                del floor.server_times[:], click_server.server_times[:], table_server.server_times[:]
-                del floor.reply_bytes[:], table_batches[:]
+                for times in (*floor.server_times.values(), click_server.server_times, table_server.server_times,
+                              *floor.reply_bytes.values(), table_batches):
+                    del times[:]
                 started = time.perf_counter()
                 for rnd in range(args.rounds):
                     shift = rnd % len(targets)
@@ -405,7 +456,7 @@ async def measure_latency(args, log):
                 chromium_version = browser.version
                 isolated = [await t.page.evaluate("crossOriginIsolated") for t in targets]
                 errors = []
-                for t in targets[1:]:
+                for t in targets[1:3]:
                     n_err = await t.page.evaluate("document.querySelectorAll('#domsync-status:not([hidden])').length")
                     if n_err:
                         errors.append(f"{t.name}: the page shows the connection indicator")
@@ -421,10 +472,12 @@ async def measure_latency(args, log):
         "block": block,
         "times_ms": {name: t.times_ms for name, t in by_name.items()},
         "missed": {name: t.missed for name, t in by_name.items()},
-        "server_us": {"floor": [s * 1e6 for s in floor.server_times],
+        "server_us": {"floor": [s * 1e6 for s in floor.server_times["plain"]],
                       "a": [s * 1e6 for s in click_server.server_times],
-                      "b": [s * 1e6 for s in table_server.server_times]},
-        "bytes": {"floor": floor.reply_bytes, "b": table_batches},
+                      "b": [s * 1e6 for s in table_server.server_times],
+                      "floor_table": [s * 1e6 for s in floor.server_times["table"]]},
+        "bytes": {"floor": floor.reply_bytes["plain"], "b": table_batches,
+                  "floor_table": floor.reply_bytes["table"]},
         "errors": errors,
         "cross_origin_isolated": all(isolated),
     }
@@ -568,48 +621,53 @@ def build_rows(lat, mem):
     """Rows of (label, metric, domsync, floor, ratio, target, verdict) and a JSON list."""
     rows, report = [], []
 
-    def add(label, metric, new, base, spec, target="", check=None, unit_ratio=True):
-        ratio = new / base if (new is not None and base) else None
+    def add(label, metric, new, base, spec, target="", check=None, ratio=True):
+        r = new / base if (ratio and new is not None and base) else None
         verdict = ""
         if check is not None and new is not None:
-            verdict = "PASS" if check(new, base, ratio) else "FAIL"
-        rows.append((label, metric, _fmt(new, spec), _fmt(base, spec),
-                     f"{ratio:.2f}x" if (ratio is not None and unit_ratio) else "", target, verdict))
+            verdict = "PASS" if check(new, r) else "FAIL"
+        rows.append((label, metric, new if isinstance(new, str) else _fmt(new, spec),
+                     base if isinstance(base, str) else _fmt(base, spec),
+                     f"{r:.2f}x" if r is not None else "", target, verdict))
         report.append({"measurement": label, "metric": metric, "domsync": new, "floor": base,
-                       "ratio": ratio, "target": target or None, "verdict": verdict or None})
+                       "ratio": r, "target": target or None, "verdict": verdict or None})
 
     if lat:
-        t, s = lat["times_ms"], lat["server_us"]
-        f50, f99 = _percentile(t["floor"], 50), _percentile(t["floor"], 99)
-        a50, a99 = _percentile(t["a"], 50), _percentile(t["a"], 99)
-        b50, b99 = _percentile(t["b"], 50), _percentile(t["b"], 99)
-        add("(a) click -> callback -> DOM", "p50 ms", a50, f50, ".3f", "<=1.3x floor",
-            lambda n, b, r: r is not None and r <= 1.3)
-        add("", "p99 ms", a99, f99, ".3f")
-        add("", "server us/click p50", _percentile(s["a"], 50), _percentile(s["floor"], 50), ".0f")
-        add("", "server us/click p99", _percentile(s["a"], 99), _percentile(s["floor"], 99), ".0f")
-        add("", "clicks timed (missed)", len(t["a"]), len(t["floor"]), "d", unit_ratio=False)
-        rows[-1] = rows[-1][:2] + (f"{len(t['a'])} ({lat['missed']['a']})",
-                                   f"{len(t['floor'])} ({lat['missed']['floor']})") + rows[-1][4:]
-        add("(b) 1000x5 table, 1 cell", "p50 ms", b50, f50, ".3f", "<=2x floor",
-            lambda n, b, r: r is not None and r <= 2)
-        add("", "p99 ms", b99, f99, ".3f")
-        add("", "server us/click p50", _percentile(s["b"], 50), _percentile(s["floor"], 50), ".0f")
-        add("", "server us/click p99", _percentile(s["b"], 99), _percentile(s["floor"], 99), ".0f")
+        t, s, miss = lat["times_ms"], lat["server_us"], lat["missed"]
+
+        def p(name, q, data=t):
+            return _percentile(data[name], q)
+
+        def timed(name):
+            return f"{len(t[name])} ({miss[name]})"
+
+        add("(a) click -> callback -> DOM", "p50 ms", p("a", 50), p("floor", 50), ".3f", "<=1.3x floor",
+            lambda n, r: r is not None and r <= 1.3)
+        add("", "p99 ms", p("a", 99), p("floor", 99), ".3f")
+        add("", "server us/click p50", p("a", 50, s), p("floor", 50, s), ".0f")
+        add("", "server us/click p99", p("a", 99, s), p("floor", 99, s), ".0f")
+        add("", "clicks timed (missed)", timed("a"), timed("floor"), "", ratio=False)
+        add("(b) 1000x5 table, 1 cell", "p50 ms", p("b", 50), p("floor", 50), ".3f", "<=2x floor",
+            lambda n, r: r is not None and r <= 2)
+        add("", "p99 ms", p("b", 99), p("floor", 99), ".3f")
         bb, fb = lat["bytes"]["b"], lat["bytes"]["floor"]
         add("", "bytes sent per click (max)", max(bb) if bb else None, max(fb) if fb else None, "d",
-            "<=100 B", lambda n, b, r: n <= 100)
-        add("", "clicks timed (missed)", len(t["b"]), len(t["floor"]), "d", unit_ratio=False)
-        rows[-1] = rows[-1][:2] + (f"{len(t['b'])} ({lat['missed']['b']})",
-                                   f"{len(t['floor'])} ({lat['missed']['floor']})") + rows[-1][4:]
+            "<=100 B", lambda n, r: n <= 100)
+        add("", "server us/click p50", p("b", 50, s), p("floor", 50, s), ".0f")
+        add("", "server us/click p99", p("b", 99, s), p("floor", 99, s), ".0f")
+        add("", "clicks timed (missed)", timed("b"), timed("floor"), "", ratio=False)
+        add("  same, vs floor + same table", "p50 ms", p("b", 50), p("floor_table", 50), ".3f")
+        add("", "p99 ms", p("b", 99), p("floor_table", 99), ".3f")
+        add("", "bytes sent per click (max)", max(bb) if bb else None,
+            max(lat["bytes"]["floor_table"]) if lat["bytes"]["floor_table"] else None, "d")
+        add("", "clicks timed (missed)", timed("b"), timed("floor_table"), "", ratio=False)
     if mem:
         d = statistics.median(r["kb_per_client"] for r in mem["domsync"]) if mem["domsync"] else None
         b = statistics.median(r["kb_per_client"] for r in mem["bare"]) if mem["bare"] else None
-        add(f"(c) {MEM_CLIENTS} idle clients, RSS", "KB per client", d, b, ".1f", "<=1.3x bare",
-            lambda n, b, r: r is not None and r <= 1.3)
-        if mem["domsync"]:
-            add("", "first message bytes", mem["domsync"][0]["first_message_bytes"],
-                mem["bare"][0]["first_message_bytes"] if mem["bare"] else None, "d", unit_ratio=False)
+        add(f"(c) {mem['domsync'][0]['clients']} idle clients, RSS", "KB per client", d, b, ".1f", "<=1.3x bare",
+            lambda n, r: r is not None and r <= 1.3)
+        add("", "first message bytes", mem["domsync"][0]["first_message_bytes"],
+            mem["bare"][0]["first_message_bytes"], "d", ratio=False)
     return rows, report
 
 
@@ -647,14 +705,15 @@ async def run(args, log, say):
             f"after {WARMUP_CLICKS} warm-up clicks each")
     if not args.skip_memory:
         mem = await measure_memory(args, log)
-        say(f"memory: {args.mem_clients} Python websockets clients, {args.mem_rounds} rounds "
+        say(f"memory: {args.mem_clients} Python websockets clients, {args.mem_rounds} round(s) "
             f"(median); domsync page = small form (h1, label, input, button, p; 2 listeners)")
     say()
     rows, report = build_rows(lat, mem)
     print_table(rows, say)
     say()
-    say("floor/bare = bare websockets server + new Function() (a, b) / bare websockets server "
-        "holding the same connections (c);")
+    say("floor/bare = bare websockets server + new Function(): plain page for (a) and (b), the same")
+    say("  1000x5 table built by the page for 'floor + same table' (diagnosis: the browser's share);")
+    say("  for (c), a bare websockets server holding the same connections.")
     say("ratio = domsync / floor (lower is better). Times are in-page: btn.click() to the "
         "MutationObserver callback.")
     say()
@@ -691,6 +750,8 @@ def main(argv=None):
     p.add_argument("--mem-clients", type=int, default=MEM_CLIENTS, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true", help="print a JSON report on stdout (table goes to stderr)")
     p.add_argument("--strict", action="store_true", help="exit 1 if a target is missed")
+    p.add_argument("--no-isolate", action="store_true",
+                   help="do not make the pages cross-origin isolated (performance.now() then ticks in 100 us)")
     p.add_argument("--skip-latency", action="store_true", help="skip the browser measurements (a, b)")
     p.add_argument("--skip-memory", action="store_true", help="skip the memory measurement (c)")
     p.add_argument("--timeout", type=float, default=300, help="give up after this many seconds (default 300)")

@@ -330,7 +330,7 @@ class DomsyncServer:
             return
         try:
             data = json.loads(message)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             logger.warning("dropped a message from %s that is not JSON: %.100r", _address(client), message)
             return
         if not isinstance(data, dict) or data.get("domsync") is not True:

@@ -419,6 +419,7 @@ async def test_junk_from_the_page_does_not_break_its_session(start_server, conte
         const ws = domsync.socket;
         ws.send(new Uint8Array([1, 2, 3]));
         ws.send("not json");
+        ws.send("[".repeat(20000) + "]".repeat(20000));  // RecursionError in json.loads
         ws.send(JSON.stringify({domsync: true, event: "click", id: 424242}));
         ws.send(JSON.stringify({domsync: true, event: "click", id: "b", value: "x".repeat(100000)}));
         ws_send({domsync: true, event: "click", id: "b", value: null});  // the 0.1.2 way
