@@ -3,7 +3,7 @@
 
 How to run (from the repository root, with the project's venv)::
 
-    .venv/bin/python bench/latency.py                  # table on stdout (~30-60 s)
+    .venv/bin/python bench/latency.py                  # table on stdout (~20-30 s)
     .venv/bin/python bench/latency.py --clicks 800 --rounds 16
     .venv/bin/python bench/latency.py --json > lat.json  # JSON on stdout, table on stderr
 
@@ -46,9 +46,9 @@ Every click waits for its answer before the next one; a click unanswered after 2
 counts as missed. Playwright adds COOP/COEP headers to every page (the same for all
 pages) so that they are cross-origin isolated and ``performance.now()`` ticks in 5 us
 instead of 100 us (``--no-isolate`` turns that off; Chromium then needs no
-``--disable-features=LocalNetworkAccessChecks``). The four pages are open in one headless Chromium (separate tabs,
-brought to the front before each block) and served by the same Python process and
-event loop. The clicks are interleaved: ``--rounds`` rounds, in each round one block of
+``--disable-features=LocalNetworkAccessChecks``). The four pages (floor, floor + table,
+a, b) are open in one headless Chromium (separate tabs, brought to the front before
+each block) and served by the same Python process and event loop. The clicks are interleaved: ``--rounds`` rounds, in each round one block of
 ``--clicks / --rounds`` clicks (default 50) on each page, in an order that rotates
 every round, after an untimed warm-up of 20 clicks per page. The table reports p50 and
 p99 over all clicks of a page. For diagnosis the server side is timed too, with
@@ -58,7 +58,7 @@ p99 over all clicks of a page. For diagnosis the server side is timed too, with
 
 The domsync servers are built with ``max_messages_per_second=1e6``: the default rate
 limit (200 messages a second, bursts of 400) is meant for people and would drop some of
-the benchmark's back-to-back clicks (about 500 a second).
+the benchmark's back-to-back clicks (over 1,000 a second here).
 
 (c) server memory per connected client
     Two server processes, each a fresh subprocess of this script (``--mem-worker``),
@@ -73,7 +73,7 @@ the benchmark's back-to-back clicks (about 500 a second).
 
     This process connects one client, disconnects it and waits (warm-up: lazy imports,
     first-connection allocations), reads the server's ``VmRSS`` from
-    ``/proc/<pid>/status``, opens 200 Python websockets clients at once (to
+    ``/proc/<pid>/status``, opens 200 Python websockets clients, 50 handshakes at a time (to
     ``ws://127.0.0.1:PORT/ws``, no ``Origin`` header, compression as the library
     negotiates it by default, as Chromium does), waits until each has received its
     first message, lets the server settle for 0.5 s, reads ``VmRSS`` again and reports
@@ -701,7 +701,7 @@ async def run(args, log, say):
         say(f"Chromium {lat['chromium']} ({chromium_executable()}), headless")
         say("timer: performance.now() at 5 us (pages cross-origin isolated)" if lat["cross_origin_isolated"]
             else "timer: WARNING, pages not cross-origin isolated: performance.now() is coarsened to 100 us")
-        say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page (floor, a, b interleaved), "
+        say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page (floor, floor + table, a, b interleaved), "
             f"after {WARMUP_CLICKS} warm-up clicks each")
     if not args.skip_memory:
         mem = await measure_memory(args, log)
@@ -776,7 +776,7 @@ def main(argv=None):
     try:
         return asyncio.run(bounded())
     except asyncio.TimeoutError:
-        log(f"gave up after {args.timeout:.0f}s (--timeout)")
+        log(f"gave up after {args.timeout:g} s (--timeout)")
         return 2
 
 
