@@ -206,14 +206,19 @@
   let socket = null;
   let url = null;
   let retryDelay = 250;
+  let everOpened = false;
   const MAX_RETRY_DELAY = 5000;
+  /** Messages sent before the first connection opened; sent once it does. */
   const outbox = [];
 
-  /** Send a JSON message to the server (queued while the connection is down). */
+  /** Send a JSON message to the server. */
   function send(message) {
     const text = JSON.stringify(message);
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
-    else if (outbox.length < 100) outbox.push(text);
+    // Before the first connection, queue (a getter error in the first batch, say).
+    // After a drop, never: element keys belong to the old session, and replaying a
+    // click into the new one could hit another element.
+    else if (!everOpened && outbox.length < 100) outbox.push(text);
   }
 
   /** The websocket URL for the page's own host: ws: for http:, wss: for https:. */
@@ -235,21 +240,28 @@
   /** Open the websocket and keep it open, reconnecting with backoff. */
   function connect(target) {
     url = target || url || defaultUrl();
+    const previous = socket;
+    socket = null;
+    if (previous) previous.close();  // one connection at a time
     setStatus("connecting");
     const ws = (socket = new WebSocket(url));
+    let opened = false;
     ws.onopen = function () {
-      retryDelay = 250;
+      if (socket !== ws) return;
+      opened = everOpened = true;
       setStatus("open");
       while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
     };
     ws.onmessage = function (event) {
-      if (typeof event.data === "string") apply(event.data);
+      if (socket === ws && typeof event.data === "string") apply(event.data);
     };
     ws.onclose = function () {
       if (socket !== ws) return;
       setStatus("closed");
+      // Back off from a server that refuses or drops us at once; start quick again
+      // after a connection that lasted.
+      retryDelay = opened ? 250 : Math.min(retryDelay * 2, MAX_RETRY_DELAY);
       const delay = retryDelay * (0.75 + Math.random() / 2);
-      retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY);
       setTimeout(function () { if (socket === ws) connect(); }, delay);
     };
   }
@@ -258,13 +270,14 @@
 
   let indicator = null;
 
-  /** A small, unobtrusive badge in the corner while the connection is down. */
+  /** A small, unobtrusive badge in the corner while the connection is down (not while
+   * the page connects for the first time). */
   function showStatus(status) {
     if (status === "open") {
       if (indicator) indicator.hidden = true;
       return;
     }
-    if (!document.body) return;
+    if (!everOpened || !document.body) return;
     if (!indicator) {
       indicator = document.createElement("div");
       indicator.id = "domsync-status";
@@ -275,7 +288,7 @@
         "font:12px sans-serif;background:#fff3cd;color:#664d03;opacity:.9;z-index:2147483647";
       document.body.appendChild(indicator);
     }
-    indicator.textContent = status === "connecting" ? "connecting…" : "reconnecting…";
+    indicator.textContent = "reconnecting…";
     indicator.hidden = false;
   }
 

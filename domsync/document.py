@@ -31,6 +31,7 @@ from . import names, render
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
+from .logs import brief
 from .names import HTML_NAMESPACE, check_str
 from .encoding import _quote
 from .encoding import js_strings
@@ -412,12 +413,12 @@ class Document:
             which the caller must await), or ``None`` if the message was dropped.
         """
         if not isinstance(msg, dict):
-            logger.warning("dropped event message: not a JSON object: %.200r", msg)
+            logger.warning("dropped event message: not a JSON object: %s", brief(msg))
             return None
         event = msg.get("event")
         target = msg.get("id")
         if type(event) is not str:
-            logger.warning("dropped event message: 'event' is not a string: %.200r", msg)
+            logger.warning("dropped event message: 'event' is not a string: %s", brief(msg))
             return None
         el = None
         if type(target) is int:
@@ -425,15 +426,15 @@ class Document:
         elif type(target) is str:
             el = self.getElementById(target, strict=False)
         else:
-            logger.warning("dropped event message: 'id' is not a number or string: %.200r", msg)
+            logger.warning("dropped event message: 'id' is not a number or string: %s", brief(msg))
             return None
         if el is None or not self._is_connected(el):
-            logger.warning("dropped %r event for unknown or removed element %.100r", event, target)
+            logger.warning("dropped %s event for unknown or removed element %s", brief(event), brief(target))
             return None
         listeners = (el._props or {}).get("on") or {}
         entry = listeners.get(event)
         if entry is None:
-            logger.warning("dropped %r event: %r does not listen to it", event, el)
+            logger.warning("dropped %s event: %r does not listen to it", brief(event), el)
             return None
         value = msg.get("value")
         state = msg.get("state")

@@ -38,6 +38,7 @@ from websockets.http11 import Request, Response
 from .client import client_js_source
 from .document import Document
 from .exceptions import ClientGoneError, WrongTypeError
+from .logs import brief
 from .page import render_page
 
 __all__ = ["DomsyncServer"]
@@ -98,6 +99,14 @@ class DomsyncServer:
             and dropped. Messages over 16 times this close the connection.
         max_messages_per_second: a browser may send this many messages a second, in
             bursts of twice as many; the rest are logged and dropped.
+        max_connections: websocket connections beyond this many are refused (503).
+        allowed_hosts: host names the server answers to (the ``Host`` header), which
+            defends against DNS rebinding. By default, a server bound to a loopback
+            address answers to ``localhost``, ``127.0.0.1`` and ``::1`` only, and one
+            bound to another address answers to any name.
+        frame_ancestors: who may show the page in a frame (the CSP
+            ``frame-ancestors`` value): ``"'self'"`` by default, so that other sites
+            cannot overlay it to trick clicks; ``"*"`` allows anyone.
 
     A ``client`` is the websockets ``ServerConnection`` of one browser connection: a
     stable, hashable object for as long as the connection lasts. It has
@@ -118,6 +127,9 @@ class DomsyncServer:
         origins: Iterable[str] | None = None,
         max_message_size: int = 64 * 1024,
         max_messages_per_second: float = 200,
+        max_connections: int = 1000,
+        allowed_hosts: Iterable[str] | None = None,
+        frame_ancestors: str = "'self'",
     ):
         if connection_handler is not None and not callable(connection_handler):
             raise WrongTypeError("connection_handler must be an async function (server, client)")
@@ -131,12 +143,18 @@ class DomsyncServer:
         self.root_id = root_id
         self.title = title
         self.head = head
-        self.origins = frozenset(origins or ())
+        self.origins = frozenset(_normalize_origin(origin) for origin in _strings(origins, "origins"))
+        self.allowed_hosts = None if allowed_hosts is None else frozenset(
+            host.lower().strip("[]") for host in _strings(allowed_hosts, "allowed_hosts"))
         self.max_message_size = max_message_size
         self.max_messages_per_second = max_messages_per_second
+        self.max_connections = max_connections
+        self.frame_ancestors = frame_ancestors
         self._clients: dict[ServerConnection, Document] = {}
-        self._handler_tasks: dict[ServerConnection, asyncio.Task] = {}
+        # Per client: the connection handler task and the task that runs event callbacks.
+        self._tasks: dict[ServerConnection, list[asyncio.Task]] = {}
         self._server: Server | None = None
+        self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._page = render_page(root_id, title, head).encode()
 
     # ------------------------------------------------------------------ lifecycle
@@ -158,14 +176,16 @@ class DomsyncServer:
         if self._server is not None:
             raise RuntimeError("this DomsyncServer is already serving")
         host = self.host
-        if self.port == 0 and host in (None, "", "localhost"):
-            host = self.host = "127.0.0.1"  # one socket, so one port
+        if self.port == 0 and host == "localhost":
+            host = self.host = "127.0.0.1"  # one socket (not IPv4 and IPv6), so one port
+        self._closed = asyncio.Event()
         self._server = await serve(
             self._handle_connection,
             host,
             self.port,
             process_request=self._process_request,
             max_size=16 * self.max_message_size,
+            max_queue=4,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if self.verbose:
@@ -173,21 +193,27 @@ class DomsyncServer:
             logger.info("domsync is serving %s - open it in a browser", self.url)
 
     async def close(self) -> None:
-        """Stop the server: close every connection and stop listening."""
+        """Stop the server: cancel handlers and callbacks, close every connection and
+        stop listening."""
         server, self._server = self._server, None
         if server is None:
             return
-        for task in list(self._handler_tasks.values()):
+        tasks = [task for tasks in self._tasks.values() for task in tasks]
+        for task in tasks:
             task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5)
         server.close()
         await server.wait_closed()
+        self._closed.set()
 
     async def serve_forever(self) -> None:
-        """Serve until cancelled (Ctrl-C in :meth:`run`), then close."""
+        """Serve until :meth:`close` is called or the task is cancelled (Ctrl-C in
+        :meth:`run`), then close."""
         if self._server is None:
             await self.serve()
         try:
-            await asyncio.Future()
+            await self._closed.wait()
         finally:
             await self.close()
 
@@ -241,49 +267,85 @@ class DomsyncServer:
     # ------------------------------------------------------------------ HTTP
 
     def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+        host = _single_header(request.headers, "Host")
+        if host is None or not self._host_allowed(host):
+            logger.warning("refused a request for host %.100r (allow it with allowed_hosts=[...])", host)
+            return _response(HTTPStatus.FORBIDDEN, b"host not allowed\n", "text/plain; charset=utf-8")
         path = request.path.split("?", 1)[0]
         if path == WEBSOCKET_PATH:
-            origin = request.headers.get("Origin")
-            if origin is not None and not self._origin_allowed(origin, request.headers.get("Host")):
+            origin = _single_header(request.headers, "Origin")
+            if "Origin" in request.headers and (origin is None or not self._origin_allowed(origin, host)):
                 logger.warning("refused a websocket from origin %.100r (allow it with origins=[...])", origin)
                 return _response(HTTPStatus.FORBIDDEN, b"origin not allowed\n", "text/plain; charset=utf-8")
+            if len(self._clients) >= self.max_connections:
+                logger.warning("refused a websocket: max_connections (%d) reached", self.max_connections)
+                return _response(HTTPStatus.SERVICE_UNAVAILABLE, b"too many connections\n",
+                                 "text/plain; charset=utf-8")
             return None  # go on with the websocket handshake
-        if request.method not in ("GET", "HEAD"):
-            return _response(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain; charset=utf-8")
+        method = getattr(request, "method", "GET")
+        if method not in ("GET", "HEAD"):
+            response = _response(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain; charset=utf-8")
+            response.headers["Allow"] = "GET, HEAD"
+            return response
         if path in ("/", "/index.html"):
             response = _response(HTTPStatus.OK, self._page, "text/html; charset=utf-8")
+            response.headers["Content-Security-Policy"] = f"frame-ancestors {self.frame_ancestors}"
+            if self.frame_ancestors == "'self'":
+                response.headers["X-Frame-Options"] = "SAMEORIGIN"
         elif path == "/domsync.js":
             response = _response(HTTPStatus.OK, client_js_source(), "text/javascript; charset=utf-8")
         else:
             response = _response(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain; charset=utf-8")
-        if request.method == "HEAD":
+        if method == "HEAD":
             response = dataclasses.replace(response, body=b"")
         return response
 
-    def _origin_allowed(self, origin: str, host: str | None) -> bool:
+    def _host_allowed(self, host: str) -> bool:
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.lower().strip("[]")
+        allowed = self.allowed_hosts
+        if allowed is None:
+            if self.host not in _LOOPBACK_NAMES:
+                return True  # bound to a public interface: any name may lead here
+            allowed = _LOOPBACK_NAMES
+        return name in allowed
+
+    def _origin_allowed(self, origin: str, host: str) -> bool:
+        origin = _normalize_origin(origin)
         if origin in self.origins:
             return True
-        return host is not None and origin in (f"http://{host}", f"https://{host}")
+        return origin in (_normalize_origin(f"http://{host}"), _normalize_origin(f"https://{host}"))
 
     # ------------------------------------------------------------------ websocket
 
     async def _handle_connection(self, client: ServerConnection) -> None:
+        """Receive messages until the browser goes away. Callbacks run in a worker task
+        of their own, in order, so that a slow callback never hides a disconnect."""
         document = Document(self.root_id)
         self._clients[client] = document
         logger.info("client connected from %s", _address(client))
+        inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
+        tasks = [asyncio.create_task(self._run_callbacks(client, document, inbox))]
         if self.connection_handler is not None:
-            self._handler_tasks[client] = asyncio.create_task(self._run_handler(client))
+            tasks.append(asyncio.create_task(self._run_handler(client)))
+        self._tasks[client] = tasks
         limit = _RateLimit(self.max_messages_per_second)
         try:
             async for message in client:
-                await self._on_message(client, document, message, limit)
+                data = self._check_message(client, message, limit)
+                if data is None:
+                    continue
+                try:
+                    inbox.put_nowait(data)
+                except asyncio.QueueFull:
+                    logger.warning("dropped a message from %s: its callbacks are %d messages behind",
+                                   _address(client), inbox.qsize())
         except ConnectionClosed:
             pass
         finally:
-            # Gone: is_connected turns False now, and the document is let go.
+            # Gone: is_connected turns False now, the tasks stop, the document is let go.
             self._clients.pop(client, None)
-            task = self._handler_tasks.pop(client, None)
-            if task is not None and not task.done():
+            for task in self._tasks.pop(client, ()):
                 task.cancel()
             logger.info("client %s disconnected", _address(client))
 
@@ -292,63 +354,131 @@ class DomsyncServer:
             result = self.connection_handler(self, client)
             if inspect.isawaitable(result):
                 await result
-            if self.is_connected(client):
-                await self.flush(client)
-        except asyncio.CancelledError:
-            raise
         except ClientGoneError:
             logger.debug("connection handler stopped: client %s is gone", _address(client))
+            return
+        except asyncio.CancelledError:
+            if _being_cancelled():
+                raise
+            logger.error("connection handler of client %s was cancelled from elsewhere", _address(client))
         except Exception:
             logger.exception("connection handler failed for client %s", _address(client))
-            if self.is_connected(client):
-                await self._safe_flush(client)
-        finally:
-            if self._handler_tasks.get(client) is asyncio.current_task():
-                del self._handler_tasks[client]
+        await self._safe_flush(client)
+
+    async def _run_callbacks(self, client: ServerConnection, document: Document, inbox: asyncio.Queue) -> None:
+        resyncs = 0
+        while True:
+            data = await inbox.get()
+            if data.get("type") == "error":
+                if await self._on_client_error(client, document, data, resyncs):
+                    resyncs += 1
+                continue
+            try:
+                result = document.handle_event(data)
+                if inspect.isawaitable(result):
+                    await result
+            except ClientGoneError:
+                return
+            except asyncio.CancelledError:
+                if _being_cancelled():
+                    raise
+                logger.error("event callback for %s of client %s was cancelled from elsewhere",
+                             brief(data.get("event")), _address(client))
+            except Exception:
+                logger.exception("event callback failed for %s from client %s",
+                                 brief(data.get("event")), _address(client))
+            await self._safe_flush(client)
+
+    async def _on_client_error(self, client: ServerConnection, document: Document, data: dict,
+                               resyncs: int) -> bool:
+        """Log an error the browser reported. After a failed batch the page no longer
+        matches the document: rebuild it from the model (three times at most, in case
+        the failure is the page's own). Returns True if it rebuilt the page."""
+        source = data.get("source")
+        logger.warning("client %s reported an error in %s: %s", _address(client), brief(source),
+                       brief(data.get("message"), 500))
+        if source != "batch" or resyncs >= 3 or not self.is_connected(client):
+            return False
+        document.render_js_updates()  # pending changes are in the snapshot too
+        try:
+            await client.send(document.render_js_full())
+        except ConnectionClosed:
+            return False
+        logger.info("rebuilt the page of client %s from its document", _address(client))
+        return True
 
     async def _safe_flush(self, client: ServerConnection) -> None:
-        try:
-            await self.flush(client)
-        except ClientGoneError:
-            pass
+        if self.is_connected(client):
+            try:
+                await self.flush(client)
+            except ClientGoneError:
+                pass
 
-    async def _on_message(self, client: ServerConnection, document: Document, message: str | bytes,
-                          limit: _RateLimit) -> None:
+    def _check_message(self, client: ServerConnection, message: str | bytes, limit: _RateLimit) -> dict | None:
+        """The message as a dict if it is a well-formed domsync message; otherwise log
+        why and return None."""
         if not limit.allow():
             now = time.monotonic()
             if now - limit.reported > 1:
                 logger.warning("client %s sends too many messages: dropped %d so far",
                                _address(client), limit.dropped)
                 limit.reported = now
-            return
+            return None
         if not isinstance(message, str):
             logger.warning("dropped a binary message of %d bytes from %s", len(message), _address(client))
-            return
+            return None
+        # len() counts characters; only a long message can be too many bytes.
         if len(message) > self.max_message_size and len(message.encode()) > self.max_message_size:
             logger.warning("dropped a message of %d bytes from %s (max_message_size is %d)",
                            len(message.encode()), _address(client), self.max_message_size)
-            return
+            return None
         try:
             data = json.loads(message)
         except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-            logger.warning("dropped a message from %s that is not JSON: %.100r", _address(client), message)
-            return
+            logger.warning("dropped a message from %s that is not JSON: %s", _address(client), brief(message))
+            return None
         if not isinstance(data, dict) or data.get("domsync") is not True:
-            logger.warning("dropped a message from %s that is not a domsync message: %.100r",
-                           _address(client), message)
-            return
-        if data.get("type") == "error":
-            logger.warning("client %s reported an error in %s: %.500s", _address(client),
-                           str(data.get("source"))[:40], data.get("message"))
-            return
-        try:
-            result = document.handle_event(data)
-            if inspect.isawaitable(result):
-                await result
-        except Exception:
-            logger.exception("event callback failed for %r from client %s", data.get("event"), _address(client))
-        if self.is_connected(client):
-            await self._safe_flush(client)
+            logger.warning("dropped a message from %s that is not a domsync message: %s",
+                           _address(client), brief(message))
+            return None
+        return data
+
+
+def _being_cancelled() -> bool:
+    """True if the current task itself is being cancelled (not a CancelledError that a
+    callback let escape from something else it awaited)."""
+    cancelling = getattr(asyncio.current_task(), "cancelling", None)
+    return cancelling is None or cancelling() > 0
+
+
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+
+
+def _strings(values: Iterable[str] | None, what: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        raise WrongTypeError(f"{what} must be a list of strings, e.g. [{values!r}], not a string")
+    values = list(values)
+    for value in values:
+        if not isinstance(value, str):
+            raise WrongTypeError(f"{what} must hold strings, not {type(value).__name__}")
+    return values
+
+
+def _normalize_origin(origin: str) -> str:
+    """``HTTPS://Example.com:443/`` -> ``https://example.com``, as browsers send it."""
+    origin = origin.strip().rstrip("/").lower()
+    scheme, sep, rest = origin.partition("://")
+    if sep and rest.endswith(":" + _DEFAULT_PORTS.get(scheme, "-")):
+        rest = rest[: rest.rfind(":")]
+    return f"{scheme}{sep}{rest}"
+
+
+def _single_header(headers: Headers, name: str) -> str | None:
+    values = headers.get_all(name)
+    return values[0] if len(values) == 1 else None
 
 
 def _response(status: HTTPStatus, body: bytes, content_type: str) -> Response:

@@ -30,6 +30,7 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         "<head>\n"
         '<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<link rel="icon" href="data:,">\n'
         f"<title>{html.escape(title)}</title>\n"
         f"{head}\n"
         "</head>\n"

@@ -187,3 +187,15 @@ def test_a_value_from_the_browser_cancels_a_pending_value_of_ours():
                       "state": {"value": "typed"}})
     assert box.value == "typed"
     assert rendered(doc) == []
+
+
+def test_absurd_messages_are_logged_briefly_and_never_raise(caplog):
+    doc, root = fresh()
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    for msg in ({"domsync": True, "event": "click", "id": deep}, deep, {"event": deep, "id": 1},
+                {"domsync": True, "event": "x\n[CRITICAL] forged", "id": 1}):
+        assert doc.handle_event(msg) is None
+    assert "\n[CRITICAL]" not in caplog.text
+    assert max(len(line) for line in caplog.text.splitlines()) < 400

@@ -398,7 +398,7 @@ async def test_errors_in_the_browser_reach_the_server_log(start_server, context,
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     await page.goto(server.url)
     await page.wait_for_selector("#b")
-    await eventually(lambda: "reported an error in js_value_getter" in caplog.text)
+    await eventually(lambda: "reported an error in 'js_value_getter'" in caplog.text)
     assert any("domsync" in text for text in errors)
 
 
@@ -430,3 +430,188 @@ async def test_junk_from_the_page_does_not_break_its_session(start_server, conte
     assert await page.evaluate("domsync.status") == "open"
     for expected in ("binary", "not JSON", "unknown or removed", "max_message_size"):
         assert expected in caplog.text
+
+
+async def test_a_slow_callback_does_not_hide_a_disconnect(start_server, context):
+    clients, slow_started = [], asyncio.Event()
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="slow", innerText="slow")
+
+        async def slow(event):
+            slow_started.set()
+            await asyncio.sleep(30)
+
+        button.addEventListener("click", slow)
+        doc.getRootElement().appendChild(button)
+        clients.append(client)
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.click("#slow")
+    await asyncio.wait_for(slow_started.wait(), 5)
+    await page.close()
+    await eventually(lambda: not server.is_connected(clients[0]), timeout=2)
+    started = asyncio.get_running_loop().time()
+    await server.close()  # nothing left waiting on the 30 s callback
+    assert asyncio.get_running_loop().time() - started < 3
+
+
+async def test_close_returns_while_a_callback_is_running_and_serve_forever_ends(context):
+    slow_started = asyncio.Event()
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="slow", innerText="slow")
+
+        async def slow(event):
+            slow_started.set()
+            await asyncio.Event().wait()  # never returns
+
+        button.addEventListener("click", slow)
+        doc.getRootElement().appendChild(button)
+
+    server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+    forever = asyncio.create_task(server.serve_forever())
+    await eventually(lambda: server._server is not None)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.click("#slow")
+    await asyncio.wait_for(slow_started.wait(), 5)
+    await asyncio.wait_for(server.close(), 8)
+    await asyncio.wait_for(forever, 5)
+
+
+async def test_events_from_before_a_reconnect_never_reach_the_new_session(context):
+    calls = []
+    generation = {"n": 0}
+
+    async def handler(server, client):
+        generation["n"] += 1
+        label = "safe" if generation["n"] == 1 else "danger"
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText=label)
+        button.addEventListener("click", lambda e: calls.append(label))
+        doc.getRootElement().appendChild(button)
+
+    first = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+    await first.serve()
+    page = await context.new_page()
+    await page.goto(first.url)
+    await page.wait_for_selector("#b")
+    port = first.port
+    await first.close()
+    await page.wait_for_function("domsync.status !== 'open'")
+    await page.click("#b")  # the old session's button, while disconnected
+    second = DomsyncServer(handler, "127.0.0.1", port, verbose=False)
+    await second.serve()
+    try:
+        await page.wait_for_function("document.getElementById('b').textContent === 'danger'", timeout=15000)
+        await asyncio.sleep(0.2)
+        assert calls == []
+    finally:
+        await second.close()
+
+
+async def test_connecting_again_replaces_the_old_connection(start_server, context):
+    server = await start_server(lambda s, c: None)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await eventually(lambda: len(server.get_clients()) == 1)
+    await page.evaluate("domsync.connect()")
+    await page.wait_for_function("domsync.status === 'open'")
+    await asyncio.sleep(0.3)
+    await eventually(lambda: len(server.get_clients()) == 1)
+
+
+async def test_a_callback_that_lets_a_cancellation_escape_is_logged_and_the_session_goes_on(
+        start_server, context, caplog):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        bad = doc.createElement("button", id="bad", innerText="bad")
+        good = doc.createElement("button", id="good", innerText="0")
+
+        async def cancelled_elsewhere(event):
+            future = asyncio.get_running_loop().create_future()
+            future.cancel()
+            await future
+
+        bad.addEventListener("click", cancelled_elsewhere)
+        good.addEventListener("click", lambda e: setattr(good, "innerText", "1"))
+        doc.getRootElement().append(bad, good)
+
+    server = await start_server(handler)
+    caplog.set_level(logging.INFO, logger="domsync")
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.click("#bad")
+    await page.click("#good")
+    await page.wait_for_function("document.getElementById('good').textContent === '1'")
+    assert "cancelled from elsewhere" in caplog.text
+
+
+async def test_a_page_that_got_out_of_step_is_rebuilt_from_the_model(start_server, context, caplog):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="p", innerText="model"))
+
+    server = await start_server(handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_selector("#p")
+    await page.evaluate("""() => {
+        document.getElementById('domsync_root_id').replaceChildren();  // someone broke it
+        ws_send({domsync: true, type: 'error', source: 'batch', message: 'boom'});
+    }""")
+    await page.wait_for_selector("#p")
+    assert await page.text_content("#p") == "model"
+
+
+async def test_the_page_refuses_foreign_frames_and_foreign_host_names(start_server):
+    server = await start_server(lambda s, c: None)
+
+    async def request(path: str, host: str, extra: str = "") -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(), 5)
+        writer.close()
+        return data
+
+    page = await request("/", f"127.0.0.1:{server.port}")
+    assert b"Content-Security-Policy: frame-ancestors 'self'" in page
+    assert b"X-Frame-Options: SAMEORIGIN" in page
+    # DNS rebinding: a foreign name that resolves here is refused, page and socket alike.
+    assert (await request("/", f"evil.example:{server.port}")).startswith(b"HTTP/1.1 403")
+    upgrade = ("Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n")
+    rebound = await request("/ws", f"evil.example:{server.port}",
+                            upgrade + f"Origin: http://evil.example:{server.port}\r\n")
+    assert rebound.startswith(b"HTTP/1.1 403")
+    twice = await request("/ws", f"127.0.0.1:{server.port}",
+                          upgrade + "Origin: http://a.example\r\nOrigin: http://127.0.0.1\r\n")
+    assert twice.startswith(b"HTTP/1.1 403")
+    post = await request("/", f"127.0.0.1:{server.port}")
+    assert post.startswith(b"HTTP/1.1 200")
+
+
+async def test_connections_beyond_the_limit_are_refused(start_server):
+    server = await start_server(lambda s, c: None, max_connections=2)
+    url = server.url.replace("http", "ws") + "ws"
+    async with connect(url), connect(url):
+        await eventually(lambda: len(server.get_clients()) == 2)
+        with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+            async with connect(url):
+                pass
+        assert refused.value.response.status_code == 503
+
+
+def test_origins_must_be_a_list_and_are_normalized():
+    from domsync import WrongTypeError
+
+    with pytest.raises(WrongTypeError):
+        DomsyncServer(lambda s, c: None, origins="https://example.com")
+    server = DomsyncServer(lambda s, c: None, origins=["HTTPS://Example.com:443/"])
+    assert server._origin_allowed("https://example.com", "localhost:8888")
