@@ -53,7 +53,7 @@ each block) and served by the same Python process and event loop. The clicks are
 every round, after an untimed warm-up of 20 clicks per page. The table reports p50 and
 p99 over all clicks of a page. For diagnosis the server side is timed too, with
 ``time.perf_counter`` around the processing of each message: for domsync
-``DomsyncServer._on_message`` (parse, checks, ``handle_event``, callback,
+``DomsyncServer._check_message`` to the flush after the callback (parse, checks, ``handle_event``, callback,
 ``render_js_updates``, ``send``), for the floor the same steps of its handler.
 
 The domsync servers are built with ``max_messages_per_second=1e6``: the default rate
@@ -257,16 +257,23 @@ class FloorServer:
 
 class TimedDomsyncServer(DomsyncServer):
     """A DomsyncServer that times the processing of each incoming message (diagnosis
-    only: parse, checks, handle_event, the callback, render_js_updates and send)."""
+    only: from the message's checks and parse in the receive loop, through the callback
+    worker's handle_event, the callback, render_js_updates and send). One client."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.server_times = []
+        self._t0 = None
 
-    async def _on_message(self, client, document, message, limit):
-        t0 = time.perf_counter()
-        await super()._on_message(client, document, message, limit)
-        self.server_times.append(time.perf_counter() - t0)
+    def _check_message(self, client, message, limit):
+        self._t0 = time.perf_counter()
+        return super()._check_message(client, message, limit)
+
+    async def _safe_flush(self, client):
+        await super()._safe_flush(client)
+        if self._t0 is not None:
+            self.server_times.append(time.perf_counter() - self._t0)
+            self._t0 = None
 
 
 def record_batches(doc: Document, sizes: list) -> None:

@@ -324,17 +324,19 @@ class DomsyncServer:
         document = Document(self.root_id)
         self._clients[client] = document
         logger.info("client connected from %s", _address(client))
-        inbox: asyncio.Queue = asyncio.Queue(maxsize=256)
-        tasks = [asyncio.create_task(self._run_callbacks(client, document, inbox))]
+        tasks = self._tasks[client] = []
         if self.connection_handler is not None:
             tasks.append(asyncio.create_task(self._run_handler(client)))
-        self._tasks[client] = tasks
+        inbox: asyncio.Queue | None = None  # and its worker: made at the first message
         limit = _RateLimit(self.max_messages_per_second)
         try:
             async for message in client:
                 data = self._check_message(client, message, limit)
                 if data is None:
                     continue
+                if inbox is None:
+                    inbox = asyncio.Queue(maxsize=256)
+                    tasks.append(asyncio.create_task(self._run_callbacks(client, document, inbox)))
                 try:
                     inbox.put_nowait(data)
                 except asyncio.QueueFull:
