@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable
+from typing import Any
 
 from . import names, render
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
@@ -34,7 +34,7 @@ from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotF
 from .logs import brief
 from .names import HTML_NAMESPACE, check_str
 from .encoding import _quote
-from .encoding import js_strings
+from . import ops
 from .ops import ATTR, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 __all__ = ["Document"]
@@ -316,7 +316,7 @@ class Document:
             if kind == LEAF or (kind == MAT and op[3] is None):
                 if op[2] is not group_parent:
                     if group:
-                        lines.append(_append_statement(group_parent, group))
+                        lines.append(render.append_statement(group_parent, group))
                     group_parent, group, run = op[2], [], None
                 if kind == MAT:
                     group.append(op[4])
@@ -328,15 +328,15 @@ class Document:
                     group.append(run)
                 continue
             if group:
-                lines.append(_append_statement(group_parent, group))
+                lines.append(render.append_statement(group_parent, group))
                 group_parent, group = None, []
             if (kind == TEXT or kind == KIDS) and not coalesced:
                 if op[1] in replaced:
                     return None
                 replaced.add(op[1])
-            lines.append(_render_op(op))
+            lines.append(render.render_op(op))
         if group:
-            lines.append(_append_statement(group_parent, group))
+            lines.append(render.append_statement(group_parent, group))
         return lines
 
     def render_js_full(self) -> str:
@@ -354,7 +354,7 @@ class Document:
             if name != "id":
                 lines.append(f"N(0).setAttribute({js_string(name)},{js_string(value)})")
         for event, (_cb, getter) in ((root._props or {}).get("on") or {}).items():
-            lines.append(_listen_statement(root, event, getter))
+            lines.append(render.listen_statement(root, event, getter))
         kids = [self._expr(kid) for kid in root._kid_list()]
         for start in range(0, len(kids), 1000):
             lines.append("N(0).append(" + ",".join(kids[start:start + 1000]) + ")")
@@ -693,7 +693,7 @@ class Document:
             taken_out = op[-1]
             if taken_out:
                 taken_out = set(taken_out)
-                if any(o is not None and not taken_out.isdisjoint(_references(o))
+                if any(o is not None and not taken_out.isdisjoint(ops.references(o))
                        for o in outbox[i + 1:j]):
                     continue  # e.g. a child taken out was then moved: keep the order
             if op[0] == KIDS and op[3]:
@@ -789,9 +789,9 @@ class Document:
         born_by: dict[Element, int] = {}
         candidates: set[int] = set()
         for i, op in enumerate(outbox):
-            if op is None or op[0] not in (LEAF, MAT, KIDS) or not _born(op):
+            if op is None or op[0] not in (LEAF, MAT, KIDS) or not ops.born(op):
                 continue
-            born = _born(op)
+            born = ops.born(op)
             for el in born:
                 born_by[el] = i
             if all(not self._is_connected(el) for el in born):
@@ -824,7 +824,7 @@ class Document:
                     changed = keep(i) or changed
                 if i in candidates or born_by.get(op[1]) in candidates:
                     continue  # dropped
-                for el in _references(op):
+                for el in ops.references(op):
                     j = born_by.get(el)
                     if j is not None:
                         # A kept operation needs this element: its creation must go out.
@@ -834,7 +834,7 @@ class Document:
             if op is None:
                 continue
             if i in candidates:
-                dropped.append(_born(op))
+                dropped.append(ops.born(op))
                 outbox[i] = None
             elif born_by.get(op[1]) in candidates:
                 outbox[i] = None
@@ -855,120 +855,3 @@ class Document:
                 if ident and self._ids.get(ident) is el and not self._is_findable(el):
                     del self._ids[ident]
         return freed
-
-
-def _born(op: tuple) -> list | tuple | None:
-    """The elements a LEAF, MAT or KIDS operation creates."""
-    kind = op[0]
-    if kind == LEAF:
-        return (op[1],)
-    if kind == MAT:
-        return op[5]
-    return op[3]
-
-
-def _references(op: tuple) -> Iterable[Element]:
-    kind = op[0]
-    if kind == LEAF:
-        return (op[2],)
-    if kind == MAT:
-        return (op[2], *((op[3],) if op[3] is not None else ()), *op[6])
-    if kind == MOVE:
-        return (op[1], op[2], *((op[3],) if op[3] is not None else ()))
-    if kind == KIDS:
-        return (op[1], *(op[4] or ()))
-    return (op[1],)
-
-
-_LEAF_RUN = 8  # from this many new leaves in a row on, render them with one L(...) call
-_ARGS_PER_CALL = 1000  # elements per append(...) call, well under engines' argument limits
-
-
-def _leaf_text(el: Element) -> str | None:
-    """The text a leaf had when it was attached: later changes to it are operations of
-    their own, which only add elements after that first text node or replace it."""
-    kids = el._kids
-    if kids is None or type(kids) is str:
-        return kids
-    return kids[0] if kids and type(kids[0]) is str else None
-
-
-def _leaf_expr(el: Element) -> str:
-    text = _leaf_text(el)
-    key = str(el._key)
-    tag = render.tag_literal(el._tag)
-    if text is None:
-        return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
-    return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{js_string(text)})'
-
-
-def _append_statement(parent: Element, items: list) -> str:
-    """Statements that append ``items`` to ``parent``: rendered constructor calls, and
-    runs (lists) of new leaves of one tag; long runs become ``...L(tag, keys, texts)``."""
-    pieces: list[tuple[int, str]] = []  # (number of elements, expression)
-    for item in items:
-        if type(item) is str:
-            pieces.append((1, item))
-        elif len(item) < _LEAF_RUN:
-            pieces.extend((1, _leaf_expr(el)) for el in item)
-        else:
-            tag = render.tag_literal(item[0]._tag)
-            for start in range(0, len(item), _ARGS_PER_CALL):
-                run = item[start:start + _ARGS_PER_CALL]
-                keys = ",".join([str(el._key) for el in run])
-                texts = js_strings([k if (k := el._kids) is None or type(k) is str
-                                    else _leaf_text(el) for el in run])
-                pieces.append((len(run), f"...L({tag},[{keys}],{texts})"))
-    head = render.node(parent)
-    if len(pieces) == 1 and pieces[0][0] == 1:
-        return f"{head}.appendChild({pieces[0][1]})"
-    statements, call, count = [], [], 0
-    for size, expr in pieces:
-        if call and count + size > _ARGS_PER_CALL:
-            statements.append(f"{head}.append(" + ",".join(call) + ")")
-            call, count = [], 0
-        call.append(expr)
-        count += size
-    statements.append(f"{head}.append(" + ",".join(call) + ")")
-    return ";\n".join(statements)
-
-
-def _listen_statement(el: Element, event: str, getter: str | None) -> str:
-    ev = js_string(event)
-    getter_js = "null" if getter is None else js_string(getter)
-    return f"N({el._key}).addEventListener({ev},H({el._key},{ev},{getter_js}))"
-
-
-def _render_op(op: tuple) -> str:
-    kind = op[0]
-    if kind == TEXT:
-        return f"N({op[1]._key}).textContent={js_string(op[2])}"
-    if kind == LEAF:
-        return _append_statement(op[2], [[op[1]]])
-    if kind == START:
-        return f"R({js_string(op[1]._doc._root_id)})"
-    if kind == ATTR:
-        if op[3] is None:
-            return f"N({op[1]._key}).removeAttribute({js_string(op[2])})"
-        return f"N({op[1]._key}).setAttribute({js_string(op[2])},{js_string(op[3])})"
-    if kind == MAT:
-        return f"{render.node(op[2])}.insertBefore({op[4]},{render.node(op[3])})"
-    if kind == MOVE:
-        if op[3] is None:
-            return f"{render.node(op[2])}.appendChild({render.node(op[1])})"
-        return f"{render.node(op[2])}.insertBefore({render.node(op[1])},{render.node(op[3])})"
-    if kind == REMOVE:
-        return f"{render.node(op[1])}.remove()"
-    if kind == KIDS:
-        return render.node(op[1]) + op[2]
-    if kind == PROP:
-        value = op[3]
-        literal = js_string(value) if type(value) is str else ("true" if value else "false")
-        return f"{render.node(op[1])}.{op[2]}={literal}"
-    if kind == LISTEN:
-        el, event, getter = op[1], op[2], op[3]
-        if getter is False:
-            ev = js_string(event)
-            return f"N({el._key}).removeEventListener({ev},H({el._key},{ev}))"
-        return _listen_statement(el, event, getter)
-    raise AssertionError(f"unknown operation {op!r}")  # pragma: no cover

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import names
 from .exceptions import HierarchyError, InvalidNameError, InvalidValueError, WrongTypeError
-from .encoding import js_string
 from .names import HTML_NAMESPACE, check_str
 from .ops import LEAF, TEXT
 

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .encoding import js_string
+from .element import AUTO_ID_PREFIX
+from .encoding import js_string, js_strings
+from .ops import ATTR, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .element import Element
 
-__all__ = ["node", "tag_literal", "element_expr", "attrs_literal", "props_literal"]
+__all__ = ["node", "tag_literal", "element_expr", "attrs_literal", "props_literal",
+           "append_statement", "listen_statement", "render_op"]
 
 _CONSTRUCTORS = {None: "E", "http://www.w3.org/2000/svg": "S", "http://www.w3.org/1998/Math/MathML": "M"}
 
@@ -100,3 +103,97 @@ def element_expr(element: "Element", children: list[str] | str | None) -> str:
     if props:
         args.append(props)
     return _CONSTRUCTORS[element._ns] + "(" + ",".join(args) + ")"
+
+
+_LEAF_RUN = 8  # from this many new leaves in a row on, render them with one L(...) call
+_ARGS_PER_CALL = 1000  # elements per append(...) call, well under engines' argument limits
+
+
+def leaf_text(el: Element) -> str | None:
+    """The text a leaf had when it was attached: later changes to it are operations of
+    their own, which only add elements after that first text node or replace it."""
+    kids = el._kids
+    if kids is None or type(kids) is str:
+        return kids
+    return kids[0] if kids and type(kids[0]) is str else None
+
+
+def leaf_expr(el: Element) -> str:
+    text = leaf_text(el)
+    key = str(el._key)
+    tag = tag_literal(el._tag)
+    if text is None:
+        return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"])'
+    return f'E({key},{tag},["id","{AUTO_ID_PREFIX}{key}"],{js_string(text)})'
+
+
+def append_statement(parent: Element, items: list) -> str:
+    """Statements that append ``items`` to ``parent``: rendered constructor calls, and
+    runs (lists) of new leaves of one tag; long runs become ``...L(tag, keys, texts)``."""
+    pieces: list[tuple[int, str]] = []  # (number of elements, expression)
+    for item in items:
+        if type(item) is str:
+            pieces.append((1, item))
+        elif len(item) < _LEAF_RUN:
+            pieces.extend((1, leaf_expr(el)) for el in item)
+        else:
+            tag = tag_literal(item[0]._tag)
+            for start in range(0, len(item), _ARGS_PER_CALL):
+                run = item[start:start + _ARGS_PER_CALL]
+                keys = ",".join([str(el._key) for el in run])
+                texts = js_strings([k if (k := el._kids) is None or type(k) is str
+                                    else leaf_text(el) for el in run])
+                pieces.append((len(run), f"...L({tag},[{keys}],{texts})"))
+    head = node(parent)
+    if len(pieces) == 1 and pieces[0][0] == 1:
+        return f"{head}.appendChild({pieces[0][1]})"
+    statements, call, count = [], [], 0
+    for size, expr in pieces:
+        if call and count + size > _ARGS_PER_CALL:
+            statements.append(f"{head}.append(" + ",".join(call) + ")")
+            call, count = [], 0
+        call.append(expr)
+        count += size
+    statements.append(f"{head}.append(" + ",".join(call) + ")")
+    return ";\n".join(statements)
+
+
+def listen_statement(el: Element, event: str, getter: str | None) -> str:
+    ev = js_string(event)
+    getter_js = "null" if getter is None else js_string(getter)
+    return f"N({el._key}).addEventListener({ev},H({el._key},{ev},{getter_js}))"
+
+
+def render_op(op: tuple) -> str:
+    kind = op[0]
+    if kind == TEXT:
+        return f"N({op[1]._key}).textContent={js_string(op[2])}"
+    if kind == LEAF:
+        return append_statement(op[2], [[op[1]]])
+    if kind == START:
+        return f"R({js_string(op[1]._doc._root_id)})"
+    if kind == ATTR:
+        if op[3] is None:
+            return f"N({op[1]._key}).removeAttribute({js_string(op[2])})"
+        return f"N({op[1]._key}).setAttribute({js_string(op[2])},{js_string(op[3])})"
+    if kind == MAT:
+        return f"{node(op[2])}.insertBefore({op[4]},{node(op[3])})"
+    if kind == MOVE:
+        if op[3] is None:
+            return f"{node(op[2])}.appendChild({node(op[1])})"
+        return f"{node(op[2])}.insertBefore({node(op[1])},{node(op[3])})"
+    if kind == REMOVE:
+        return f"{node(op[1])}.remove()"
+    if kind == KIDS:
+        return node(op[1]) + op[2]
+    if kind == PROP:
+        value = op[3]
+        literal = js_string(value) if type(value) is str else ("true" if value else "false")
+        return f"{node(op[1])}.{op[2]}={literal}"
+    if kind == LISTEN:
+        el, event, getter = op[1], op[2], op[3]
+        if getter is False:
+            ev = js_string(event)
+            return f"N({el._key}).removeEventListener({ev},H({el._key},{ev}))"
+        return listen_statement(el, event, getter)
+    raise AssertionError(f"unknown operation {op!r}")  # pragma: no cover
