@@ -572,9 +572,9 @@ async def test_a_page_that_got_out_of_step_is_rebuilt_from_the_model(start_serve
 async def test_the_page_refuses_foreign_frames_and_foreign_host_names(start_server):
     server = await start_server(lambda s, c: None)
 
-    async def request(path: str, host: str, extra: str = "") -> bytes:
+    async def request(path: str, host: str, extra: str = "", method: str = "GET") -> bytes:
         reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
+        writer.write(f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}\r\n".encode())
         await writer.drain()
         data = await asyncio.wait_for(reader.read(), 5)
         writer.close()
@@ -593,8 +593,9 @@ async def test_the_page_refuses_foreign_frames_and_foreign_host_names(start_serv
     twice = await request("/ws", f"127.0.0.1:{server.port}",
                           upgrade + "Origin: http://a.example\r\nOrigin: http://127.0.0.1\r\n")
     assert twice.startswith(b"HTTP/1.1 403")
-    post = await request("/", f"127.0.0.1:{server.port}")
-    assert post.startswith(b"HTTP/1.1 200")
+    post = await request("/", f"127.0.0.1:{server.port}", method="POST")
+    assert post.startswith(b"HTTP/1.1 405") and b"Allow: GET, HEAD" in post
+    assert b'<link rel="icon" href="data:,">' in page  # no favicon request, no 404 noise
 
 
 async def test_connections_beyond_the_limit_are_refused(start_server):
