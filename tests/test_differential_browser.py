@@ -13,6 +13,7 @@ running the same test id again (e.g. ``...random_mutations[13]``) replays the sa
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
@@ -21,7 +22,8 @@ from conftest import open_client_page
 import domsync
 from domsync import MATHML_NAMESPACE, SVG_NAMESPACE, Document, HierarchyError, InvalidValueError
 
-SEEDS = [1, 2, 3, 5, 8, 13, 21, 34]
+# More seeds find rarer bugs: DOMSYNC_DIFF_SEEDS=200 pytest tests/test_differential_browser.py
+SEEDS = [1, 2, 3, 5, 8, 13, 21, 34] + list(range(1000, 1000 + int(os.environ.get("DOMSYNC_DIFF_SEEDS", "0"))))
 STEPS = 250
 RENDER_PROBABILITY = 0.3  # about three mutations per batch, often more
 MAX_CONNECTED = 120  # above this, the run prefers removing things
@@ -395,6 +397,35 @@ class Run:
         self.note(f"e{el._key}.setAttribute('title', {value!r})")
         el.setAttribute("title", value)
 
+    def op_bulk_leaves(self) -> bool:
+        """A run of new leaves appended to one parent (sent in bulk as L(...)), some of
+        them changed again before the render: new text, a child, removal."""
+        rng = self.rng
+        parent = self.pick(connected_bias=1.0)
+        tag = rng.choice(["li", "span", "p"])
+        leaves = []
+        for _ in range(rng.randint(8, 20)):
+            kwargs = {"innerText": self.text()} if rng.random() < 0.7 else {}
+            el = self.doc.createElement(tag, **kwargs)
+            self.pool[el._key] = el
+            self.note(f"e{el._key} = doc.createElement({tag!r}, **{kwargs!r}); e{parent._key}.appendChild(e{el._key})")
+            parent.appendChild(el)
+            leaves.append(el)
+        for el in rng.sample(leaves, 3):
+            change = rng.choice(["text", "child", "remove", "attr"])
+            if change == "text":
+                self.note(f"e{el._key}.innerText = 'later'")
+                el.innerText = "later"
+            elif change == "child":
+                self.note(f"e{el._key}.appendChild(doc.createElement('b', innerText='kid'))")
+                el.appendChild(self.doc.createElement("b", innerText="kid"))
+            elif change == "remove":
+                self.note(f"e{el._key}.remove()")
+                el.remove()
+            else:
+                self.op_set_attribute_on(el)
+        return True
+
     def op_clear_subtree(self) -> bool:
         """Keeps the page small: empty a big element."""
         el = max(self.connected(), key=lambda e: len(e.getElementsByTagName("*")))
@@ -409,6 +440,7 @@ class Run:
         (op_toggle_attribute, 3), (op_inner_text, 5), (op_text_content, 4), (op_value, 3),
         (op_value_anywhere, 1), (op_checked, 2), (op_disabled, 2), (op_class_list, 5),
         (op_style, 4), (op_inner_html, 5), (op_create_attach_remove, 2), (op_move_around, 2),
+        (op_bulk_leaves, 2),
     ]
 
     def step(self) -> None:
