@@ -441,7 +441,7 @@ async def test_a_slow_callback_does_not_hide_a_disconnect(start_server, context)
 
         async def slow(event):
             slow_started.set()
-            await asyncio.sleep(30)
+            await asyncio.sleep(60)
 
         button.addEventListener("click", slow)
         doc.getRootElement().appendChild(button)
@@ -453,10 +453,11 @@ async def test_a_slow_callback_does_not_hide_a_disconnect(start_server, context)
     await page.click("#slow")
     await asyncio.wait_for(slow_started.wait(), 5)
     await page.close()
-    await eventually(lambda: not server.is_connected(clients[0]), timeout=2)
+    # Seen long before the 60 s callback could end (the bounds are loose for busy machines).
+    await eventually(lambda: not server.is_connected(clients[0]), timeout=10)
     started = asyncio.get_running_loop().time()
-    await server.close()  # nothing left waiting on the 30 s callback
-    assert asyncio.get_running_loop().time() - started < 3
+    await server.close()  # nothing left waiting on the callback
+    assert asyncio.get_running_loop().time() - started < 10
 
 
 async def test_close_returns_while_a_callback_is_running_and_serve_forever_ends(context):
