@@ -37,11 +37,11 @@ from websockets.http11 import Request, Response
 
 from .client import client_js_source
 from .document import Document
-from .exceptions import ClientGoneError, WrongTypeError
+from .exceptions import ClientGoneError, InvalidNameError, WrongTypeError
 from .logs import brief
 from .page import render_page
 
-__all__ = ["DomsyncServer"]
+__all__ = ["DomsyncServer", "LIFECYCLE_EVENTS"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -79,7 +79,9 @@ class DomsyncServer:
 
     Args:
         connection_handler: ``async def handler(server, client)`` (a plain function
-            works too), run as a task for each new connection. It builds the client's document and flushes. The
+            works too), run as a task for each new connection, after the
+            ``connect`` handlers registered with :meth:`on`. Optional when handlers
+            are registered with :meth:`on`. It builds the client's document and flushes. The
             connection stays open for events after it returns; if the browser goes
             away first, the task is cancelled.
         host: the interface to listen on (``"localhost"``, ``"0.0.0.0"``...). With
@@ -116,7 +118,7 @@ class DomsyncServer:
 
     def __init__(
         self,
-        connection_handler: ConnectionHandler,
+        connection_handler: ConnectionHandler | None = None,
         host: str = "localhost",
         port: int = 8888,
         verbose: bool = True,
@@ -154,8 +156,45 @@ class DomsyncServer:
         # Per client: the connection handler task and the task that runs event callbacks.
         self._tasks: dict[ServerConnection, list[asyncio.Task]] = {}
         self._server: Server | None = None
+        # Lifecycle handlers registered with on(), per instance, in registration order.
+        self._lifecycle: dict[str, list[Callable]] = {name: [] for name in LIFECYCLE_EVENTS}
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._page = render_page(root_id, title, head).encode()
+
+    # ------------------------------------------------------------------ decorators
+
+    def on(self, event: str) -> Callable[[Callable], Callable]:
+        """Register a lifecycle handler: ``@server.on("connect")``.
+
+        - ``connect``: ``handler(client)``, when a browser connects, before
+          ``connection_handler``;
+        - ``disconnect``: ``handler(client)``, once it has gone (``is_connected`` is
+          already False);
+        - ``error``: ``handler(client, exception, event)``, when a handler or callback
+          of that client raised; ``event`` is the event message being handled, or
+          ``None``.
+
+        Handlers may be plain functions or coroutines. Several handlers for one event
+        run in the order they were registered; one that raises is logged (and reported
+        to the ``error`` handlers) and the others still run. The decorator returns the
+        function unchanged. Registrations belong to this server only.
+
+        Raises:
+            InvalidNameError: for an event other than these three.
+            WrongTypeError: if the handler is not callable or cannot be called with
+                the event's arguments.
+        """
+        if event not in LIFECYCLE_EVENTS:
+            raise InvalidNameError(
+                f"unknown lifecycle event {event!r}; use one of {', '.join(map(repr, LIFECYCLE_EVENTS))}"
+            )
+
+        def register(handler: Callable) -> Callable:
+            _check_arguments(handler, LIFECYCLE_EVENTS[event], f"a {event!r} handler")
+            self._lifecycle[event].append(handler)
+            return handler
+
+        return register
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -328,7 +367,7 @@ class DomsyncServer:
         self._clients[client] = document
         logger.info("client connected from %s", _address(client))
         tasks = self._tasks[client] = []
-        if self.connection_handler is not None:
+        if self.connection_handler is not None or self._lifecycle["connect"]:
             tasks.append(asyncio.create_task(self._run_handler(client)))
         inbox: asyncio.Queue | None = None  # and its worker: made at the first message
         limit = _RateLimit(self.max_messages_per_second)
@@ -353,22 +392,52 @@ class DomsyncServer:
             for task in self._tasks.pop(client, ()):
                 task.cancel()
             logger.info("client %s disconnected", _address(client))
+            for handler in self._lifecycle["disconnect"]:
+                await self._call_safely(client, "disconnect handler", None, handler, client)
 
     async def _run_handler(self, client: ServerConnection) -> None:
+        """The connect handlers, then connection_handler, then a flush."""
+        for handler in self._lifecycle["connect"]:
+            if not await self._call_safely(client, "connect handler", None, handler, client):
+                return
+        if self.connection_handler is not None:
+            if not await self._call_safely(client, "connection handler", None,
+                                           self.connection_handler, self, client):
+                return
+        await self._safe_flush(client)
+
+    async def _call_safely(self, client: ServerConnection, what: str, event: dict | None,
+                           function: Callable, *args: Any) -> bool:
+        """Call (and await) application code; log what it raises, with the traceback,
+        and tell the error handlers. Returns False if the client is gone."""
         try:
-            result = self.connection_handler(self, client)
+            result = function(*args)
             if inspect.isawaitable(result):
                 await result
         except ClientGoneError:
-            logger.debug("connection handler stopped: client %s is gone", _address(client))
-            return
-        except asyncio.CancelledError:
+            logger.debug("%s stopped: client %s is gone", what, _address(client))
+            return False
+        except asyncio.CancelledError as exc:
             if _being_cancelled():
                 raise
-            logger.error("connection handler of client %s was cancelled from elsewhere", _address(client))
-        except Exception:
-            logger.exception("connection handler failed for client %s", _address(client))
-        await self._safe_flush(client)
+            logger.error("%s of client %s was cancelled from elsewhere", what, _address(client))
+            await self._report_error(client, exc, event)
+        except Exception as exc:
+            logger.exception("%s failed for client %s", what, _address(client))
+            await self._report_error(client, exc, event)
+        return True
+
+    async def _report_error(self, client: ServerConnection, exc: BaseException, event: dict | None) -> None:
+        for handler in self._lifecycle["error"]:
+            try:
+                result = handler(client, exc, event)
+                if inspect.isawaitable(result):
+                    await result
+            except asyncio.CancelledError:
+                if _being_cancelled():
+                    raise
+            except Exception:
+                logger.exception("error handler failed for client %s", _address(client))
 
     async def _run_callbacks(self, client: ServerConnection, document: Document, inbox: asyncio.Queue) -> None:
         resyncs = 0
@@ -378,20 +447,9 @@ class DomsyncServer:
                 if await self._on_client_error(client, document, data, resyncs):
                     resyncs += 1
                 continue
-            try:
-                result = document.handle_event(data)
-                if inspect.isawaitable(result):
-                    await result
-            except ClientGoneError:
+            what = f"event callback for {brief(data.get('event'))}"
+            if not await self._call_safely(client, what, data, document.handle_event, data):
                 return
-            except asyncio.CancelledError:
-                if _being_cancelled():
-                    raise
-                logger.error("event callback for %s of client %s was cancelled from elsewhere",
-                             brief(data.get("event")), _address(client))
-            except Exception:
-                logger.exception("event callback failed for %s from client %s",
-                                 brief(data.get("event")), _address(client))
             await self._safe_flush(client)
 
     async def _on_client_error(self, client: ServerConnection, document: Document, data: dict,
@@ -447,6 +505,26 @@ class DomsyncServer:
                            _address(client), brief(message))
             return None
         return data
+
+
+#: The lifecycle events of :meth:`DomsyncServer.on`, with how many arguments their
+#: handlers get.
+LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3}
+
+
+def _check_arguments(function: object, count: int, what: str) -> None:
+    """Raise WrongTypeError unless ``function`` can be called with ``count`` arguments."""
+    if not callable(function):
+        raise WrongTypeError(f"{what} must be callable, not {type(function).__name__}")
+    try:
+        inspect.signature(function).bind(*([None] * count))
+    except TypeError:
+        raise WrongTypeError(
+            f"{what} is called with {count} argument{'s' if count > 1 else ''}, but "
+            f"{getattr(function, '__name__', function)!r} takes {inspect.signature(function)}"
+        ) from None
+    except ValueError:  # no signature to check (some builtins)
+        pass
 
 
 def _being_cancelled() -> bool:
