@@ -5,12 +5,15 @@
  * Public API (window.domsync):
  *   domsync.connect(url?)   open the websocket (done automatically, see "Start" below)
  *   domsync.apply(batch)    apply one batch of rendered JavaScript
- *   domsync.send(message)   send a JSON message to the server
+ *   domsync.send(name, payload)   send a named message to the server's
+ *                           @server.on_event(name) handlers
+ *   domsync.transmit(message)   send a raw JSON message to the server
  *   domsync.status          "connecting" | "open" | "closed"
  *   domsync.node(key), domsync.socket   debugging aids: an element by key, the socket
- *   ws_send(message)        the 0.1.2 name of domsync.send, for event handler code
+ *   ws_send(message)        the 0.1.2 name of domsync.transmit, for event handler code
  *
  * Events dispatched on `document`:
+ *   domsync:<name>  detail = payload: a named message from the server (server.send)
  *   domsync:error   detail {message, stack, source}: a batch or a value getter failed
  *   domsync:status  detail {status}: the connection opened or closed
  *
@@ -110,6 +113,11 @@
     return made;
   }
 
+  /** Dispatch a named message from the server to page script. */
+  function D(name, payload) {
+    document.dispatchEvent(new CustomEvent("domsync:" + name, { detail: payload }));
+  }
+
   /** Forget elements the server's model has let go of. */
   function F(...keys) {
     for (const key of keys) {
@@ -134,7 +142,7 @@
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
   function apply(batch) {
     try {
-      new Function("N", "E", "S", "M", "L", "H", "F", "R", batch)(N, E, S, M, L, H, F, R);
+      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", batch)(N, E, S, M, L, H, F, R, D);
     } catch (error) {
       report(error, "batch", batch);
     }
@@ -147,7 +155,7 @@
     document.dispatchEvent(new CustomEvent("domsync:error", {
       detail: { message, stack: error && error.stack, source },
     }));
-    domsync.send({ domsync: true, type: "error", source, message: message.slice(0, 2000) });
+    domsync.transmit({ domsync: true, type: "error", source, message: message.slice(0, 2000) });
   }
 
   // ----------------------------------------------------------------------- Events
@@ -194,7 +202,7 @@
       const message = { domsync: true, event: type, id: key, value };
       const state = formState(this);
       if (state) message.state = state;
-      domsync.send(message);
+      domsync.transmit(message);
     };
     if (!byType) listeners.set(key, (byType = new Map()));
     byType.set(type, fn);
@@ -211,8 +219,8 @@
   /** Messages sent before the first connection opened; sent once it does. */
   const outbox = [];
 
-  /** Send a JSON message to the server. */
-  function send(message) {
+  /** Send a raw JSON message to the server. */
+  function transmit(message) {
     const text = JSON.stringify(message);
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
     // Before the first connection, queue (a getter error in the first batch, say).
@@ -294,7 +302,18 @@
 
   // ------------------------------------------------------------------------ Start
 
+  /**
+   * Send a named message to the server, for its @server.on_event(name) handlers.
+   * @param {string} name
+   * @param {*} [payload]  anything JSON can carry
+   */
+  function send(name, payload) {
+    if (typeof name !== "string" || !name) throw new TypeError("domsync.send(name, payload): name must be a string");
+    domsync.transmit({ domsync: true, type: "message", name, payload: payload === undefined ? null : payload });
+  }
+
   domsync.apply = apply;
+  domsync.transmit = transmit;
   domsync.send = send;
   domsync.connect = connect;
   domsync.status = "closed";
@@ -302,7 +321,7 @@
   domsync.node = function (key) { return nodes.get(key); };
   /** Test and debugging aid: the current WebSocket, or null. */
   Object.defineProperty(domsync, "socket", { get: function () { return socket; } });
-  window.ws_send = send;
+  window.ws_send = function (message) { domsync.transmit(message); };
 
   // <script src=".../domsync.js"> connects to the server that served it; a script
   // with data-domsync-url="ws://..." connects there; data-domsync-url="" (or an inline

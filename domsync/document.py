@@ -33,9 +33,9 @@ from .encoding import js_string
 from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
 from .logs import brief
 from .names import HTML_NAMESPACE, check_str
-from .encoding import _quote
+from .encoding import _quote, js_value
 from . import ops
-from .ops import ATTR, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
+from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 __all__ = ["Document"]
 
@@ -391,6 +391,30 @@ class Document:
         else:
             rendered = [self._expr(kid, born, uses) for kid in kids]
         return render.element_expr(node, rendered)
+
+    # ------------------------------------------------------------------ messages
+
+    def send_message(self, name: str, payload: Any = None) -> None:
+        """Queue a named message for page script: the browser dispatches a
+        ``CustomEvent`` named ``domsync:<name>`` on ``document``, with ``payload`` as
+        its ``detail``. It goes out with the next batch, in order with the DOM changes
+        made before and after it.
+
+        Args:
+            name: the message name, e.g. ``"saved"`` (letters, digits, ``-_.:``).
+            payload: a JSON-like value: str, int, float, bool, None, or lists and dicts
+                (with str keys) of them.
+
+        Raises:
+            InvalidNameError: for a name that is not a valid event name.
+            WrongTypeError: for a payload that JSON cannot carry.
+        """
+        names.check_event_name(name)
+        try:
+            literal = js_value(payload)
+        except TypeError as exc:
+            raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc}") from None
+        self._outbox.append((DISPATCH, self._root, f"D({js_string(name)},{literal})"))
 
     # ------------------------------------------------------------------ events
 

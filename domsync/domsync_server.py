@@ -39,9 +39,10 @@ from .client import client_js_source
 from .document import Document
 from .exceptions import ClientGoneError, InvalidNameError, WrongTypeError
 from .logs import brief
+from .names import check_event_name
 from .page import render_page
 
-__all__ = ["DomsyncServer", "LIFECYCLE_EVENTS"]
+__all__ = ["DomsyncServer", "EventContext", "LIFECYCLE_EVENTS"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -156,8 +157,10 @@ class DomsyncServer:
         # Per client: the connection handler task and the task that runs event callbacks.
         self._tasks: dict[ServerConnection, list[asyncio.Task]] = {}
         self._server: Server | None = None
-        # Lifecycle handlers registered with on(), per instance, in registration order.
+        # Lifecycle handlers registered with on(), and named-message handlers registered
+        # with on_event(): per instance, in registration order.
         self._lifecycle: dict[str, list[Callable]] = {name: [] for name in LIFECYCLE_EVENTS}
+        self._message_handlers: dict[str, list[Callable]] = {}
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._page = render_page(root_id, title, head).encode()
 
@@ -195,6 +198,56 @@ class DomsyncServer:
             return handler
 
         return register
+
+    def on_event(self, name: str) -> Callable[[Callable], Callable]:
+        """Register a handler for the named messages page script sends with
+        ``domsync.send(name, payload)``: ``@server.on_event("chat")``.
+
+        The handler is called with an :class:`EventContext` (``event_name``,
+        ``payload``, ``client``, ``document``); it may be a plain function or a
+        coroutine, and the server flushes after it. Several handlers for one name run
+        in registration order. A message whose name has no handler is logged and
+        dropped.
+
+        Raises:
+            InvalidNameError: if ``name`` is not a valid event name.
+            WrongTypeError: if the handler cannot be called with one argument.
+        """
+        check_event_name(name)
+
+        def register(handler: Callable) -> Callable:
+            _check_arguments(handler, 1, f"the handler of message {name!r}")
+            self._message_handlers.setdefault(name, []).append(handler)
+            return handler
+
+        return register
+
+    async def send(self, client: ServerConnection, name: str, payload: Any = None) -> None:
+        """Send a named message to one client's page script, after the DOM changes
+        made before it: the page gets a ``domsync:<name>`` ``CustomEvent`` on
+        ``document`` with ``payload`` as its ``detail``. Flushes.
+
+        Raises:
+            ClientGoneError: if the client has disconnected.
+            InvalidNameError, WrongTypeError: for a bad name or a payload JSON cannot
+                carry (see :meth:`Document.send_message`).
+        """
+        self.get_document(client).send_message(name, payload)
+        await self.flush(client)
+
+    async def broadcast(self, name: str, payload: Any = None,
+                        exclude: ServerConnection | Iterable[ServerConnection] | None = None) -> None:
+        """:meth:`send` the same message to every connected client, except ``exclude``
+        (one client or several). Clients that leave meanwhile are skipped."""
+        check_event_name(name)
+        skip = set() if exclude is None else ({exclude} if isinstance(exclude, ServerConnection) else set(exclude))
+        for client in self.get_clients():
+            if client in skip:
+                continue
+            try:
+                await self.send(client, name, payload)
+            except ClientGoneError:
+                pass
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -443,14 +496,34 @@ class DomsyncServer:
         resyncs = 0
         while True:
             data = await inbox.get()
-            if data.get("type") == "error":
+            kind = data.get("type")
+            if kind == "error":
                 if await self._on_client_error(client, document, data, resyncs):
                     resyncs += 1
+                continue
+            if kind == "message":
+                if not await self._on_named_message(client, document, data):
+                    return
+                await self._safe_flush(client)
                 continue
             what = f"event callback for {brief(data.get('event'))}"
             if not await self._call_safely(client, what, data, document.handle_event, data):
                 return
             await self._safe_flush(client)
+
+    async def _on_named_message(self, client: ServerConnection, document: Document, data: dict) -> bool:
+        """Run the on_event handlers of a named message. False if the client is gone."""
+        name = data.get("name")
+        handlers = self._message_handlers.get(name) if type(name) is str else None
+        if not handlers:
+            logger.warning("dropped a message from %s named %s: no @server.on_event handler for it",
+                           _address(client), brief(name))
+            return True
+        context = EventContext(name, data.get("payload"), client, document)
+        for handler in handlers:
+            if not await self._call_safely(client, f"handler of message {brief(name)}", data, handler, context):
+                return False
+        return True
 
     async def _on_client_error(self, client: ServerConnection, document: Document, data: dict,
                                resyncs: int) -> bool:
@@ -505,6 +578,24 @@ class DomsyncServer:
                            _address(client), brief(message))
             return None
         return data
+
+
+@dataclasses.dataclass(frozen=True)
+class EventContext:
+    """What an :meth:`DomsyncServer.on_event` handler gets.
+
+    Attributes:
+        event_name: the message's name.
+        payload: its payload, as JSON decoded it (``None`` if it had none). It comes
+            from the browser: check it before use.
+        client: the client that sent it.
+        document: that client's document.
+    """
+
+    event_name: str
+    payload: Any
+    client: ServerConnection
+    document: Document
 
 
 #: The lifecycle events of :meth:`DomsyncServer.on`, with how many arguments their

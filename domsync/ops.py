@@ -20,6 +20,7 @@ PROP = 6  # (PROP, element, name, value)
 LISTEN = 7  # (LISTEN, element, event, getter or False for removal)
 TEXT = 8  # (TEXT, element, statement, taken out): replace all children by one text
 START = 9  # (START, root): bind the root element and empty it; a document's first op
+DISPATCH = 11  # (DISPATCH, root, statement): a named message for page script
 LEAF = 10  # (LEAF, child, parent): append a new element with a generated id and at most
 #            one text node; rendered at render time (see Document._render_outbox)
 

@@ -17,7 +17,9 @@ The batch runs in the browser with these helpers from ``client_js/domsync.js`` i
   text node each (the bulk form of ``E`` for long runs), returning them as an array;
 - ``H(key, event, getter)``: the listener function that sends ``event`` to the server;
 - ``F(key, ...)``: forget elements the model has let go of, so the browser can free them;
-- ``R(root_id)``: start over: bind key 0 to the root element and empty it.
+- ``R(root_id)``: start over: bind key 0 to the root element and empty it;
+- ``D(name, payload)``: dispatch a ``domsync:<name>`` CustomEvent with the payload as
+  its ``detail`` on ``document``, for page script.
 
 Every string in a batch comes from :func:`domsync.encoding.js_string`.
 """
@@ -28,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from .element import AUTO_ID_PREFIX
 from .encoding import js_string, js_strings
-from .ops import ATTR, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
+from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
     from .element import Element
@@ -170,6 +172,8 @@ def render_op(op: tuple) -> str:
         return f"N({op[1]._key}).textContent={js_string(op[2])}"
     if kind == LEAF:
         return append_statement(op[2], [[op[1]]])
+    if kind == DISPATCH:
+        return op[2]
     if kind == START:
         return f"R({js_string(op[1]._doc._root_id)})"
     if kind == ATTR:

@@ -107,7 +107,7 @@ async def open_client_page(context, root_id: str = ROOT_ID) -> ClientPage:
         window.__sent = [];
         window.__ran = [];
         document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
-        domsync.send = msg => window.__sent.push(msg);
+        domsync.transmit = msg => window.__sent.push(msg);
     }""")
     return ClientPage(page, root_id)
 

@@ -1,0 +1,183 @@
+"""Named messages both ways: domsync.send(name, payload) and server.send/broadcast."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from domsync import ClientGoneError, Document, InvalidNameError, WrongTypeError
+from domsync.domsync_server import DomsyncServer, EventContext
+
+
+async def eventually(predicate, timeout: float = 10.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def server():
+    server = DomsyncServer(host="127.0.0.1", port=0, verbose=False)
+    yield server
+    await server.close()
+
+
+LISTEN = """() => {
+    window.__got = [];
+    for (const name of ["reply", "news"]) document.addEventListener("domsync:" + name, e => {
+        const status = document.getElementById("status");
+        window.__got.push([name, e.detail, status ? status.textContent : null]);
+    });
+}"""
+
+
+async def test_page_script_sends_and_python_answers_in_order_with_the_dom(server, context):
+    contexts = []
+
+    @server.on("connect")
+    def build(client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="status", innerText="idle"))
+
+    @server.on_event("greet")
+    async def greet(ctx):
+        contexts.append(ctx)
+        ctx.document.getElementById("status").innerText = "greeted"  # made before the message
+        await server.send(ctx.client, "reply", {"hello": ctx.payload["who"], "n": [1, 2.5, None, True]})
+
+    await server.serve()
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_selector("#status")
+    await page.evaluate(LISTEN)
+    await page.evaluate("domsync.send('greet', {who: '</script> & ${x}'})")
+    await page.wait_for_function("window.__got.length === 1")
+    got = await page.evaluate("window.__got")
+    assert got == [["reply", {"hello": "</script> & ${x}", "n": [1, 2.5, None, True]}, "greeted"]]
+    (ctx,) = contexts
+    assert isinstance(ctx, EventContext) and ctx.event_name == "greet"
+    assert ctx.client is server.get_clients()[0] and ctx.document is server.get_document(ctx.client)
+
+
+async def test_a_value_getter_can_send_a_named_message(server, context):
+    got = []
+
+    @server.on("connect")
+    def build(client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="b")
+        button.addEventListener("click", lambda e: None, js_value_getter="domsync.send('side', {x: 1})")
+        doc.getRootElement().appendChild(button)
+
+    server.on_event("side")(lambda ctx: got.append(ctx.payload))
+    await server.serve()
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.click("#b")
+    await eventually(lambda: got == [{"x": 1}])
+
+
+async def test_broadcast_reaches_every_client_but_the_excluded(server, context, browser):
+    clients = []
+    server.on("connect")(clients.append)
+    await server.serve()
+    other = await browser.new_context()
+    try:
+        pages = [await context.new_page(), await other.new_page()]
+        for page in pages:
+            await page.goto(server.url)
+            await page.evaluate(LISTEN)
+        await eventually(lambda: len(server.get_clients()) == 2)
+        await server.broadcast("news", "to all")
+        await server.broadcast("news", "not to the first", exclude=clients[0])
+        await pages[1].wait_for_function("window.__got.length === 2")
+        await asyncio.sleep(0.2)
+        assert [g[1] for g in await pages[0].evaluate("window.__got")] == ["to all"]
+        assert [g[1] for g in await pages[1].evaluate("window.__got")] == ["to all", "not to the first"]
+    finally:
+        await other.close()
+
+
+async def test_unknown_names_and_failing_handlers_are_logged_and_the_session_goes_on(server, context, caplog):
+    errors = []
+
+    @server.on_event("boom")
+    def boom(ctx):
+        raise ValueError("handler of boom failed")
+
+    server.on("error")(lambda client, exc, event: errors.append((type(exc).__name__, event["name"])))
+    echo = []
+    server.on_event("echo")(lambda ctx: echo.append(ctx.payload))
+    caplog.set_level(logging.WARNING, logger="domsync")
+    await server.serve()
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_function("domsync.status === 'open'")
+    await page.evaluate("""() => {
+        domsync.send('nobody-listens', 1);
+        domsync.transmit({domsync: true, type: 'message', name: 42, payload: 1});
+        domsync.transmit({domsync: true, type: 'message'});
+        domsync.send('boom', 'x');
+        domsync.send('echo', 'still here');
+    }""")
+    await eventually(lambda: echo == ["still here"])
+    assert errors == [("ValueError", "boom")]
+    assert "'nobody-listens': no @server.on_event handler" in caplog.text
+    assert await page.evaluate("() => { try { domsync.send(5); return 'sent'; } catch (e) { return e.name; } }") == "TypeError"
+
+
+async def test_a_flood_of_messages_does_not_stop_the_server_answering_others(server, context, browser):
+    seen = []
+    server.on_event("ping")(lambda ctx: seen.append(ctx.client))
+    await server.serve()
+    flooder = await context.new_page()
+    await flooder.goto(server.url)
+    await flooder.wait_for_function("domsync.status === 'open'")
+    await flooder.evaluate("() => { for (let i = 0; i < 10000; i++) domsync.send('ping', i); }")
+    other = await browser.new_context()
+    try:
+        page = await other.new_page()
+        await page.goto(server.url)
+        await page.wait_for_function("domsync.status === 'open'")
+        await eventually(lambda: len(server.get_clients()) == 2)
+        calm = [c for c in server.get_clients() if c not in seen][0]
+        await page.evaluate("domsync.send('ping', 'hello')")
+        await eventually(lambda: calm in seen)
+        assert len([c for c in seen if c is not calm]) < 10000  # the flood was cut down
+    finally:
+        await other.close()
+
+
+def test_bad_names_and_payloads_raise_at_once():
+    server = DomsyncServer()
+    with pytest.raises(InvalidNameError):
+        server.on_event("has space")
+    with pytest.raises(WrongTypeError):
+        server.on_event("ok")(lambda: None)
+    doc = Document()
+    with pytest.raises(WrongTypeError):
+        doc.send_message("ok", object())
+    with pytest.raises(WrongTypeError):
+        doc.send_message("ok", {1: "int keys"})
+    with pytest.raises(InvalidNameError):
+        doc.send_message("", None)
+    with pytest.raises(WrongTypeError):
+        doc.send_message(None, None)
+
+
+async def test_send_to_a_gone_client_raises_client_gone(server, context):
+    clients = []
+    server.on("connect")(clients.append)
+    await server.serve()
+    page = await context.new_page()
+    await page.goto(server.url)
+    await eventually(lambda: clients)
+    await page.close()
+    await eventually(lambda: not server.get_clients())
+    with pytest.raises(ClientGoneError):
+        await server.send(clients[0], "late", None)
+    await server.broadcast("late", None)  # nobody left: nothing to do, no error
