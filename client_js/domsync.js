@@ -33,6 +33,8 @@
   const nodes = new Map();
   /** key -> Map(event type -> listener function), so listeners can be removed. */
   const listeners = new Map();
+  /** key -> number of the user's last edit of that form control that was sent. */
+  const edits = new Map();
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
@@ -113,6 +115,24 @@
     return made;
   }
 
+  /**
+   * Set `value` or `checked` of a form control the user has edited: only if the server
+   * has seen every edit (its answer to edit `seq` is the newest), so that a keystroke is
+   * never overwritten by an answer to an older one. The caret stays where it was.
+   */
+  function V(key, name, value, seq) {
+    if ((edits.get(key) || 0) > seq) return;  // newer edits are on their way
+    const el = N(key);
+    if (el[name] === value) return;
+    const focused = document.activeElement === el && name === "value";
+    let start = null, end = null;
+    try { if (focused) { start = el.selectionStart; end = el.selectionEnd; } } catch (e) { /* no caret */ }
+    el[name] = value;
+    if (focused && start !== null) {
+      try { el.setSelectionRange(Math.min(start, value.length), Math.min(end, value.length)); } catch (e) { /* type without a caret */ }
+    }
+  }
+
   /** Dispatch a named message from the server to page script. */
   function D(name, payload) {
     document.dispatchEvent(new CustomEvent("domsync:" + name, { detail: payload }));
@@ -123,6 +143,7 @@
     for (const key of keys) {
       nodes.delete(key);
       listeners.delete(key);
+      edits.delete(key);
     }
   }
 
@@ -134,6 +155,7 @@
     if (old && nodes.get(0) === root) for (const [type, fn] of old) root.removeEventListener(type, fn);
     nodes.clear();
     listeners.clear();
+    edits.clear();
     for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
     root.replaceChildren();
     nodes.set(0, root);
@@ -142,7 +164,7 @@
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
   function apply(batch) {
     try {
-      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", batch)(N, E, S, M, L, H, F, R, D);
+      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", batch)(N, E, S, M, L, H, F, R, D, V);
     } catch (error) {
       report(error, "batch", batch);
     }
@@ -201,7 +223,12 @@
       if (value === undefined) value = null;
       const message = { domsync: true, event: type, id: key, value };
       const state = formState(this);
-      if (state) message.state = state;
+      if (state) {
+        message.state = state;
+        const seq = (edits.get(key) || 0) + 1;
+        edits.set(key, seq);
+        message.seq = seq;
+      }
       domsync.transmit(message);
     };
     if (!byType) listeners.set(key, (byType = new Map()));

@@ -464,6 +464,13 @@ class Document:
         state = msg.get("state")
         if isinstance(state, dict):
             self._absorb_state(el, state)
+            seq = msg.get("seq")
+            if type(seq) is int and 0 < seq < 2**53:
+                # The browser's edit number: later value changes of ours say which
+                # edit they answer, so the browser never lets them overwrite newer ones.
+                if el._props is None:
+                    el._props = {}
+                el._props["seq"] = seq
         elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
                 and el._ns is None and el._value_kind() == "prop":
             self._absorb_state(el, {"value": value})

@@ -18,6 +18,9 @@ The batch runs in the browser with these helpers from ``client_js/domsync.js`` i
 - ``H(key, event, getter)``: the listener function that sends ``event`` to the server;
 - ``F(key, ...)``: forget elements the model has let go of, so the browser can free them;
 - ``R(root_id)``: start over: bind key 0 to the root element and empty it;
+- ``V(key, name, value, seq)``: set ``value`` or ``checked`` of a form control the user
+  has edited, unless the browser has made edits newer than its edit number ``seq``
+  (keeping the caret where it was);
 - ``D(name, payload)``: dispatch a ``domsync:<name>`` CustomEvent with the payload as
   its ``detail`` on ``document``, for page script.
 
@@ -191,9 +194,14 @@ def render_op(op: tuple) -> str:
     if kind == KIDS:
         return node(op[1]) + op[2]
     if kind == PROP:
-        value = op[3]
+        el, name, value = op[1], op[2], op[3]
         literal = js_string(value) if type(value) is str else ("true" if value else "false")
-        return f"{node(op[1])}.{op[2]}={literal}"
+        seq = el._props.get("seq") if el._props else None
+        if seq is None:
+            return f"{node(el)}.{name}={literal}"
+        # The user has edited this control: V applies the value only if the browser has
+        # sent nothing newer than edit number seq, so no keystroke is ever overwritten.
+        return f"V({el._key},{js_string(name)},{literal},{seq})"
     if kind == LISTEN:
         el, event, getter = op[1], op[2], op[3]
         if getter is False:
