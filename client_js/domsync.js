@@ -192,17 +192,35 @@
     return undefined;
   }
 
+  /** What the server's DomEvent carries from the browser's event, where it has it. */
+  const DETAIL = ["key", "code", "repeat", "altKey", "ctrlKey", "metaKey", "shiftKey",
+    "clientX", "clientY", "pageX", "pageY", "offsetX", "offsetY", "button", "buttons",
+    "deltaX", "deltaY"];
+
+  function eventDetail(event, el) {
+    const detail = {};
+    for (const name of DETAIL) if (typeof event[name] === "string" || typeof event[name] === "number" ||
+      typeof event[name] === "boolean") detail[name] = event[name];
+    if (el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio")) detail.checked = el.checked;
+    if (el instanceof HTMLSelectElement) detail.selected = Array.from(el.selectedOptions, (o) => o.value);
+    return detail;
+  }
+
   /**
-   * The listener for (key, event). With a third argument, make it (compiling the value
-   * getter, an expression with `this` and `event` in scope); without, forget it.
+   * The listener for (key, event type). With a third argument, make it; without, forget
+   * it and return it (for removeEventListener). The spec is the value getter's source
+   * (an expression with `this` and `event` in scope), null, or
+   * {get, prevent, stop, debounce, throttle}.
    */
-  function H(key, type, getter) {
+  function H(key, type, spec) {
     let byType = listeners.get(key);
     if (arguments.length < 3) {
       const fn = byType && byType.get(type);
       if (byType) byType.delete(type);
       return fn;
     }
+    const options = spec !== null && typeof spec === "object" ? spec : { get: spec };
+    const getter = options.get;
     let get = null;
     if (getter !== null && getter !== undefined) {
       try {
@@ -211,25 +229,57 @@
         report(error, "js_value_getter", getter);
       }
     }
-    const fn = function (event) {
+    /** Read the event now (it is gone later) and send it, now or after a wait. */
+    function message(el, event) {
       let value = null;
       if (get) {
         try {
-          value = get.call(this, event);
+          value = get.call(el, event);
         } catch (error) {
           report(error, "js_value_getter", getter);
         }
       }
       if (value === undefined) value = null;
-      const message = { domsync: true, event: type, id: key, value };
-      const state = formState(this);
+      const msg = { domsync: true, event: type, id: key, value, detail: eventDetail(event, el) };
+      return msg;
+    }
+    function transmitFrom(el, msg) {
+      const state = formState(el);  // the control's state when the message leaves
       if (state) {
-        message.state = state;
+        msg.state = state;
         const seq = (edits.get(key) || 0) + 1;
         edits.set(key, seq);
-        message.seq = seq;
+        msg.seq = seq;
       }
-      domsync.transmit(message);
+      domsync.transmit(msg);
+    }
+    let timer = null, pending = null, last = 0;
+    const fn = function (event) {
+      if (options.prevent) event.preventDefault();
+      if (options.stop) event.stopPropagation();
+      const el = this, msg = message(el, event);
+      if (options.debounce) {
+        // Only the last event of a burst goes out, when the burst is over.
+        clearTimeout(timer);
+        timer = setTimeout(function () { transmitFrom(el, msg); }, options.debounce);
+      } else if (options.throttle) {
+        // The first at once, then at most one per period; the last one is never lost.
+        const now = Date.now();
+        if (now - last >= options.throttle && !timer) {
+          last = now;
+          transmitFrom(el, msg);
+        } else {
+          pending = msg;
+          if (!timer) timer = setTimeout(function () {
+            timer = null;
+            last = Date.now();
+            if (pending) transmitFrom(el, pending);
+            pending = null;
+          }, Math.max(0, options.throttle - (now - last)));
+        }
+      } else {
+        transmitFrom(el, msg);
+      }
     };
     if (!byType) listeners.set(key, (byType = new Map()));
     byType.set(type, fn);

@@ -7,7 +7,7 @@ statements, which a server sends to the browser; browser events come back to Pyt
 callbacks.
 """
 
-from .document import Document
+from .document import Document, DomEvent
 from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
 from .encoding import js_string
@@ -30,6 +30,7 @@ __version__ = "0.2.0.dev0"
 
 __all__ = [
     "Document",
+    "DomEvent",
     "DomsyncServer",
     "Element",
     "ClassList",

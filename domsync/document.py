@@ -37,7 +37,7 @@ from .encoding import _quote, js_value
 from . import ops
 from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
-__all__ = ["Document"]
+__all__ = ["Document", "DomEvent"]
 
 logger = logging.getLogger("domsync.document")
 
@@ -46,6 +46,47 @@ _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 _TAG_LITERALS = render._tag_literals
 _HTML_TAGS = names.html_tag_cache
+
+
+# What a DomEvent takes from the browser's event, and the types it accepts for each.
+_DETAIL_FIELDS = {
+    "key": str, "code": str, "repeat": bool,
+    "altKey": bool, "ctrlKey": bool, "metaKey": bool, "shiftKey": bool,
+    "clientX": (int, float), "clientY": (int, float), "pageX": (int, float), "pageY": (int, float),
+    "offsetX": (int, float), "offsetY": (int, float), "button": int, "buttons": int,
+    "checked": bool, "selected": list, "deltaX": (int, float), "deltaY": (int, float),
+}
+
+
+class DomEvent(dict):
+    """What an event callback gets: the domsync 0.1.2 message dict, with attributes.
+
+    As in 0.1.2: ``event["event"]`` (the type), ``event["id"]`` (the element's id),
+    ``event["value"]`` (the ``js_value_getter`` result, or ``None``), ``event["doc"]``.
+    Also ``event["element"]``, and, where the browser's event has them: ``key``,
+    ``code``, ``repeat`` and the modifiers ``altKey``, ``ctrlKey``, ``metaKey``,
+    ``shiftKey``; ``clientX``/``clientY``/``pageX``/``pageY``/``offsetX``/``offsetY``,
+    ``button``, ``buttons``; ``deltaX``/``deltaY`` (wheel); ``checked``, and
+    ``selected`` (the values of the selected options of a select). Every key is also an
+    attribute (``event.key``); a key the browser's event did not have is ``None``.
+    The values come from the browser: they are checked for type, not for sense.
+    """
+
+    def __init__(self, event: str, element: "Element", value: Any, document: "Document", detail: Any):
+        super().__init__(domsync=True, event=event, id=element.id, value=value, doc=document,
+                         element=element)
+        if isinstance(detail, dict):
+            for name, kind in _DETAIL_FIELDS.items():
+                item = detail.get(name)
+                if isinstance(item, kind) and not (kind is int and type(item) is bool):
+                    if name == "selected" and not all(type(v) is str for v in item):
+                        continue
+                    self[name] = item
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self.get(name)
 
 
 class Document:
@@ -353,8 +394,8 @@ class Document:
         for name, value in (root._attrs or {}).items():
             if name != "id":
                 lines.append(f"N(0).setAttribute({js_string(name)},{js_string(value)})")
-        for event, (_cb, getter) in ((root._props or {}).get("on") or {}).items():
-            lines.append(render.listen_statement(root, event, getter))
+        for event, entry in ((root._props or {}).get("on") or {}).items():
+            lines.append(render.listen_statement(root, event, entry))
         kids = [self._expr(kid) for kid in root._kid_list()]
         for start in range(0, len(kids), 1000):
             lines.append("N(0).append(" + ",".join(kids[start:start + 1000]) + ")")
@@ -475,14 +516,7 @@ class Document:
                 and el._ns is None and el._value_kind() == "prop":
             self._absorb_state(el, {"value": value})
         callback = entry[0]
-        return callback({
-            "domsync": True,
-            "event": event,
-            "id": el.id,
-            "value": value,
-            "doc": self,
-            "element": el,
-        })
+        return callback(DomEvent(event, el, value, self, msg.get("detail")))
 
     def _absorb_state(self, el: Element, state: dict) -> None:
         """Write the browser's form state into the model without sending it back."""
@@ -808,7 +842,7 @@ class Document:
             if el._flags & LIVE:
                 self._listening[el._key] = el
         if el._flags & LIVE:
-            self._record((LISTEN, el, event, entry[1] if entry is not None else False))
+            self._record((LISTEN, el, event, entry))
 
     # ------------------------------------------------------------------ render helpers
 

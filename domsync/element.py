@@ -812,6 +812,11 @@ class Element:
         event: str,
         callback: Callable[[dict], Any],
         js_value_getter: str | None = None,
+        *,
+        prevent_default: bool = False,
+        stop_propagation: bool = False,
+        debounce: int | None = None,
+        throttle: int | None = None,
     ) -> None:
         """Call ``callback`` on the server when ``event`` fires on this element.
 
@@ -827,6 +832,13 @@ class Element:
                 ``this`` bound to the element and ``event`` to the event, whose result is
                 sent as ``value``, e.g. ``'this.value'``. It is code you write, compiled
                 by the browser on its own: a syntax error is reported, not fatal.
+            prevent_default: call ``event.preventDefault()`` in the browser (a form
+                submit that must not reload the page, a link handled in Python).
+            stop_propagation: call ``event.stopPropagation()`` in the browser.
+            debounce: wait until the event has not fired for this many milliseconds,
+                then send the last one (for example a search box).
+            throttle: send at most one event per this many milliseconds, the first
+                at once and the last at the end (for example scroll or mousemove).
 
         Raises:
             InvalidNameError: if ``event`` is not a valid event name.
@@ -838,13 +850,26 @@ class Element:
         check_callback_arity(callback)
         if js_value_getter is not None:
             check_str(js_value_getter, "js_value_getter")
+        options = {}
+        for name, flag in (("prevent", prevent_default), ("stop", stop_propagation)):
+            if type(flag) is not bool:
+                raise WrongTypeError(f"{'prevent_default' if name == 'prevent' else 'stop_propagation'} must be True or False")
+            if flag:
+                options[name] = True
+        for name, ms in (("debounce", debounce), ("throttle", throttle)):
+            if ms is not None:
+                if type(ms) is not int or not 0 < ms <= 60_000:
+                    raise WrongTypeError(f"{name} must be a number of milliseconds from 1 to 60000, not {ms!r}")
+                options[name] = ms
+        if "debounce" in options and "throttle" in options:
+            raise InvalidValueError("use debounce or throttle, not both")
         listeners = (self._props or {}).get("on")
         if listeners and event in listeners:
             raise InvalidValueError(
                 f"{self!r} already listens to {event!r}; call "
                 f"removeEventListener({event!r}) first, or handle both cases in one callback"
             )
-        self._doc._listen(self, event, (callback, js_value_getter))
+        self._doc._listen(self, event, (callback, js_value_getter, options or None))
 
     def removeEventListener(self, event: str, callback: Callable | None = None) -> None:
         """Stop listening to ``event``. With ``callback``, only if it is the one

@@ -32,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .element import AUTO_ID_PREFIX
-from .encoding import js_string, js_strings
+from .encoding import js_string, js_strings, js_value
 from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,8 +71,7 @@ def props_literal(props: dict | None) -> str:
     listeners = props.get("on")
     if listeners:
         parts.append('"on":[' + ",".join(
-            js_string(event) + "," + ("null" if getter is None else js_string(getter))
-            for event, (_callback, getter) in listeners.items()
+            js_string(event) + "," + listener_spec(entry) for event, entry in listeners.items()
         ) + "]")
     return "{" + ",".join(parts) + "}" if parts else ""
 
@@ -163,10 +162,18 @@ def append_statement(parent: Element, items: list) -> str:
     return ";\n".join(statements)
 
 
-def listen_statement(el: Element, event: str, getter: str | None) -> str:
+def listener_spec(entry: tuple) -> str:
+    """How the client should listen: the value getter's source (or null), or, with
+    options, ``{"get": ..., "prevent": true, "stop": true, "debounce": ms, "throttle": ms}``."""
+    _callback, getter, options = entry
+    if not options:
+        return "null" if getter is None else js_string(getter)
+    return js_value({"get": getter, **options})
+
+
+def listen_statement(el: Element, event: str, entry: tuple) -> str:
     ev = js_string(event)
-    getter_js = "null" if getter is None else js_string(getter)
-    return f"N({el._key}).addEventListener({ev},H({el._key},{ev},{getter_js}))"
+    return f"N({el._key}).addEventListener({ev},H({el._key},{ev},{listener_spec(entry)}))"
 
 
 def render_op(op: tuple) -> str:
@@ -203,9 +210,9 @@ def render_op(op: tuple) -> str:
         # sent nothing newer than edit number seq, so no keystroke is ever overwritten.
         return f"V({el._key},{js_string(name)},{literal},{seq})"
     if kind == LISTEN:
-        el, event, getter = op[1], op[2], op[3]
-        if getter is False:
+        el, event, entry = op[1], op[2], op[3]
+        if entry is None:
             ev = js_string(event)
             return f"N({el._key}).removeEventListener({ev},H({el._key},{ev}))"
-        return listen_statement(el, event, getter)
+        return listen_statement(el, event, entry)
     raise AssertionError(f"unknown operation {op!r}")  # pragma: no cover

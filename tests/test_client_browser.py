@@ -16,7 +16,9 @@ async def test_a_click_sends_the_element_key_the_event_and_the_getter_value(clie
     await client_page.sync(doc)
     await client_page.page.click("button")
     (msg,) = await client_page.sent()
+    detail = msg.pop("detail")
     assert msg == {"domsync": True, "event": "click", "id": button._key, "value": "go!"}
+    assert detail["button"] == 0 and detail["clientX"] > 0 and detail["shiftKey"] is False
 
 
 async def test_typing_sends_the_form_state_which_the_model_takes_in(client_page):
