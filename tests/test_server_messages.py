@@ -181,3 +181,33 @@ async def test_send_to_a_gone_client_raises_client_gone(server, context):
     with pytest.raises(ClientGoneError):
         await server.send(clients[0], "late", None)
     await server.broadcast("late", None)  # nobody left: nothing to do, no error
+
+
+async def test_the_chat_example_shares_messages_and_who_is_online(context, browser):
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "examples" / "chat.py"
+    spec = importlib.util.spec_from_file_location("chat_example", path)
+    chat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(chat)
+    chat.server.host, chat.server.port, chat.server.verbose = "127.0.0.1", 0, False
+    await chat.server.serve()
+    other = await browser.new_context()
+    try:
+        alice, bob = await context.new_page(), await other.new_page()
+        await alice.goto(chat.server.url)
+        await bob.goto(chat.server.url)
+        for page in (alice, bob):
+            await page.wait_for_function("document.querySelectorAll('#users li').length === 2")
+        await alice.fill("#text", "hello </b> bob")
+        await alice.press("#text", "Enter")
+        for page in (alice, bob):
+            await page.wait_for_function("document.querySelectorAll('#messages li').length === 1")
+            assert await page.text_content("#messages li span") == "hello </b> bob"
+        assert await alice.input_value("#text") == ""
+        await bob.close()
+        await alice.wait_for_function("document.querySelectorAll('#users li').length === 1")
+    finally:
+        await other.close()
+        await chat.server.close()
