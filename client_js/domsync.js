@@ -8,6 +8,8 @@
  *   domsync.send(name, payload)   send a named message to the server's
  *                           @server.on_event(name) handlers
  *   domsync.transmit(message)   send a raw JSON message to the server
+ *   domsync.notify(type, title, message)   show a notification (error, warning, info,
+ *                           success), as Document.add_notification does
  *   domsync.status          "connecting" | "open" | "closed"
  *   domsync.node(key), domsync.socket   debugging aids: an element by key, the socket
  *   ws_send(message)        the 0.1.2 name of domsync.transmit, for event handler code
@@ -18,7 +20,8 @@
  *   domsync:status  detail {status}: the connection opened or closed
  *
  * Sections: Apply (the helpers a batch calls), Events (listeners that message the
- * server), Socket (connection and reconnection), UI (the connection indicator), Start.
+ * server), Socket (connection and reconnection), UI (the connection indicator and
+ * notifications), Start.
  * No build step: this file is served as it is.
  */
 (function () {
@@ -164,7 +167,8 @@
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
   function apply(batch) {
     try {
-      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", batch)(N, E, S, M, L, H, F, R, D, V);
+      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", batch)(
+        N, E, S, M, L, H, F, R, D, V, notify);
     } catch (error) {
       report(error, "batch", batch);
     }
@@ -377,6 +381,55 @@
     indicator.hidden = false;
   }
 
+  const MAX_NOTIFICATIONS = 5;
+  const NOTIFICATION_COLORS = {
+    error: "#f8d7da;color:#58151c", warning: "#fff3cd;color:#664d03",
+    info: "#cff4fc;color:#055160", success: "#d1e7dd;color:#0a3622",
+  };
+
+  /**
+   * Show a notification: newest on top, at most MAX_NOTIFICATIONS at once, each with a
+   * close button; info and success ones leave by themselves after 8 s. Text only.
+   * Classes domsync-notification and domsync-notification-<type> allow restyling.
+   */
+  function notify(type, title, message) {
+    let area = document.getElementById("domsync-notifications");
+    if (!area) {
+      area = document.createElement("div");
+      area.id = "domsync-notifications";
+      area.className = "domsync-notifications";
+      area.style.cssText = "position:fixed;top:8px;right:8px;z-index:2147483647;display:flex;" +
+        "flex-direction:column;gap:6px;max-width:min(360px,90vw);font:14px sans-serif";
+      document.body.appendChild(area);
+    }
+    const box = document.createElement("div");
+    box.className = "domsync-notification domsync-notification-" + type;
+    box.setAttribute("role", type === "error" || type === "warning" ? "alert" : "status");
+    box.style.cssText = "padding:8px 28px 8px 10px;border-radius:6px;position:relative;" +
+      "box-shadow:0 1px 4px rgba(0,0,0,.2);background:" + (NOTIFICATION_COLORS[type] || NOTIFICATION_COLORS.info);
+    const heading = document.createElement("strong");
+    heading.className = "domsync-notification-title";
+    heading.textContent = title;
+    box.appendChild(heading);
+    if (message) {
+      const text = document.createElement("div");
+      text.className = "domsync-notification-message";
+      text.textContent = message;
+      box.appendChild(text);
+    }
+    const close = document.createElement("button");
+    close.className = "domsync-notification-close";
+    close.type = "button";
+    close.setAttribute("aria-label", "Dismiss");
+    close.textContent = "×";
+    close.style.cssText = "position:absolute;top:4px;right:6px;border:0;background:none;cursor:pointer;font-size:16px";
+    close.onclick = function () { box.remove(); };
+    box.appendChild(close);
+    area.insertBefore(box, area.firstChild);
+    while (area.children.length > MAX_NOTIFICATIONS) area.lastChild.remove();
+    if (type === "info" || type === "success") setTimeout(function () { box.remove(); }, 8000);
+  }
+
   // ------------------------------------------------------------------------ Start
 
   /**
@@ -389,6 +442,7 @@
     domsync.transmit({ domsync: true, type: "message", name, payload: payload === undefined ? null : payload });
   }
 
+  domsync.notify = notify;
   domsync.apply = apply;
   domsync.transmit = transmit;
   domsync.send = send;

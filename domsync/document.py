@@ -30,7 +30,14 @@ from typing import Any
 from . import names, render
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
-from .exceptions import DuplicateIdError, HierarchyError, InvalidNameError, NotFoundError, WrongTypeError
+from .exceptions import (
+    DuplicateIdError,
+    HierarchyError,
+    InvalidNameError,
+    InvalidValueError,
+    NotFoundError,
+    WrongTypeError,
+)
 from .logs import brief
 from .names import HTML_NAMESPACE, check_str
 from .encoding import _quote, js_value
@@ -44,6 +51,9 @@ logger = logging.getLogger("domsync.document")
 _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
+
+#: The types of :meth:`Document.add_notification`.
+NOTIFICATION_TYPES = ("error", "warning", "info", "success")
 _TAG_LITERALS = render._tag_literals
 _HTML_TAGS = names.html_tag_cache
 
@@ -456,6 +466,35 @@ class Document:
         except TypeError as exc:
             raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc}") from None
         self._outbox.append((DISPATCH, self._root, f"D({js_string(name)},{literal})"))
+
+    def add_notification(self, type: str, title: str, message: str = "") -> None:
+        """Show a notification in this client's page, with the next flush, in order
+        with the DOM changes around it.
+
+        The page shows notifications in a corner, newest on top, at most five at once;
+        each has a close button, and ``info`` and ``success`` ones also go away by
+        themselves after eight seconds. Title and message are shown as text, never
+        parsed as HTML. Errors and warnings are announced with ``role="alert"``, the
+        others with ``role="status"``. Restyle them with the CSS classes
+        ``domsync-notification`` and ``domsync-notification-<type>``.
+
+        Args:
+            type: ``"error"``, ``"warning"``, ``"info"`` or ``"success"``.
+            title: a short title.
+            message: more text (optional).
+
+        Raises:
+            InvalidValueError: for another type (the message lists the allowed ones).
+            WrongTypeError: if title or message is not a str.
+        """
+        if type not in NOTIFICATION_TYPES:
+            raise InvalidValueError(
+                f"notification type must be one of {', '.join(map(repr, NOTIFICATION_TYPES))}, not {type!r}"
+            )
+        check_str(title, "the notification title")
+        check_str(message, "the notification message")
+        self._outbox.append((DISPATCH, self._root,
+                             f"notify({js_string(type)},{js_string(title)},{js_string(message)})"))
 
     # ------------------------------------------------------------------ events
 

@@ -107,6 +107,8 @@ class DomsyncServer:
             defends against DNS rebinding. By default, a server bound to a loopback
             address answers to ``localhost``, ``127.0.0.1`` and ``::1`` only, and one
             bound to another address answers to any name.
+        error_notifications: when a handler or callback of a client raises, show that
+            client an error notification (a generic one: the details go to the log).
         frame_ancestors: who may show the page in a frame (the CSP
             ``frame-ancestors`` value): ``"'self'"`` by default, so that other sites
             cannot overlay it to trick clicks; ``"*"`` allows anyone.
@@ -133,6 +135,7 @@ class DomsyncServer:
         max_connections: int = 1000,
         allowed_hosts: Iterable[str] | None = None,
         frame_ancestors: str = "'self'",
+        error_notifications: bool = True,
     ):
         if connection_handler is not None and not callable(connection_handler):
             raise WrongTypeError("connection_handler must be an async function (server, client)")
@@ -153,6 +156,7 @@ class DomsyncServer:
         self.max_messages_per_second = max_messages_per_second
         self.max_connections = max_connections
         self.frame_ancestors = frame_ancestors
+        self.error_notifications = error_notifications
         self._clients: dict[ServerConnection, Document] = {}
         # Per client: the connection handler task and the task that runs event callbacks.
         self._tasks: dict[ServerConnection, list[asyncio.Task]] = {}
@@ -481,6 +485,10 @@ class DomsyncServer:
         return True
 
     async def _report_error(self, client: ServerConnection, exc: BaseException, event: dict | None) -> None:
+        if self.error_notifications and self.is_connected(client):
+            what = f"the {event.get('event') or event.get('name')} event" if event else "this page"
+            self._clients[client].add_notification(
+                "error", "Something went wrong", f"The server failed while handling {what}; it was logged.")
         for handler in self._lifecycle["error"]:
             try:
                 result = handler(client, exc, event)
