@@ -38,6 +38,8 @@
   const listeners = new Map();
   /** key -> number of the user's last edit of that form control that was sent. */
   const edits = new Map();
+  /** element -> key, to find the key of a form control the user edits. */
+  const keyOf = new WeakMap();
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
@@ -79,6 +81,7 @@
       if (on) for (let i = 0; i < on.length; i += 2) el.addEventListener(on[i], H(key, on[i], on[i + 1]));
     }
     nodes.set(key, el);
+    keyOf.set(el, key);
     return el;
   }
 
@@ -113,6 +116,7 @@
       el.setAttribute("id", "__domsync_el_" + keys[i]);
       if (texts[i] !== null) el.textContent = texts[i];
       nodes.set(keys[i], el);
+      keyOf.set(el, keys[i]);
       made[i] = el;
     }
     return made;
@@ -192,9 +196,31 @@
       if (el.type === "checkbox" || el.type === "radio") return { checked: el.checked, value: el.value };
       return { value: el.value };
     }
-    if (el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement) return { value: el.value };
+    if (el instanceof HTMLSelectElement) {
+      return el.multiple ? { value: el.value, selected: Array.from(el.selectedOptions, (o) => o.value) }
+        : { value: el.value };
+    }
+    if (el instanceof HTMLTextAreaElement) return { value: el.value };
     return undefined;
   }
+
+  /**
+   * Two-way binding for every form control the server knows, listener or not: an edit
+   * the server does not otherwise hear of is sent as a "sync" message, so the model's
+   * value and checked state stay what the user sees.
+   */
+  function syncEdit(event) {
+    const el = event.target;
+    const key = keyOf.get(el);
+    if (key === undefined || !formState(el)) return;
+    const own = listeners.get(key);
+    if (own && own.has(event.type)) return;  // that listener sends the state itself
+    const seq = (edits.get(key) || 0) + 1;
+    edits.set(key, seq);
+    domsync.transmit({ domsync: true, type: "sync", id: key, state: formState(el), seq });
+  }
+  document.addEventListener("input", syncEdit, true);
+  document.addEventListener("change", syncEdit, true);
 
   /** What the server's DomEvent carries from the browser's event, where it has it. */
   const DETAIL = ["key", "code", "repeat", "altKey", "ctrlKey", "metaKey", "shiftKey",

@@ -426,8 +426,8 @@ class Document:
                 return render.node(node)
             node._flags |= LIVE
             born.append(node)
-            if node._props and node._props.get("on"):
-                self._listening[node._key] = node
+            if node._props and node._props.get("on") or node._tag in _FORM_CONTROLS and node._ns is None:
+                self._listening[node._key] = node  # the browser may send messages about it
         kids = node._kids
         if node._flags & IMPLICIT_ID and node._props is None and node._ns is None \
                 and (kids is None or type(kids) is str):
@@ -543,28 +543,50 @@ class Document:
         value = msg.get("value")
         state = msg.get("state")
         if isinstance(state, dict):
-            self._absorb_state(el, state)
-            seq = msg.get("seq")
-            if type(seq) is int and 0 < seq < 2**53:
-                # The browser's edit number: later value changes of ours say which
-                # edit they answer, so the browser never lets them overwrite newer ones.
-                if el._props is None:
-                    el._props = {}
-                el._props["seq"] = seq
+            self._absorb_state(el, state, msg.get("seq"))
+            if value is None and entry[1] is None and type(state.get("value")) is str:
+                value = state["value"]  # no value getter: the control's value
         elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
                 and el._ns is None and el._value_kind() == "prop":
             self._absorb_state(el, {"value": value})
         callback = entry[0]
         return callback(DomEvent(event, el, value, self, msg.get("detail")))
 
-    def _absorb_state(self, el: Element, state: dict) -> None:
+    def handle_sync(self, msg: Any) -> None:
+        """Write a form control's state, sent by the browser after the user edited it,
+        into the model (two-way binding for controls without a listener for that
+        event). Like :meth:`handle_event`, it logs and ignores bad input."""
+        target = msg.get("id") if isinstance(msg, dict) else None
+        el = self._listening.get(target) if type(target) is int else None
+        state = msg.get("state") if isinstance(msg, dict) else None
+        if el is None or not isinstance(state, dict) or not self._is_connected(el):
+            logger.warning("dropped a form state for unknown or removed element %s", brief(target))
+            return
+        self._absorb_state(el, state, msg.get("seq"))
+
+    def _absorb_state(self, el: Element, state: dict, seq: Any = None) -> None:
         """Write the browser's form state into the model without sending it back."""
+        if el._tag not in _FORM_CONTROLS or el._ns is not None:
+            return
         value = state.get("value")
         if type(value) is str and el._value_kind() == "prop":
             self._set_prop(el, "value", value, record=False)
+        selected = state.get("selected")
+        if el._tag == "select" and isinstance(selected, list) and all(type(v) is str for v in selected):
+            if el._props is None:
+                el._props = {}
+            el._props["selected"] = selected[:10_000]
         checked = state.get("checked")
         if type(checked) is bool and el._tag == "input":
             self._set_prop(el, "checked", checked, record=False)
+            if checked and (el.getAttribute("type") or "").lower() == "radio":
+                el._uncheck_radio_group()  # the browser did so without telling
+        if type(seq) is int and 0 < seq < 2**53:
+            # The browser's edit number: later value changes of ours say which edit
+            # they answer, so the browser never lets them overwrite newer ones.
+            if el._props is None:
+                el._props = {}
+            el._props["seq"] = seq
 
     # ------------------------------------------------------------------ 0.1.2 helpers
 
@@ -716,6 +738,8 @@ class Document:
                     and child._ns is None and (ckids is None or type(ckids) is str):
                 # The common new leaf: rendered with the batch (see _render_outbox).
                 child._flags = flags | LIVE
+                if child._tag in _FORM_CONTROLS:
+                    self._listening[child._key] = child  # two-way binding: see handle_sync
                 self._outbox.append((LEAF, child, parent))
                 return
             born: list[Element] = []

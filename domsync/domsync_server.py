@@ -509,6 +509,9 @@ class DomsyncServer:
                 if await self._on_client_error(client, document, data, resyncs):
                     resyncs += 1
                 continue
+            if kind == "sync":
+                document.handle_sync(data)
+                continue
             if kind == "message":
                 if not await self._on_named_message(client, document, data):
                     return

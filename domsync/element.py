@@ -41,6 +41,7 @@ _INPUT_VALUE_IS_ATTRIBUTE = frozenset(
 _VALUE_IS_ATTRIBUTE = frozenset({"option", "button", "data", "param"})
 _VALUE_IS_NUMERIC = frozenset({"li", "meter", "progress"})
 _LINE_BREAKS = ("\r", "\n")
+_FORM_TAGS = frozenset({"input", "textarea", "select"})
 
 
 def _split_lines(text: str) -> list[str | None]:
@@ -386,6 +387,8 @@ class Element:
                     doc = self._doc
                     if flags & IMPLICIT_ID and child._props is None and child._ns is None:
                         child._flags = flags | LIVE
+                        if child._tag in _FORM_TAGS:
+                            doc._listening[child._key] = child  # two-way binding
                         doc._outbox.append((LEAF, child, self))
                     else:
                         doc._record_attach(self, child, None, None)
@@ -789,21 +792,41 @@ class Element:
             return
         self._doc._set_prop(self, "checked", on)
         if on and self._tag == "input" and (self.getAttribute("type") or "").lower() == "radio":
-            group = self.getAttribute("name")
-            if group:
-                form = self.closest("form")
-                top = self
-                while top._parent is not None:
-                    top = top._parent
-                for other in top._iter_descendants():
-                    if (other is not self and other._tag == "input" and other.checked
-                            and (other.getAttribute("type") or "").lower() == "radio"
-                            and other.getAttribute("name") == group
-                            and other.closest("form") is form):
-                        # The browser unchecks them itself; the model follows silently.
-                        if other._props is None:
-                            other._props = {}
-                        other._props["checked"] = False
+            self._uncheck_radio_group()
+
+    def _uncheck_radio_group(self) -> None:
+        """Uncheck, in the model only, the other radio buttons of this one's group (same
+        name, same form, same tree): the browser does it by itself."""
+        group = self.getAttribute("name")
+        if not group:
+            return
+        form = self.closest("form")
+        top = self
+        while top._parent is not None:
+            top = top._parent
+        for other in top._iter_descendants():
+            if (other is not self and other._tag == "input" and other.checked
+                    and (other.getAttribute("type") or "").lower() == "radio"
+                    and other.getAttribute("name") == group
+                    and other.closest("form") is form):
+                if other._props is None:
+                    other._props = {}
+                other._props["checked"] = False
+
+    @property
+    def selectedValues(self) -> list[str]:
+        """For a ``<select>``: the values of the selected options, as the user left
+        them (a ``multiple`` select may have several). Empty for other elements."""
+        if self._tag != "select" or self._ns is not None:
+            return []
+        props = self._props
+        if props is not None and "selected" in props:
+            return list(props["selected"])
+        if self.hasAttribute("multiple"):
+            return [o.value for o in self._iter_descendants()
+                    if o._tag == "option" and o.hasAttribute("selected")]
+        value = self.value
+        return [value] if value else []
 
     # ------------------------------------------------------------------ events
 

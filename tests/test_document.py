@@ -199,3 +199,19 @@ def test_absurd_messages_are_logged_briefly_and_never_raise(caplog):
         assert doc.handle_event(msg) is None
     assert "\n[CRITICAL]" not in caplog.text
     assert max(len(line) for line in caplog.text.splitlines()) < 400
+
+
+def test_form_state_syncs_are_checked_and_logged(caplog):
+    doc, root = fresh()
+    box = doc.createElement("input")
+    root.appendChild(box)
+    doc.render_js_updates()
+    for bad in ({"id": box._key}, {"id": "x", "state": {}}, {"id": 99999, "state": {"value": "v"}},
+                ["not", "a", "dict"], {"id": box._key, "state": "no"}):
+        doc.handle_sync(bad)
+    assert box.value is None
+    doc.handle_sync({"domsync": True, "type": "sync", "id": box._key, "state": {"value": 5}})
+    assert box.value is None  # wrong type: ignored
+    doc.handle_sync({"domsync": True, "type": "sync", "id": box._key, "state": {"value": "ok"}, "seq": 1})
+    assert box.value == "ok" and rendered(doc) == []
+    assert "unknown or removed element" in caplog.text
