@@ -40,6 +40,8 @@
   const edits = new Map();
   /** element -> key, to find the key of a form control the user edits. */
   const keyOf = new WeakMap();
+  /** Counts R() calls: a delayed (debounced, throttled) event of an older page is dropped. */
+  let generation = 0;
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
@@ -163,6 +165,7 @@
     nodes.clear();
     listeners.clear();
     edits.clear();
+    generation++;
     for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
     root.replaceChildren();
     nodes.set(0, root);
@@ -273,7 +276,9 @@
       const msg = { domsync: true, event: type, id: key, value, detail: eventDetail(event, el) };
       return msg;
     }
+    const born = generation;
     function transmitFrom(el, msg) {
+      if (born !== generation) return;  // the page was rebuilt: the key means something else
       const state = formState(el);  // the control's state when the message leaves
       if (state) {
         msg.state = state;

@@ -463,9 +463,22 @@ class Document:
         names.check_event_name(name)
         try:
             literal = js_value(payload)
-        except TypeError as exc:
-            raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc}") from None
-        self._outbox.append((DISPATCH, self._root, f"D({js_string(name)},{literal})"))
+        except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: a cycle
+            raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc!s:.200}") from None
+        self._record_action(f"D({js_string(name)},{literal})")
+
+    def _record_action(self, statement: str) -> None:
+        """Queue a statement for page script. It is a barrier: changes made before it
+        are never merged with changes made after it, so the page sees them first."""
+        self._last_setter = {}
+        self._outbox.append((DISPATCH, self._root, statement))
+
+    def _take_actions(self) -> str:
+        """Remove the queued actions (messages, notifications) and return them as
+        statements, for a caller that rebuilds the page and sends them after it."""
+        actions = [op[2] for op in self._outbox if op is not None and op[0] == DISPATCH]
+        self._outbox = [op for op in self._outbox if op is None or op[0] != DISPATCH]
+        return "".join(statement + ";\n" for statement in actions)
 
     def add_notification(self, type: str, title: str, message: str = "") -> None:
         """Show a notification in this client's page, with the next flush, in order
@@ -493,8 +506,7 @@ class Document:
             )
         check_str(title, "the notification title")
         check_str(message, "the notification message")
-        self._outbox.append((DISPATCH, self._root,
-                             f"notify({js_string(type)},{js_string(title)},{js_string(message)})"))
+        self._record_action(f"notify({js_string(type)},{js_string(title)},{js_string(message)})")
 
     # ------------------------------------------------------------------ events
 
@@ -561,6 +573,9 @@ class Document:
         state = msg.get("state") if isinstance(msg, dict) else None
         if el is None or not isinstance(state, dict) or not self._is_connected(el):
             logger.warning("dropped a form state for unknown or removed element %s", brief(target))
+            return
+        if el.hasAttribute("disabled") or el.hasAttribute("readonly"):
+            logger.warning("dropped a form state for %r: the user cannot edit it", el)
             return
         self._absorb_state(el, state, msg.get("seq"))
 
@@ -811,6 +826,9 @@ class Document:
         later: dict[Element, int] = {}
         for i in range(len(outbox) - 1, -1, -1):
             op = outbox[i]
+            if op is not None and op[0] == DISPATCH:
+                later = {}  # a barrier: what comes after it never replaces what came before
+                continue
             if op is None or (op[0] != TEXT and op[0] != KIDS):
                 continue
             el = op[1]
@@ -877,6 +895,8 @@ class Document:
         if props is None:
             el._props = props = {}
         props[name] = value
+        if record and name == "value" and el._tag == "select":
+            props.pop("selected", None)  # the server chose: the user's selection is history
         if el._flags & LIVE:
             key = (el, PROP, name)
             if record:
@@ -896,8 +916,8 @@ class Document:
             del listeners[event]
             if not listeners:
                 del props["on"]
-                if el._flags & LIVE:
-                    self._listening.pop(el._key, None)
+                if el._flags & LIVE and not (el._tag in _FORM_CONTROLS and el._ns is None):
+                    self._listening.pop(el._key, None)  # form controls stay: two-way binding
         else:
             if listeners is None:
                 props["on"] = listeners = {}

@@ -245,13 +245,20 @@ class DomsyncServer:
         (one client or several). Clients that leave meanwhile are skipped."""
         check_event_name(name)
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, ServerConnection) else set(exclude))
-        for client in self.get_clients():
-            if client in skip:
-                continue
+        targets = [client for client in self.get_clients() if client not in skip]
+        for client in targets:  # queue everywhere first: a bad payload raises before anything is sent
+            self.get_document(client).send_message(name, payload)
+
+        async def deliver(client: ServerConnection) -> None:
             try:
-                await self.send(client, name, payload)
+                # Concurrently, and bounded: a browser that stops reading delays no one.
+                await asyncio.wait_for(self.flush(client), timeout=10)
             except ClientGoneError:
                 pass
+            except asyncio.TimeoutError:
+                logger.warning("client %s did not take a broadcast within 10 s", _address(client))
+
+        await asyncio.gather(*(deliver(client) for client in targets))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -471,9 +478,13 @@ class DomsyncServer:
             result = function(*args)
             if inspect.isawaitable(result):
                 await result
-        except ClientGoneError:
-            logger.debug("%s stopped: client %s is gone", what, _address(client))
-            return False
+        except ClientGoneError as exc:
+            if not self.is_connected(client):
+                logger.debug("%s stopped: client %s is gone", what, _address(client))
+                return False
+            # Another client went away (say, a handler sent to it): an ordinary error.
+            logger.exception("%s failed for client %s", what, _address(client))
+            await self._report_error(client, exc, event)
         except asyncio.CancelledError as exc:
             if _being_cancelled():
                 raise
@@ -546,9 +557,10 @@ class DomsyncServer:
                        brief(data.get("message"), 500))
         if source != "batch" or resyncs >= 3 or not self.is_connected(client):
             return False
+        actions = document._take_actions()  # messages and notifications still to deliver
         document.render_js_updates()  # pending changes are in the snapshot too
         try:
-            await client.send(document.render_js_full())
+            await client.send(document.render_js_full() + actions)
         except ConnectionClosed:
             return False
         logger.info("rebuilt the page of client %s from its document", _address(client))

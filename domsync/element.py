@@ -820,11 +820,13 @@ class Element:
         if self._tag != "select" or self._ns is not None:
             return []
         props = self._props
+        options = [o for o in self._iter_descendants() if o._tag == "option" and o._ns is None]
         if props is not None and "selected" in props:
-            return list(props["selected"])
+            present = {o.value for o in options}
+            if all(value in present for value in props["selected"]):
+                return list(props["selected"])  # what the user picked, if still possible
         if self.hasAttribute("multiple"):
-            return [o.value for o in self._iter_descendants()
-                    if o._tag == "option" and o.hasAttribute("selected")]
+            return [o.value for o in options if o.hasAttribute("selected")]
         value = self.value
         return [value] if value else []
 

@@ -211,3 +211,85 @@ async def test_the_chat_example_shares_messages_and_who_is_online(context, brows
     finally:
         await other.close()
         await chat.server.close()
+
+
+async def test_sending_to_a_client_that_left_does_not_stop_the_sender(server, context, browser):
+    handled, clients = [], []
+    server.on("connect")(clients.append)
+
+    @server.on_event("tell")
+    async def tell(ctx):
+        handled.append(ctx.payload)
+        for other in clients:
+            if other is not ctx.client:
+                await server.send(other, "news", ctx.payload)  # other has left: ClientGoneError
+
+    await server.serve()
+    other = await browser.new_context()
+    try:
+        first, second = await context.new_page(), await other.new_page()
+        await first.goto(server.url)
+        await second.goto(server.url)
+        await eventually(lambda: len(server.get_clients()) == 2)
+        await second.close()
+        await eventually(lambda: len(server.get_clients()) == 1)
+        for n in range(3):
+            await first.evaluate(f"domsync.send('tell', {n})")
+        await eventually(lambda: handled == [0, 1, 2])
+    finally:
+        await other.close()
+
+
+def test_messages_are_barriers_for_coalescing():
+    doc = Document()
+    root = doc.getRootElement()
+    p = doc.createElement("p")
+    root.appendChild(p)
+    doc.render_js_updates()
+    p.textContent = "x"
+    p.setAttribute("title", "1")
+    doc.send_message("m", 1)
+    p.textContent = "y"
+    p.setAttribute("title", "2")
+    lines = doc.render_js_updates().splitlines()
+    assert lines == [f'N({p._key}).textContent="x";', f'N({p._key}).setAttribute("title","1");',
+                     'D("m",1);', f'N({p._key}).textContent="y";', f'N({p._key}).setAttribute("title","2");']
+
+
+def test_a_payload_with_a_cycle_is_a_wrong_type():
+    cycle = []
+    cycle.append(cycle)
+    with pytest.raises(WrongTypeError):
+        Document().send_message("m", cycle)
+
+
+def test_binding_survives_listener_removal_and_ignores_locked_controls():
+    doc = Document()
+    root = doc.getRootElement()
+    box = doc.createElement("input", value="one")
+    locked = doc.createElement("input", value="fixed", attributes={"readonly": ""})
+    callback = lambda e: None  # noqa: E731
+    box.addEventListener("change", callback)
+    root.append(box, locked)
+    doc.render_js_updates()
+    box.removeEventListener("change", callback)
+    doc.render_js_updates()
+    doc.handle_sync({"domsync": True, "type": "sync", "id": box._key, "state": {"value": "two"}, "seq": 1})
+    doc.handle_sync({"domsync": True, "type": "sync", "id": locked._key, "state": {"value": "forged"}, "seq": 1})
+    assert box.value == "two" and locked.value == "fixed"
+
+
+def test_selected_values_follow_the_server_after_the_user():
+    doc = Document()
+    pick = doc.createElement("select", attributes={"multiple": ""})
+    for value in "abc":
+        pick.appendChild(doc.createElement("option", innerText=value, attributes={"value": value}))
+    doc.getRootElement().appendChild(pick)
+    doc.render_js_updates()
+    doc.handle_sync({"domsync": True, "type": "sync", "id": pick._key,
+                     "state": {"value": "a", "selected": ["a", "b"]}, "seq": 1})
+    assert pick.selectedValues == ["a", "b"]
+    pick.querySelector("option").remove()  # "a" is gone: the user's selection no longer holds
+    assert "a" not in pick.selectedValues
+    pick.value = "c"
+    assert "b" not in pick.selectedValues
