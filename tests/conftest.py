@@ -9,6 +9,7 @@ send to the server are captured in ``window.__sent``, and ``domsync:error`` even
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 
@@ -18,6 +19,16 @@ import pytest_asyncio
 from domsync.client import client_js_source
 
 ROOT_ID = "domsync_root_id"
+
+
+async def eventually(predicate, timeout: float = 10.0) -> None:
+    """Wait until ``predicate()`` is true; servers under test run in this same loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
 
 
 def chromium_executable() -> str:

@@ -7,6 +7,7 @@ import asyncio
 import random
 import string
 
+from conftest import eventually
 from websockets.exceptions import ConnectionClosed
 
 from domsync.domsync_server import DomsyncServer
@@ -38,12 +39,6 @@ class SlowServer(DomsyncServer):
         self._last_send[client] = asyncio.create_task(later())
 
 
-async def eventually(predicate, timeout: float = 60.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def type_into_an_upper_casing_input(context, text: str, ticker: bool):
@@ -78,7 +73,7 @@ async def type_into_an_upper_casing_input(context, text: str, ticker: bool):
         await page.focus("#box")
         await page.keyboard.type(text)  # full speed: no delay between keys
         want = text.upper()
-        await eventually(lambda: boxes["box"].value == want)
+        await eventually(lambda: boxes["box"].value == want, timeout=60)
         await page.wait_for_function("want => document.getElementById('box').value === want", arg=want,
                                      timeout=60000)
         assert await page.evaluate("document.activeElement.id") == "box"

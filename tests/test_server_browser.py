@@ -11,6 +11,7 @@ import weakref
 from pathlib import Path
 
 import pytest
+from conftest import eventually
 import websockets
 from websockets.asyncio.client import connect
 
@@ -27,13 +28,6 @@ def load_example(name: str):
     return module
 
 
-async def eventually(predicate, timeout: float = 5.0):
-    """Wait until ``predicate()`` is true (the server runs in this same loop)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

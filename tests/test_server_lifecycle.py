@@ -6,17 +6,12 @@ import asyncio
 import logging
 
 import pytest
+from conftest import eventually
 
 from domsync import InvalidNameError, WrongTypeError
 from domsync.domsync_server import DomsyncServer
 
 
-async def eventually(predicate, timeout: float = 10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def test_the_decorator_returns_the_function_and_registries_are_per_server():

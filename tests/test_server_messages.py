@@ -6,17 +6,12 @@ import asyncio
 import logging
 
 import pytest
+from conftest import eventually
 
 from domsync import ClientGoneError, Document, InvalidNameError, WrongTypeError
 from domsync.domsync_server import DomsyncServer, EventContext
 
 
-async def eventually(predicate, timeout: float = 10.0):
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
