@@ -21,6 +21,20 @@ from domsync.client import client_js_source
 ROOT_ID = "domsync_root_id"
 
 
+@pytest.fixture
+def doc(request):
+    """A fresh Document whose root id is the test module's ``ROOT`` (or the default)."""
+    from domsync import Document
+
+    return Document(getattr(request.module, "ROOT", ROOT_ID))
+
+
+@pytest.fixture
+def root(doc):
+    """The root element of ``doc``."""
+    return doc.getRootElement()
+
+
 async def eventually(predicate, timeout: float = 10.0) -> None:
     """Wait until ``predicate()`` is true; servers under test run in this same loop."""
     loop = asyncio.get_running_loop()

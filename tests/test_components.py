@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from domsync import Document, InvalidValueError, NotFoundError, WrongTypeError
+from domsync import InvalidValueError, NotFoundError, WrongTypeError
 from domsync.components import Component, SelectComponent, TableComponent
 
 ROOT = "domsync_root_id"
 
 
-@pytest.fixture
-def doc():
-    return Document(ROOT)
-
-
-@pytest.fixture
-def root(doc):
-    return doc.getRootElement()
+# The doc and root fixtures come from conftest.py, with this module's ROOT.
 
 
 # ---------------------------------------------------------------------- Component

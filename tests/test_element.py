@@ -31,14 +31,7 @@ from domsync import (
 ROOT = "root_id"
 
 
-@pytest.fixture
-def doc():
-    return Document(ROOT)
-
-
-@pytest.fixture
-def root(doc):
-    return doc.getRootElement()
+# The doc and root fixtures come from conftest.py, with this module's ROOT.
 
 
 def statements(js: str) -> list[str]:

@@ -9,7 +9,6 @@ from domsync import (
     HTML_NAMESPACE,
     MATHML_NAMESPACE,
     SVG_NAMESPACE,
-    Document,
     DuplicateIdError,
     UnsafeValueError,
     WrongTypeError,
@@ -18,14 +17,7 @@ from domsync import (
 ROOT = "root_id"
 
 
-@pytest.fixture
-def doc():
-    return Document(ROOT)
-
-
-@pytest.fixture
-def root(doc):
-    return doc.getRootElement()
+# The doc and root fixtures come from conftest.py, with this module's ROOT.
 
 
 # ---------------------------------------------------------------------- parsing
