@@ -39,7 +39,7 @@ from .client import client_js_source
 from .document import Document
 from .exceptions import ClientGoneError, InvalidNameError, WrongTypeError
 from .logs import brief
-from .names import check_event_name
+from .names import check_arguments, check_event_name
 from .page import render_page
 
 __all__ = ["DomsyncServer", "EventContext", "LIFECYCLE_EVENTS"]
@@ -197,7 +197,7 @@ class DomsyncServer:
             )
 
         def register(handler: Callable) -> Callable:
-            _check_arguments(handler, LIFECYCLE_EVENTS[event], f"a {event!r} handler")
+            check_arguments(handler, LIFECYCLE_EVENTS[event], f"a {event!r} handler")
             self._lifecycle[event].append(handler)
             return handler
 
@@ -220,7 +220,7 @@ class DomsyncServer:
         check_event_name(name)
 
         def register(handler: Callable) -> Callable:
-            _check_arguments(handler, 1, f"the handler of message {name!r}")
+            check_arguments(handler, 1, f"the handler of message {name!r}")
             self._message_handlers.setdefault(name, []).append(handler)
             return handler
 
@@ -626,19 +626,6 @@ class EventContext:
 LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3}
 
 
-def _check_arguments(function: object, count: int, what: str) -> None:
-    """Raise WrongTypeError unless ``function`` can be called with ``count`` arguments."""
-    if not callable(function):
-        raise WrongTypeError(f"{what} must be callable, not {type(function).__name__}")
-    try:
-        inspect.signature(function).bind(*([None] * count))
-    except TypeError:
-        raise WrongTypeError(
-            f"{what} is called with {count} argument{'s' if count > 1 else ''}, but "
-            f"{getattr(function, '__name__', function)!r} takes {inspect.signature(function)}"
-        ) from None
-    except ValueError:  # no signature to check (some builtins)
-        pass
 
 
 def _being_cancelled() -> bool:

@@ -12,7 +12,6 @@ children, and ``innerText`` turns line breaks into ``<br>`` elements, as a brows
 
 from __future__ import annotations
 
-import inspect
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import names
@@ -872,7 +871,7 @@ class Element:
                 :meth:`removeEventListener` first.
         """
         names.check_event_name(event)
-        check_callback_arity(callback)
+        names.check_arguments(callback, 1, "the event callback")
         if js_value_getter is not None:
             check_str(js_value_getter, "js_value_getter")
         options = {}
@@ -1114,15 +1113,3 @@ class Style:
 
     def __repr__(self) -> str:
         return f"Style({self.cssText!r})"
-
-
-def check_callback_arity(callback: Callable) -> None:
-    """Raise :class:`WrongTypeError` unless ``callback`` can be called with one argument."""
-    if not callable(callback):
-        raise WrongTypeError(f"the callback must be callable, not {type(callback).__name__}")
-    try:
-        inspect.signature(callback).bind(None)
-    except TypeError as exc:
-        raise WrongTypeError(f"the callback must take one argument (the event): {exc}") from None
-    except ValueError:
-        pass

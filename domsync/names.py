@@ -8,6 +8,7 @@ browser throw while applying a batch.
 
 from __future__ import annotations
 
+import inspect
 import re
 
 from .exceptions import InvalidNameError, UnsafeValueError, WrongTypeError
@@ -22,6 +23,7 @@ __all__ = [
     "check_token",
     "check_str",
     "check_url_value",
+    "check_arguments",
 ]
 
 HTML_NAMESPACE = "http://www.w3.org/1999/xhtml"
@@ -196,3 +198,19 @@ def split_tokens(value: str | None) -> list[str]:
         if token:
             seen[token] = None
     return list(seen)
+
+
+def check_arguments(function: object, count: int, what: str) -> None:
+    """Raise :class:`WrongTypeError` unless ``function`` can be called with ``count``
+    positional arguments; ``what`` names it in the message (e.g. "the event callback")."""
+    if not callable(function):
+        raise WrongTypeError(f"{what} must be callable, not {type(function).__name__}")
+    try:
+        inspect.signature(function).bind(*([None] * count))
+    except TypeError:
+        raise WrongTypeError(
+            f"{what} is called with {count} argument{'s' if count > 1 else ''}, but "
+            f"{getattr(function, '__name__', function)!r} takes {inspect.signature(function)}"
+        ) from None
+    except ValueError:  # no signature to check (some builtins)
+        pass
