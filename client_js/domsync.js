@@ -10,6 +10,7 @@
  *   domsync.transmit(message)   send a raw JSON message to the server
  *   domsync.notify(type, title, message)   show a notification (error, warning, info,
  *                           success), as Document.add_notification does
+ *   domsync.route           the current route (the URL hash without "#")
  *   domsync.status          "connecting" | "open" | "closed"
  *   domsync.node(key), domsync.socket   debugging aids: an element by key, the socket
  *   ws_send(message)        the 0.1.2 name of domsync.transmit, for event handler code
@@ -19,9 +20,9 @@
  *   domsync:error   detail {message, stack, source}: a batch or a value getter failed
  *   domsync:status  detail {status}: the connection opened or closed
  *
- * Sections: Apply (the helpers a batch calls), Events (listeners that message the
- * server), Socket (connection and reconnection), UI (the connection indicator and
- * notifications), Start.
+ * Sections: Apply (the helpers a batch calls), Actions (downloads, opening URLs,
+ * routes and run_js), Events (listeners that message the server), Socket (connection
+ * and reconnection), UI (the connection indicator and notifications), Start.
  * No build step: this file is served as it is.
  */
 (function () {
@@ -171,11 +172,16 @@
     nodes.set(0, root);
   }
 
+  /** Counts applied batches: route changes within one batch make one history entry. */
+  let batches = 0;
+
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
   function apply(batch) {
+    batches++;
     try {
-      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", batch)(
-        N, E, S, M, L, H, F, R, D, V, notify);
+      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify",
+        "download", "downloadUrl", "openUrl", "route", "run", batch)(
+        N, E, S, M, L, H, F, R, D, V, notify, download, downloadUrl, openUrl, route, run);
     } catch (error) {
       report(error, "batch", batch);
     }
@@ -189,6 +195,77 @@
       detail: { message, stack: error && error.stack, source },
     }));
     domsync.transmit({ domsync: true, type: "error", source, message: message.slice(0, 2000) });
+  }
+
+  // ---------------------------------------------------------------------- Actions
+
+  /** Save a file the batch carries (Document.file_download of a small file). */
+  function download(name, mime, base64) {
+    const text = atob(base64);
+    const bytes = new Uint8Array(text.length);
+    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    const href = URL.createObjectURL(new Blob([bytes], { type: mime }));
+    save(href, name);
+    setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
+  }
+
+  /** Save a large file from its one-time URL on the server (Document.file_download). */
+  function downloadUrl(token, name) {
+    save(new URL("_domsync/download/" + encodeURIComponent(token), httpBase()).href, name);
+  }
+
+  function save(href, name) {
+    const link = document.createElement("a");
+    link.href = href;
+    link.download = name;
+    link.hidden = true;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+  }
+
+  /** Open a URL in a new tab that cannot reach this page (Document.open_url). */
+  function openUrl(target) {
+    window.open(target, "_blank", "noopener,noreferrer");
+  }
+
+  /** The route: the URL hash without its "#". */
+  function currentRoute() {
+    return window.location.hash.slice(1);
+  }
+  let reportedRoute = currentRoute();
+
+  /** Show a route the server set (set_page, set_route_vars): a new history entry, one
+   * per batch, and no report back (the server knows it). */
+  function route(hash) {
+    reportedRoute = hash;
+    domsync.route = hash;
+    if (currentRoute() === hash) return;
+    const target = hash ? "#" + hash : window.location.pathname + window.location.search;
+    if (route.batch === batches) history.replaceState(history.state, "", target);
+    else history.pushState(null, "", target);
+    route.batch = batches;
+  }
+
+  /** Tell the server the route changed in the browser: back, forward, a link to a hash,
+   * or a hash typed into the address bar. */
+  function reportRoute() {
+    const hash = currentRoute();
+    domsync.route = hash;
+    if (hash === reportedRoute) return;
+    reportedRoute = hash;
+    domsync.transmit({ domsync: true, type: "route", hash });
+  }
+  window.addEventListener("hashchange", reportRoute);
+  window.addEventListener("popstate", reportRoute);
+
+  /** Run script the server sent (Document.run_js), as the body of a function. */
+  function run(code) {
+    try {
+      new Function(code)();
+    } catch (error) {
+      report(error, "run_js", code);
+    }
   }
 
   // ----------------------------------------------------------------------- Events
@@ -357,6 +434,15 @@
     document.dispatchEvent(new CustomEvent("domsync:status", { detail: { status } }));
   }
 
+  /** The server's HTTP address, for downloads: the websocket URL's, as http(s). */
+  function httpBase() {
+    const u = new URL(url);
+    u.protocol = u.protocol === "wss:" ? "https:" : "http:";
+    u.pathname = u.pathname.replace(/[^/]*$/, "");
+    u.search = "";
+    return u.href;
+  }
+
   /** Open the websocket and keep it open, reconnecting with backoff. */
   function connect(target) {
     url = target || url || defaultUrl();
@@ -364,7 +450,11 @@
     socket = null;
     if (previous) previous.close();  // one connection at a time
     setStatus("connecting");
-    const ws = (socket = new WebSocket(url));
+    // The route goes with the handshake, so the server knows it before any handler runs.
+    const address = new URL(url);
+    address.searchParams.set("route", currentRoute());
+    reportedRoute = domsync.route = currentRoute();
+    const ws = (socket = new WebSocket(address.href));
     let opened = false;
     ws.onopen = function () {
       if (socket !== ws) return;

@@ -11,6 +11,7 @@ from .document import Document, DomEvent
 from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
 from .encoding import js_string
+from .files import PackedFile, pack_bytes, pack_file
 from .exceptions import (
     ClientGoneError,
     DomsyncError,
@@ -36,6 +37,9 @@ __all__ = [
     "ClassList",
     "Style",
     "js_string",
+    "pack_file",
+    "pack_bytes",
+    "PackedFile",
     "HTML_NAMESPACE",
     "SVG_NAMESPACE",
     "MATHML_NAMESPACE",

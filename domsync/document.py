@@ -28,19 +28,19 @@ import re
 from typing import Any
 
 from . import names, render
+from .actions import Actions
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .encoding import js_string
 from .exceptions import (
     DuplicateIdError,
     HierarchyError,
     InvalidNameError,
-    InvalidValueError,
     NotFoundError,
     WrongTypeError,
 )
 from .logs import brief
 from .names import HTML_NAMESPACE, check_str
-from .encoding import _quote, js_value
+from .encoding import _quote
 from . import ops
 from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
 
@@ -52,8 +52,6 @@ _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 
-#: The types of :meth:`Document.add_notification`.
-NOTIFICATION_TYPES = ("error", "warning", "info", "success")
 _TAG_LITERALS = render._tag_literals
 _HTML_TAGS = names.html_tag_cache
 
@@ -99,7 +97,7 @@ class DomEvent(dict):
         return self.get(name)
 
 
-class Document:
+class Document(Actions):
     """A browser page's DOM, kept in Python; every change renders to JavaScript.
 
     Args:
@@ -131,6 +129,7 @@ class Document:
         self._fresh_auto: list[Element] = []
         self._reset_outbox()
         self._outbox.append((START, self._root))
+        self._init_actions()
 
     def _prune_fresh(self) -> None:
         """Forget fresh elements that are in the page now (the tree finds them) or were
@@ -442,71 +441,6 @@ class Document:
         else:
             rendered = [self._expr(kid, born, uses) for kid in kids]
         return render.element_expr(node, rendered)
-
-    # ------------------------------------------------------------------ messages
-
-    def send_message(self, name: str, payload: Any = None) -> None:
-        """Queue a named message for page script: the browser dispatches a
-        ``CustomEvent`` named ``domsync:<name>`` on ``document``, with ``payload`` as
-        its ``detail``. It goes out with the next batch, in order with the DOM changes
-        made before and after it.
-
-        Args:
-            name: the message name, e.g. ``"saved"`` (letters, digits, ``-_.:``).
-            payload: a JSON-like value: str, int, float, bool, None, or lists and dicts
-                (with str keys) of them.
-
-        Raises:
-            InvalidNameError: for a name that is not a valid event name.
-            WrongTypeError: for a payload that JSON cannot carry.
-        """
-        names.check_event_name(name)
-        try:
-            literal = js_value(payload)
-        except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: a cycle
-            raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc!s:.200}") from None
-        self._record_action(f"D({js_string(name)},{literal})")
-
-    def _record_action(self, statement: str) -> None:
-        """Queue a statement for page script. It is a barrier: changes made before it
-        are never merged with changes made after it, so the page sees them first."""
-        self._last_setter = {}
-        self._outbox.append((DISPATCH, self._root, statement))
-
-    def _take_actions(self) -> str:
-        """Remove the queued actions (messages, notifications) and return them as
-        statements, for a caller that rebuilds the page and sends them after it."""
-        actions = [op[2] for op in self._outbox if op is not None and op[0] == DISPATCH]
-        self._outbox = [op for op in self._outbox if op is None or op[0] != DISPATCH]
-        return "".join(statement + ";\n" for statement in actions)
-
-    def add_notification(self, type: str, title: str, message: str = "") -> None:
-        """Show a notification in this client's page, with the next flush, in order
-        with the DOM changes around it.
-
-        The page shows notifications in a corner, newest on top, at most five at once;
-        each has a close button, and ``info`` and ``success`` ones also go away by
-        themselves after eight seconds. Title and message are shown as text, never
-        parsed as HTML. Errors and warnings are announced with ``role="alert"``, the
-        others with ``role="status"``. Restyle them with the CSS classes
-        ``domsync-notification`` and ``domsync-notification-<type>``.
-
-        Args:
-            type: ``"error"``, ``"warning"``, ``"info"`` or ``"success"``.
-            title: a short title.
-            message: more text (optional).
-
-        Raises:
-            InvalidValueError: for another type (the message lists the allowed ones).
-            WrongTypeError: if title or message is not a str.
-        """
-        if type not in NOTIFICATION_TYPES:
-            raise InvalidValueError(
-                f"notification type must be one of {', '.join(map(repr, NOTIFICATION_TYPES))}, not {type!r}"
-            )
-        check_str(title, "the notification title")
-        check_str(message, "the notification message")
-        self._record_action(f"notify({js_string(type)},{js_string(title)},{js_string(message)})")
 
     # ------------------------------------------------------------------ events
 

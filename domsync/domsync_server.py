@@ -29,14 +29,17 @@ import logging
 import time
 from http import HTTPStatus
 from typing import Any, Awaitable, Callable, Iterable
+from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
+from websockets.protocol import State
 
 from .client import client_js_source
 from .document import Document
+from .downloads import DOWNLOAD_PATH, Downloads
 from .exceptions import ClientGoneError, InvalidNameError, WrongTypeError
 from .logs import brief
 from .names import check_arguments, check_event_name
@@ -49,6 +52,8 @@ logger = logging.getLogger("domsync.server")
 ConnectionHandler = Callable[["DomsyncServer", ServerConnection], Awaitable[Any]]
 
 WEBSOCKET_PATH = "/ws"
+#: Seconds a connection has to complete its opening handshake.
+OPEN_TIMEOUT = 10
 
 
 class _RateLimit:
@@ -112,6 +117,8 @@ class DomsyncServer:
         frame_ancestors: who may show the page in a frame (the CSP
             ``frame-ancestors`` value): ``"'self'"`` by default, so that other sites
             cannot overlay it to trick clicks; ``"*"`` allows anyone.
+        download_timeout: seconds the one-time URL of a large
+            :meth:`~domsync.Document.file_download` stays valid after it was sent.
 
     A ``client`` is the websockets ``ServerConnection`` of one browser connection: a
     stable, hashable object for as long as the connection lasts. It has
@@ -136,6 +143,7 @@ class DomsyncServer:
         allowed_hosts: Iterable[str] | None = None,
         frame_ancestors: str = "'self'",
         error_notifications: bool = True,
+        download_timeout: float = 120,
     ):
         if connection_handler is not None and not callable(connection_handler):
             raise WrongTypeError("connection_handler must be an async function (server, client)")
@@ -166,6 +174,7 @@ class DomsyncServer:
         self._lifecycle: dict[str, list[Callable]] = {name: [] for name in LIFECYCLE_EVENTS}
         self._message_handlers: dict[str, list[Callable]] = {}
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
+        self._downloads = Downloads(download_timeout)
         self._page = render_page(root_id, title, head).encode()
 
     # ------------------------------------------------------------------ decorators
@@ -179,7 +188,12 @@ class DomsyncServer:
           already False);
         - ``error``: ``handler(client, exception, event)``, when a handler or callback
           of that client raised; ``event`` is the event message being handled, or
-          ``None``.
+          ``None``;
+        - ``route``: ``handler(client, page, route_vars)``, when the route in the
+          browser's URL hash changed there: back or forward buttons, a link to a
+          hash, a hash typed in. The document's ``page`` and ``route_vars`` are
+          already updated. (Routes the app sets with ``set_page`` and
+          ``set_route_vars`` do not fire it.)
 
         Handlers may be plain functions or coroutines. Several handlers for one event
         run in the order they were registered; one that raises is logged (and reported
@@ -187,7 +201,7 @@ class DomsyncServer:
         function unchanged. Registrations belong to this server only.
 
         Raises:
-            InvalidNameError: for an event other than these three.
+            InvalidNameError: for an event other than these four.
             WrongTypeError: if the handler is not callable or cannot be called with
                 the event's arguments.
         """
@@ -292,6 +306,9 @@ class DomsyncServer:
             # A browser that does not answer the closing handshake within 2 s is cut
             # off, so close() and Ctrl-C stay quick on a busy machine.
             close_timeout=2,
+            # The opening deadline is _Connection's: a download may take longer.
+            open_timeout=None,
+            create_connection=_Connection,
         )
         self.port = self._server.sockets[0].getsockname()[1]
         if self.verbose:
@@ -307,6 +324,7 @@ class DomsyncServer:
         tasks = [task for tasks in self._tasks.values() for task in tasks]
         for task in tasks:
             task.cancel()
+        self._downloads.close()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         server.close()
@@ -366,13 +384,20 @@ class DomsyncServer:
         if not batch:
             return
         try:
-            await client.send(batch)
+            await self._send_batch(client, document, batch)
         except ConnectionClosed:
             raise ClientGoneError("the client disconnected while updates were sent to it") from None
 
+    async def _send_batch(self, client: ServerConnection, document: Document, batch: str) -> None:
+        """Send a batch; first make the one-time URLs of the large downloads in it valid."""
+        downloads = document._take_downloads()
+        if downloads:
+            self._downloads.add(client, downloads)
+        await client.send(batch)
+
     # ------------------------------------------------------------------ HTTP
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
         host = _single_header(request.headers, "Host")
         if host is None or not self._host_allowed(host):
             logger.warning("refused a request for host %.100r (allow it with allowed_hosts=[...])", host)
@@ -393,6 +418,8 @@ class DomsyncServer:
             response = _response(HTTPStatus.METHOD_NOT_ALLOWED, b"", "text/plain; charset=utf-8")
             response.headers["Allow"] = "GET, HEAD"
             return response
+        if path.startswith(DOWNLOAD_PATH):
+            return await self._respond_download(connection, path[len(DOWNLOAD_PATH):], method)
         if path in ("/", "/index.html"):
             response = _response(HTTPStatus.OK, self._page, "text/html; charset=utf-8")
             response.headers["Content-Security-Policy"] = f"frame-ancestors {self.frame_ancestors}"
@@ -405,6 +432,10 @@ class DomsyncServer:
         if method == "HEAD":
             response = dataclasses.replace(response, body=b"")
         return response
+
+    async def _respond_download(self, connection: ServerConnection, token: str, method: str) -> Response:
+        connection.streaming = True  # no opening deadline while the file goes out
+        return await self._downloads.respond(connection, token, method)
 
     def _host_allowed(self, host: str) -> bool:
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -428,6 +459,9 @@ class DomsyncServer:
         """Receive messages until the browser goes away. Callbacks run in a worker task
         of their own, in order, so that a slow callback never hides a disconnect."""
         document = Document(self.root_id)
+        route = parse_qs(urlsplit(client.request.path).query).get("route")
+        if route:  # the page's route when it connected, for the connect handlers
+            document.handle_route({"hash": route[0]})
         self._clients[client] = document
         logger.info("client connected from %s", _address(client))
         tasks = self._tasks[client] = []
@@ -455,6 +489,7 @@ class DomsyncServer:
             self._clients.pop(client, None)
             for task in self._tasks.pop(client, ()):
                 task.cancel()
+            self._downloads.drop_client(client)
             logger.info("client %s disconnected", _address(client))
             for handler in self._lifecycle["disconnect"]:
                 await self._call_safely(client, "disconnect handler", None, handler, client)
@@ -497,7 +532,7 @@ class DomsyncServer:
 
     async def _report_error(self, client: ServerConnection, exc: BaseException, event: dict | None) -> None:
         if self.error_notifications and self.is_connected(client):
-            what = f"the {event.get('event') or event.get('name')} event" if event else "this page"
+            what = f"the {event.get('event') or event.get('name') or event.get('type')} event" if event else "this page"
             self._clients[client].add_notification(
                 "error", "Something went wrong", f"The server failed while handling {what}; it was logged.")
         for handler in self._lifecycle["error"]:
@@ -523,6 +558,11 @@ class DomsyncServer:
             if kind == "sync":
                 document.handle_sync(data)
                 continue
+            if kind == "route":
+                if not await self._on_route(client, document, data):
+                    return
+                await self._safe_flush(client)
+                continue
             if kind == "message":
                 if not await self._on_named_message(client, document, data):
                     return
@@ -547,6 +587,17 @@ class DomsyncServer:
                 return False
         return True
 
+    async def _on_route(self, client: ServerConnection, document: Document, data: dict) -> bool:
+        """Take the browser's new route; if it changed, run the route handlers. False
+        if the client is gone."""
+        if not document.handle_route(data):
+            return True
+        for handler in self._lifecycle["route"]:
+            if not await self._call_safely(client, "route handler", data, handler,
+                                           client, document.page, dict(document.route_vars)):
+                return False
+        return True
+
     async def _on_client_error(self, client: ServerConnection, document: Document, data: dict,
                                resyncs: int) -> bool:
         """Log an error the browser reported. After a failed batch the page no longer
@@ -560,7 +611,7 @@ class DomsyncServer:
         actions = document._take_actions()  # messages and notifications still to deliver
         document.render_js_updates()  # pending changes are in the snapshot too
         try:
-            await client.send(document.render_js_full() + actions)
+            await self._send_batch(client, document, document.render_js_full() + actions)
         except ConnectionClosed:
             return False
         logger.info("rebuilt the page of client %s from its document", _address(client))
@@ -623,7 +674,23 @@ class EventContext:
 
 #: The lifecycle events of :meth:`DomsyncServer.on`, with how many arguments their
 #: handlers get.
-LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3}
+LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3, "route": 3}
+
+
+class _Connection(ServerConnection):
+    """websockets' connection, with the opening handshake's deadline kept here rather
+    than by ``serve(open_timeout=...)``, which would also cut off a large download
+    answered from ``process_request``."""
+
+    streaming = False  # set while a download is sent: no deadline then
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        self.loop.call_later(OPEN_TIMEOUT, self._opening_deadline)
+
+    def _opening_deadline(self) -> None:
+        if self.protocol.state is State.CONNECTING and not self.streaming:
+            self.transport.abort()
 
 
 
