@@ -67,6 +67,7 @@ class Actions:
         """Queue a statement for page script. It is a barrier: changes made before it
         are never merged with changes made after it, so the page sees them first."""
         self._last_setter = {}
+        self._freeze_leaves()
         self._outbox.append((DISPATCH, self._root, statement))
 
     def _take_actions(self) -> str:

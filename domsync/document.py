@@ -147,6 +147,8 @@ class Document(Actions):
         self._superseded: set[int] = set()
         # elements the browser has that were detached in this batch
         self._detached: list[Element] = []
+        # where the outbox's ops since the last action (see _freeze_leaves) begin
+        self._barrier = 0
 
     def __repr__(self) -> str:
         return f"<Document root_id={self._root_id!r} pending={sum(op is not None for op in self._outbox)}>"
@@ -441,6 +443,17 @@ class Document(Actions):
         else:
             rendered = [self._expr(kid, born, uses) for kid in kids]
         return render.element_expr(node, rendered)
+
+    def _freeze_leaves(self) -> None:
+        """Before an action: render the new leaves recorded since the last one as they
+        are now. A leaf is otherwise rendered from its state at render time, and page
+        script run by the action would see changes made after it."""
+        outbox = self._outbox
+        for index in range(self._barrier, len(outbox)):
+            op = outbox[index]
+            if op is not None and op[0] == LEAF:
+                outbox[index] = (MAT, op[1], op[2], None, render.leaf_expr(op[1]), [op[1]], [])
+        self._barrier = len(outbox) + 1
 
     # ------------------------------------------------------------------ events
 

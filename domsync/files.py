@@ -33,6 +33,8 @@ _MIME = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+"
                    r"(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+-]+)*\Z")
 # Characters no file system takes in a name, or that would make it a path.
 _NOT_IN_NAMES = re.compile(r'[/\\:*?"<>|]')
+# Spaces (any kind) and dots at either end: hidden files, names that look empty.
+_ENDS = re.compile(r"^[\s.]+|[\s.]+\Z")
 # Windows device names: "CON.txt" cannot be created there.
 _DEVICE = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?\Z", re.I)
 _MAX_NAME_BYTES = 255
@@ -182,7 +184,7 @@ def safe_file_name(name: object) -> str:
     - control and formatting characters (newlines, bidirectional overrides that could
       make ``exe.txt`` look like ``txt.exe``) are removed;
     - ``/ \\ : * ? " < > |`` become ``_``;
-    - leading dots and spaces, and trailing dots and spaces, are removed;
+    - dots and spaces (of any kind) at either end are removed;
     - Windows device names such as ``CON`` get a ``_`` in front;
     - the name is cut to 255 bytes of UTF-8, keeping its extension;
     - what is left empty becomes ``download``.
@@ -193,7 +195,7 @@ def safe_file_name(name: object) -> str:
     if not isinstance(name, str):
         raise WrongTypeError(f"the file name must be a str, not {type(name).__name__}")
     kept = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp"))
-    kept = _NOT_IN_NAMES.sub("_", kept).strip(" .").lstrip(".")
+    kept = _ENDS.sub("", _NOT_IN_NAMES.sub("_", kept))
     if _DEVICE.match(kept):
         kept = "_" + kept
     if len(kept.encode()) > _MAX_NAME_BYTES:
@@ -201,7 +203,7 @@ def safe_file_name(name: object) -> str:
         if not dot or len(extension.encode()) > 16:
             stem, extension = kept, ""
         room = _MAX_NAME_BYTES - len(extension.encode()) - (1 if extension else 0)
-        stem = stem.encode()[:room].decode(errors="ignore").rstrip(" .")
+        stem = _ENDS.sub("", stem.encode()[:room].decode(errors="ignore"))
         kept = f"{stem}.{extension}" if extension else stem
     return kept or "download"
 
