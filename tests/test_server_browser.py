@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+
 import importlib.util
+import os
 import json
 import logging
 import weakref
@@ -123,6 +125,39 @@ async def test_the_todo_example_adds_ticks_and_deletes(start_server, context):
     await page.click("#items li:nth-child(2) button.delete")
     await page.wait_for_function("document.getElementById('count').textContent === '0 of 1 left'")
     assert await page.eval_on_selector_all("#items li span", "spans => spans.map(s => s.textContent)") == ["milk"]
+
+
+async def test_the_actions_example_does_each_action(context):
+    actions = load_example("actions")
+    server = actions.create_server(host="127.0.0.1", port=0, verbose=False)
+    await server.serve()
+    try:
+        page = await context.new_page()
+        await page.goto(server.url + "#about")
+        assert await page.text_content("#content") == "domsync keeps the DOM in Python."
+        for kind in ("error", "warning", "info", "success"):
+            await page.click(f"#notify-{kind}")
+            await page.locator(f".domsync-notification-{kind}").wait_for()
+        for button, name, size in (("#download-small", "hello.txt", 23), ("#download-large", "large.bin", 5 << 20)):
+            async with page.expect_download() as info:
+                await page.click(button)
+            download = await info.value
+            assert download.suggested_filename == name
+            assert os.path.getsize(await download.path()) == size
+        async with context.expect_page() as opened:
+            await page.click("#open-url")
+        assert (await opened.value).url.startswith(("https://www.python.org", "chrome-error:", "about:blank"))
+        await page.click("#page-help")
+        await page.wait_for_function("location.hash === '#help'")
+        await page.click("#sort-price")
+        await page.wait_for_function("location.hash === '#help/sort=price'")
+        await page.go_back()
+        await page.wait_for_function("document.getElementById('route').textContent === "
+                                     "\"page='help' route_vars={}\"")
+        await page.click("#run-js")
+        await page.wait_for_function("document.title === 'Changed by run_js'")
+    finally:
+        await server.close()
 
 
 async def test_two_browsers_get_independent_documents(start_server, context, browser):
