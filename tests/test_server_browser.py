@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-
 import importlib.util
-import os
 import json
 import logging
+import os
 import weakref
 from pathlib import Path
 
