@@ -459,6 +459,9 @@
     ws.onopen = function () {
       if (socket !== ws) return;
       opened = everOpened = true;
+      // A route the server sets in its first batch replaces the entry the page was
+      // opened with, rather than adding one that "back" would return from.
+      route.batch = batches + 1;
       setStatus("open");
       while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
     };
@@ -563,6 +566,7 @@
     domsync.transmit({ domsync: true, type: "message", name, payload: payload === undefined ? null : payload });
   }
 
+  domsync.route = currentRoute();
   domsync.notify = notify;
   domsync.apply = apply;
   domsync.transmit = transmit;
