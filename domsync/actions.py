@@ -35,6 +35,8 @@ OPEN_URL_SCHEMES = ("http", "https", "mailto")
 
 _OPEN_URL = re.compile(r"(?:https?|mailto):", re.I)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_URL_NOISE = re.compile(r"[\t\n\r]")
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
 _ROUTE_STATEMENT = "route("
 
 
@@ -193,7 +195,9 @@ class Actions:
         """
         check_str(url, "the URL")
         if not _OPEN_URL.match(url):
-            scheme = _SCHEME.match(url.strip().replace("\t", "").replace("\n", "").replace("\r", ""))
+            # Read the scheme as a browser would: leading controls and spaces skipped,
+            # tabs and newlines dropped anywhere.
+            scheme = _SCHEME.match(_URL_NOISE.sub("", url.lstrip(_C0_AND_SPACE)))
             name = scheme.group(1).lower() if scheme else None
             if name in ("javascript", "vbscript", "data"):
                 raise UnsafeValueError(

@@ -19,6 +19,7 @@ import pytest
 from conftest import eventually
 
 from domsync import (
+    ClientGoneError,
     Document,
     DomsyncServer,
     InvalidValueError,
@@ -558,6 +559,25 @@ async def test_actions_reach_only_their_own_client_exactly_once(context, browser
             assert await page_a.locator(".domsync-notification").count() == 1
         finally:
             await other_context.close()
+
+
+async def test_actions_queued_for_a_client_that_left_never_reach_its_next_session(context):
+    async with serving({"sync": set_out("synced")}) as (server, docs):
+        page = await open_page(context, server)
+        (old_client,) = server.get_clients()
+        docs[0].run_js("window.__leak = true;")  # queued, never flushed
+        docs[0].add_notification("error", "stale")
+        docs[0].file_download(b"x" * (Document.inline_download_limit + 1), "stale.bin")
+        await page.reload()
+        await page.wait_for_selector("#out")
+        await eventually(lambda: len(docs) == 2 and not server.is_connected(old_client))
+        with pytest.raises(ClientGoneError):
+            await server.flush(old_client)
+        await page.click("#sync")
+        await wait_out(page, "synced")
+        assert await page.evaluate("window.__leak") is None
+        assert await page.locator(".domsync-notification").count() == 0
+        assert len(server._downloads) == 0
 
 
 # ---------------------------------------------------------------------- the action API's argument contract
