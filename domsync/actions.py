@@ -101,12 +101,17 @@ class Actions:
             InvalidNameError: for a name that is not a valid event name.
             WrongTypeError: for a payload that JSON cannot carry.
         """
+        self._record_action(self._message_statement(name, payload))
+
+    @staticmethod
+    def _message_statement(name: str, payload: Any) -> str:
+        """The statement of :meth:`send_message`, after checking its arguments."""
         names.check_event_name(name)
         try:
             literal = js_value(payload)
         except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: a cycle
             raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc!s:.200}") from None
-        self._record_action(f"D({js_string(name)},{literal})")
+        return f"D({js_string(name)},{literal})"
 
     def add_notification(self, type: str, title: str, message: str = "") -> None:
         """Show a notification in this client's page, with the next flush, in order
@@ -128,13 +133,18 @@ class Actions:
             InvalidValueError: for another type (the message lists the allowed ones).
             WrongTypeError: if title or message is not a str.
         """
+        self._record_action(self._notification_statement(type, title, message))
+
+    @staticmethod
+    def _notification_statement(type: str, title: str, message: str) -> str:
+        """The statement of :meth:`add_notification`, after checking its arguments."""
         if type not in NOTIFICATION_TYPES:
             raise InvalidValueError(
                 f"notification type must be one of {', '.join(map(repr, NOTIFICATION_TYPES))}, not {type!r}"
             )
         check_str(title, "the notification title")
         check_str(message, "the notification message")
-        self._record_action(f"notify({js_string(type)},{js_string(title)},{js_string(message)})")
+        return f"notify({js_string(type)},{js_string(title)},{js_string(message)})"
 
     # ------------------------------------------------------------------ downloads
 

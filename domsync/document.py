@@ -23,6 +23,7 @@ elements the browser holds are recorded as operations in the outbox, where
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from typing import Any
@@ -114,13 +115,20 @@ class Document(Actions):
         N(0).appendChild(E(1,"p",["id","__domsync_el_1"],"Hello"));
     """
 
+    # The class of its elements, and a lock that is none: see threadsafe.LockedDocument.
+    _element_class = Element
+    _lock: Any = contextlib.nullcontext()
+    # True for a document that several browsers show: form state one browser sends is
+    # passed on to the others (see _absorb_state).
+    _echo_state = False
+
     def __init__(self, root_id: str = "domsync_root_id"):
         check_str(root_id, "root_id")
         if not root_id:
             raise InvalidNameError("root_id cannot be empty")
         self._root_id = root_id
         self._next_key = 1
-        self._root = Element(self, 0, "div", None, LIVE)
+        self._root = self._element_class(self, 0, "div", None, LIVE)
         self._root._attrs = {"id": root_id}
         self._ids: dict[str, Element] = {root_id: self._root}
         self._listening: dict[int, Element] = {}
@@ -201,7 +209,7 @@ class Document(Actions):
         if id is None and innerText is None and value is None and attributes is None:
             key = self._next_key  # the common case, kept fast
             self._next_key = key + 1
-            el = Element(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = self._element_class(self, key, tag, None, FRESH | AUTO_ID | IMPLICIT_ID)
             self._fresh_auto.append(el)
             return el
         return self._create(tag, None, id, innerText, value, attributes)
@@ -230,11 +238,11 @@ class Document(Actions):
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
         key = self._next_key
         if id is None:
-            el = Element(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
+            el = self._element_class(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)
             self._fresh_auto.append(el)
         else:
             self._check_new_id(check_str(id, "id"), None)
-            el = Element(self, key, tag, ns, FRESH)
+            el = self._element_class(self, key, tag, ns, FRESH)
             el._attrs = {"id": id}
             self._ids[id] = el
         self._next_key = key + 1
@@ -549,6 +557,11 @@ class Document(Actions):
             if el._props is None:
                 el._props = {}
             el._props["seq"] = seq
+        if self._echo_state and el._flags & LIVE and el._props:
+            # A shared document: the other browsers show what this one's user did.
+            for name in ("value", "checked"):
+                if name in el._props:
+                    self._record_setter(el, PROP, name, (PROP, el, name, el._props[name]))
 
     # ------------------------------------------------------------------ 0.1.2 helpers
 
@@ -735,7 +748,7 @@ class Document(Actions):
                 if part is None:
                     key = self._next_key
                     self._next_key = key + 1
-                    part = Element(self, key, "br", None, 0)
+                    part = self._element_class(self, key, "br", None, 0)
                 if type(part) is not str:
                     part._parent = el
                 new_kids.append(part)

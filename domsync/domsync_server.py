@@ -40,7 +40,8 @@ from websockets.protocol import State
 from .client import client_js_source
 from .document import Document
 from .downloads import DOWNLOAD_PATH, Downloads
-from .exceptions import ClientGoneError, InvalidNameError, WrongTypeError
+from .exceptions import ClientGoneError, InvalidNameError, UsageError, WrongTypeError
+from .threadsafe import LockedDocument, run_locked
 from .logs import brief
 from .names import check_arguments, check_event_name
 from .page import render_page
@@ -119,6 +120,16 @@ class DomsyncServer:
             cannot overlay it to trick clicks; ``"*"`` allows anyone.
         download_timeout: seconds the one-time URL of a large
             :meth:`~domsync.Document.file_download` stays valid after it was sent.
+        shared: one document for every browser (:attr:`document`) instead of one per
+            client: each browser shows the same page, a browser that joins late gets
+            the whole page and then the same updates as the others, and the changes of
+            any callback reach every browser. See :doc:`/howto/repl`.
+        thread_safe: make the documents :class:`~domsync.threadsafe.LockedDocument`,
+            so that other threads (a REPL's, a worker's) may change them while the
+            server runs; callbacks then hold the document's lock between awaits.
+        autoflush: every this many seconds, send the changes nobody flushed (changes
+            made from another thread, or from code that does not call :meth:`flush`).
+            ``None`` (the default) sends only on :meth:`flush` and after callbacks.
 
     A ``client`` is the websockets ``ServerConnection`` of one browser connection: a
     stable, hashable object for as long as the connection lasts. It has
@@ -144,12 +155,23 @@ class DomsyncServer:
         frame_ancestors: str = "'self'",
         error_notifications: bool = True,
         download_timeout: float = 120,
+        shared: bool = False,
+        thread_safe: bool = False,
+        autoflush: float | None = None,
     ):
         if connection_handler is not None and not callable(connection_handler):
             raise WrongTypeError("connection_handler must be an async function (server, client)")
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
-        Document(root_id)  # checks root_id
+        if autoflush is not None and not (isinstance(autoflush, (int, float)) and autoflush > 0):
+            raise WrongTypeError(f"autoflush must be a number of seconds above 0, or None, not {autoflush!r}")
+        self._document_class = LockedDocument if thread_safe else Document
+        self._shared = self._document_class(root_id) if shared else None  # also checks root_id
+        if shared:
+            self._shared._echo_state = True
+        else:
+            Document(root_id)  # checks root_id
+        self.autoflush = autoflush
         self.connection_handler = connection_handler
         self.host = host
         self.port = port
@@ -175,6 +197,12 @@ class DomsyncServer:
         self._message_handlers: dict[str, list[Callable]] = {}
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._downloads = Downloads(download_timeout)
+        # Shared mode: the clients that have the page, in the order they joined; the
+        # statements for one client only (server.send, error notifications) that go
+        # with its next batch; and a lock that keeps batches in order.
+        self._receivers: dict[ServerConnection, list[str]] = {}
+        self._sending: asyncio.Lock | None = None
+        self._autoflush_task: asyncio.Task | None = None
         self._page = render_page(root_id, title, head).encode()
 
     # ------------------------------------------------------------------ decorators
@@ -250,7 +278,11 @@ class DomsyncServer:
             InvalidNameError, WrongTypeError: for a bad name or a payload JSON cannot
                 carry (see :meth:`Document.send_message`).
         """
-        self.get_document(client).send_message(name, payload)
+        if self._shared is None:
+            self.get_document(client).send_message(name, payload)
+        else:  # for this client only, not for the document everyone shares
+            self.get_document(client)
+            self._queue_for(client, Document._message_statement(name, payload))
         await self.flush(client)
 
     async def broadcast(self, name: str, payload: Any = None,
@@ -260,8 +292,12 @@ class DomsyncServer:
         check_event_name(name)
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, ServerConnection) else set(exclude))
         targets = [client for client in self.get_clients() if client not in skip]
-        for client in targets:  # queue everywhere first: a bad payload raises before anything is sent
-            self.get_document(client).send_message(name, payload)
+        statement = Document._message_statement(name, payload)  # a bad payload raises here
+        for client in targets:
+            if self._shared is None:
+                self.get_document(client)._record_action(statement)
+            else:
+                self._queue_for(client, statement)
 
         async def deliver(client: ServerConnection) -> None:
             try:
@@ -296,6 +332,7 @@ class DomsyncServer:
         if self.port == 0 and host == "localhost":
             host = self.host = "127.0.0.1"  # one socket (not IPv4 and IPv6), so one port
         self._closed = asyncio.Event()
+        self._sending = asyncio.Lock()
         self._server = await serve(
             self._handle_connection,
             host,
@@ -311,6 +348,8 @@ class DomsyncServer:
             create_connection=_Connection,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+        if self.autoflush is not None:
+            self._autoflush_task = asyncio.create_task(self._autoflush_loop())
         if self.verbose:
             _ensure_visible_logging()
             logger.info("domsync is serving %s - open it in a browser", self.url)
@@ -322,6 +361,9 @@ class DomsyncServer:
         if server is None:
             return
         tasks = [task for tasks in self._tasks.values() for task in tasks]
+        if self._autoflush_task is not None:
+            tasks.append(self._autoflush_task)
+            self._autoflush_task = None
         for task in tasks:
             task.cancel()
         self._downloads.close()
@@ -361,8 +403,20 @@ class DomsyncServer:
         """True while ``client`` is connected; False as soon as it is gone."""
         return client in self._clients
 
+    @property
+    def document(self) -> Document:
+        """The document every browser shares, with ``shared=True``.
+
+        Raises:
+            UsageError: if the server was made without ``shared=True``.
+        """
+        if self._shared is None:
+            raise UsageError("this server gives each client its own document: use "
+                             "server.get_document(client), or DomsyncServer(shared=True)")
+        return self._shared
+
     def get_document(self, client: ServerConnection) -> Document:
-        """The document of ``client``.
+        """The document of ``client`` (with ``shared=True``, the one they all share).
 
         Raises:
             ClientGoneError: if the client has disconnected.
@@ -372,28 +426,91 @@ class DomsyncServer:
         except KeyError:
             raise ClientGoneError("this client has disconnected; check server.is_connected(client)") from None
 
-    async def flush(self, client: ServerConnection) -> None:
+    async def flush(self, client: ServerConnection | None = None) -> None:
         """Send ``client`` its document's updates since the last flush, as one frame.
+        With ``shared=True``, or without ``client``, send every browser its updates.
 
         Raises:
-            ClientGoneError: if the client has disconnected (the updates are dropped
+            ClientGoneError: if ``client`` has disconnected (the updates are dropped
                 with it).
         """
+        if self._shared is not None:
+            if client is not None:
+                self.get_document(client)
+            await self._flush_shared()
+            return
+        if client is None:
+            await asyncio.gather(*(self._safe_flush(client) for client in self.get_clients()))
+            return
         document = self.get_document(client)
-        batch = document.render_js_updates()
+        with document._lock:
+            batch = document.render_js_updates()
+            downloads = document._take_downloads()
         if not batch:
             return
         try:
-            await self._send_batch(client, document, batch)
+            await self._send_batch(client, batch, downloads)
         except ConnectionClosed:
             raise ClientGoneError("the client disconnected while updates were sent to it") from None
 
-    async def _send_batch(self, client: ServerConnection, document: Document, batch: str) -> None:
+    async def _send_batch(self, client: ServerConnection, batch: str, downloads: dict) -> None:
         """Send a batch; first make the one-time URLs of the large downloads in it valid."""
-        downloads = document._take_downloads()
         if downloads:
-            self._downloads.add(client, downloads)
+            self._downloads.add([client], downloads)
         await client.send(batch)
+
+    # ------------------------------------------------------------------ shared mode
+
+    def _queue_for(self, client: ServerConnection, statement: str) -> None:
+        """Shared mode: a statement for one client only, sent with its next batch."""
+        private = self._receivers.get(client)
+        if private is not None:
+            private.append(statement + ";\n")
+
+    async def _flush_shared(self, joining: ServerConnection | None = None) -> None:
+        """Send the shared document's updates to every client that has the page, and
+        the whole page to ``joining``, which gets the updates after that. The updates
+        and the page are taken in one step, so nothing is missed or sent twice."""
+        document = self._shared
+        async with self._sending:  # batches leave in the order they were rendered
+            with document._lock:
+                batch = document.render_js_updates()
+                downloads = document._take_downloads()
+                page = document.render_js_full() if joining is not None else ""
+            targets = {client: batch + "".join(private) for client, private in self._receivers.items()}
+            for private in self._receivers.values():
+                private.clear()
+            if downloads and targets:
+                self._downloads.add(list(targets), downloads)
+            if joining is not None and self.is_connected(joining):
+                targets[joining] = page
+                self._receivers[joining] = []
+            await asyncio.gather(*(self._deliver(client, text) for client, text in targets.items() if text))
+
+    async def _deliver(self, client: ServerConnection, text: str) -> None:
+        try:
+            # Concurrently, and bounded: a browser that stops reading delays no one.
+            await asyncio.wait_for(client.send(text), timeout=10)
+        except ConnectionClosed:
+            pass
+        except asyncio.TimeoutError:
+            logger.warning("client %s did not take an update within 10 s", _address(client))
+
+    async def _autoflush_loop(self) -> None:
+        """Send what nobody flushed: changes from other threads, or from code that does
+        not call flush(). Checking is cheap, and batches what came in meanwhile."""
+        while True:
+            await asyncio.sleep(self.autoflush)
+            try:
+                if self._shared is not None:
+                    if self._shared.has_updates():
+                        await self._flush_shared()
+                    continue
+                for client, document in list(self._clients.items()):
+                    if document.has_updates():
+                        await self._safe_flush(client)
+            except Exception:  # never let one bad batch stop the loop
+                logger.exception("autoflush failed")
 
     # ------------------------------------------------------------------ HTTP
 
@@ -458,14 +575,17 @@ class DomsyncServer:
     async def _handle_connection(self, client: ServerConnection) -> None:
         """Receive messages until the browser goes away. Callbacks run in a worker task
         of their own, in order, so that a slow callback never hides a disconnect."""
-        document = Document(self.root_id)
-        route = parse_qs(urlsplit(client.request.path).query).get("route")
-        if route:  # the page's route when it connected, for the connect handlers
-            document.handle_route({"hash": route[0]})
+        if self._shared is None:
+            document = self._document_class(self.root_id)
+            route = parse_qs(urlsplit(client.request.path).query).get("route")
+            if route:  # the page's route when it connected, for the connect handlers
+                document.handle_route({"hash": route[0]})
+        else:
+            document = self._shared
         self._clients[client] = document
         logger.info("client connected from %s", _address(client))
         tasks = self._tasks[client] = []
-        if self.connection_handler is not None or self._lifecycle["connect"]:
+        if self._shared is not None or self.connection_handler is not None or self._lifecycle["connect"]:
             tasks.append(asyncio.create_task(self._run_handler(client)))
         inbox: asyncio.Queue | None = None  # and its worker: made at the first message
         limit = _RateLimit(self.max_messages_per_second)
@@ -487,6 +607,7 @@ class DomsyncServer:
         finally:
             # Gone: is_connected turns False now, the tasks stop, the document is let go.
             self._clients.pop(client, None)
+            self._receivers.pop(client, None)
             for task in self._tasks.pop(client, ()):
                 task.cancel()
             self._downloads.drop_client(client)
@@ -495,7 +616,10 @@ class DomsyncServer:
                 await self._call_safely(client, "disconnect handler", None, handler, client)
 
     async def _run_handler(self, client: ServerConnection) -> None:
-        """The connect handlers, then connection_handler, then a flush."""
+        """The connect handlers, then connection_handler, then a flush. In shared mode
+        the browser first gets the page as it is."""
+        if self._shared is not None:
+            await self._flush_shared(joining=client)
         for handler in self._lifecycle["connect"]:
             if not await self._call_safely(client, "connect handler", None, handler, client):
                 return
@@ -509,10 +633,13 @@ class DomsyncServer:
                            function: Callable, *args: Any) -> bool:
         """Call (and await) application code; log what it raises, with the traceback,
         and tell the error handlers. Returns False if the client is gone."""
+        document = self._clients.get(client)
+        lock = document._lock if document is not None else _NO_LOCK
         try:
-            result = function(*args)
+            with lock:  # a callback is one step for other threads (see threadsafe.py)
+                result = function(*args)
             if inspect.isawaitable(result):
-                await result
+                await (result if lock is _NO_LOCK else run_locked(result, lock))
         except ClientGoneError as exc:
             if not self.is_connected(client):
                 logger.debug("%s stopped: client %s is gone", what, _address(client))
@@ -533,8 +660,11 @@ class DomsyncServer:
     async def _report_error(self, client: ServerConnection, exc: BaseException, event: dict | None) -> None:
         if self.error_notifications and self.is_connected(client):
             what = f"the {event.get('event') or event.get('name') or event.get('type')} event" if event else "this page"
-            self._clients[client].add_notification(
-                "error", "Something went wrong", f"The server failed while handling {what}; it was logged.")
+            title, message = "Something went wrong", f"The server failed while handling {what}; it was logged."
+            if self._shared is None:
+                self._clients[client].add_notification("error", title, message)
+            else:  # for this client only
+                self._queue_for(client, Document._notification_statement("error", title, message))
         for handler in self._lifecycle["error"]:
             try:
                 result = handler(client, exc, event)
@@ -557,6 +687,8 @@ class DomsyncServer:
                 continue
             if kind == "sync":
                 document.handle_sync(data)
+                if self._shared is not None:
+                    await self._flush_shared()  # the other browsers see the edit
                 continue
             if kind == "route":
                 if not await self._on_route(client, document, data):
@@ -608,10 +740,19 @@ class DomsyncServer:
                        brief(data.get("message"), 500))
         if source != "batch" or resyncs >= 3 or not self.is_connected(client):
             return False
-        actions = document._take_actions()  # messages and notifications still to deliver
-        document.render_js_updates()  # pending changes are in the snapshot too
+        if self._shared is not None:
+            # Everyone else's page is fine: give this one the page, then the updates.
+            self._receivers.pop(client, None)
+            await self._flush_shared(joining=client)
+            logger.info("rebuilt the page of client %s from the shared document", _address(client))
+            return True
+        with document._lock:
+            actions = document._take_actions()  # messages and notifications still to deliver
+            document.render_js_updates()  # pending changes are in the snapshot too
+            page = document.render_js_full()
+            downloads = document._take_downloads()
         try:
-            await self._send_batch(client, document, document.render_js_full() + actions)
+            await self._send_batch(client, page + actions, downloads)
         except ConnectionClosed:
             return False
         logger.info("rebuilt the page of client %s from its document", _address(client))
@@ -675,6 +816,8 @@ class EventContext:
 #: The lifecycle events of :meth:`DomsyncServer.on`, with how many arguments their
 #: handlers get.
 LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3, "route": 3}
+
+_NO_LOCK = Document._lock  # the lock of a document that is not thread-safe: none
 
 
 class _Connection(ServerConnection):

@@ -3,8 +3,9 @@
 
 When the server sends a batch, it takes the document's queued large downloads and
 registers each under its token; the browser then fetches
-``/_domsync/download/<token>``. A token is answered once, and expires when its client
-disconnects or after the server's ``download_timeout``.
+``/_domsync/download/<token>``. A token is answered once (once per browser, for a
+shared document), and expires when its clients disconnect or after the server's
+``download_timeout``.
 
 websockets answers plain HTTP requests with a :class:`~websockets.http11.Response`
 that holds the whole body in memory, and more than once on the way out. A download is
@@ -36,51 +37,63 @@ logger = logging.getLogger("domsync.server")
 #: Where the browser fetches a large download: this, then its token.
 DOWNLOAD_PATH = "/_domsync/download/"
 
+#: A download whose reader takes nothing for this many seconds is cut off.
+IDLE_TIMEOUT = 60
+
 
 class Downloads:
-    """The one-time download URLs of one server: token -> download, for its client."""
+    """The one-time download URLs of one server: token -> download, for its clients."""
 
     def __init__(self, timeout: float):
         self.timeout = timeout
-        self._pending: dict[str, tuple[Download, Any, asyncio.TimerHandle]] = {}
+        self._pending: dict[str, _Pending] = {}
         self._streaming: set[ServerConnection] = set()
 
     def __len__(self) -> int:
         return len(self._pending)
 
-    def add(self, client: Any, downloads: dict[str, Download]) -> None:
-        """Register the downloads that are being sent to ``client``."""
+    def add(self, clients: list[Any], downloads: dict[str, Download]) -> None:
+        """Register the downloads that are being sent to ``clients``: each may fetch
+        each download once."""
         loop = asyncio.get_running_loop()
         for token, download in downloads.items():
             expire = loop.call_later(self.timeout, self._pending.pop, token, None)
-            self._pending[token] = (download, client, expire)
+            self._pending[token] = _Pending(download, set(clients), expire)
 
     def drop_client(self, client: Any) -> None:
-        """Expire the downloads of a client that has gone."""
-        for token in [token for token, entry in self._pending.items() if entry[1] is client]:
-            self._pending.pop(token)[2].cancel()
+        """A client has gone: it will fetch nothing more."""
+        for token, pending in list(self._pending.items()):
+            if client in pending.clients:
+                pending.clients.discard(client)
+                if not pending.clients:
+                    self._forget(token)
+
+    def _forget(self, token: str) -> None:
+        pending = self._pending.pop(token, None)
+        if pending is not None:
+            pending.expire.cancel()
 
     def close(self) -> None:
         """Expire every download and cut off those being sent (the server stops)."""
-        for _, _, expire in self._pending.values():
-            expire.cancel()
-        self._pending.clear()
+        for token in list(self._pending):
+            self._forget(token)
         for connection in self._streaming:
             connection.transport.abort()
 
     async def respond(self, connection: ServerConnection, token: str, method: str) -> Response:
         """Answer a request for ``token``: 404 if it is unknown, expired or used; for
         HEAD, the headers (the token stays valid); for GET, the file, streamed."""
-        entry = self._pending.get(token)
-        if entry is None:
+        pending = self._pending.get(token)
+        if pending is None:
             logger.warning("refused a download request with an unknown or expired token")
             return _status(HTTPStatus.NOT_FOUND, b"this download has expired or was already taken\n")
-        download, client, expire = entry
+        download = pending.download
         if method == "HEAD":
             headers = _headers(download, download.file.size)
             return Response(HTTPStatus.OK.value, HTTPStatus.OK.phrase, headers, b"")
-        del self._pending[token]
-        expire.cancel()
+        pending.uses -= 1
+        if pending.uses <= 0:
+            self._forget(token)
         try:
             size, chunks = download.file.open()
         except OSError as exc:
@@ -109,9 +122,11 @@ class Downloads:
                     break
                 transport.write(chunk)
                 sent += len(chunk)
-                await connection.drain()
+                await asyncio.wait_for(connection.drain(), timeout=IDLE_TIMEOUT)
         except (ConnectionError, ConnectionClosed):
             pass  # the browser went away (cancelled the download)
+        except asyncio.TimeoutError:
+            logger.warning("cut off a download: its reader took nothing for %d s", IDLE_TIMEOUT)
         finally:
             self._streaming.discard(connection)
             close = getattr(chunks, "close", None)
@@ -127,6 +142,19 @@ class Downloads:
             transport.abort()
             await connection.wait_closed()
         return sent
+
+
+class _Pending:
+    """A registered download: who may fetch it, how many fetches are left, and the
+    timer that expires it."""
+
+    __slots__ = ("download", "clients", "uses", "expire")
+
+    def __init__(self, download: Download, clients: set, expire: asyncio.TimerHandle):
+        self.download = download
+        self.clients = clients
+        self.uses = len(clients)
+        self.expire = expire
 
 
 def _headers(download: Download, size: int) -> Headers:

@@ -333,7 +333,12 @@ class Element:
     # ------------------------------------------------------------------ tree writing
 
     def _check_child(self, child: object, what: str = "the child") -> "Element":
-        if type(child) is not Element:
+        if type(child) is not type(self):  # one class per document: see threadsafe.py
+            if isinstance(child, Element):
+                raise HierarchyError(
+                    f"{child!r} belongs to another Document; create it with this document's "
+                    f"createElement"
+                )
             if isinstance(child, str):
                 raise WrongTypeError(
                     f"{what} must be an Element, not a str; to add text use "
@@ -368,7 +373,7 @@ class Element:
             HierarchyError: if ``child`` is this element or an ancestor, or belongs to
                 another document.
         """
-        if type(child) is Element and child._parent is None and child._flags & FRESH \
+        if type(child) is type(self) and child._parent is None and child._flags & FRESH \
                 and child._doc is self._doc and child is not self:
             ckids = child._kids
             if ckids is None or type(ckids) is str:
@@ -404,7 +409,7 @@ class Element:
         """
         self._check_child(child)
         if reference is not None:
-            if type(reference) is not Element or reference._parent is not self:
+            if type(reference) is not type(self) or reference._parent is not self:
                 raise HierarchyError(
                     f"the reference {reference!r} is not a child of {self!r}; pass one of "
                     f"its children, or None to append"
@@ -425,14 +430,14 @@ class Element:
         Raises:
             HierarchyError: if ``child`` is not a child of this element.
         """
-        if type(child) is not Element or child._parent is not self:
+        if type(child) is not type(self) or child._parent is not self:
             raise HierarchyError(f"{child!r} is not a child of {self!r}")
         self._doc._detach(child, record=True)
         return child
 
     def replaceChild(self, new_child: "Element", old_child: "Element") -> "Element":
         """Put ``new_child`` where the child ``old_child`` is, and return ``old_child``."""
-        if type(old_child) is not Element or old_child._parent is not self:
+        if type(old_child) is not type(self) or old_child._parent is not self:
             raise HierarchyError(f"{old_child!r} is not a child of {self!r}")
         if new_child is old_child:
             return old_child

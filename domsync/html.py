@@ -194,7 +194,7 @@ def _convert_element(document: "Document", node) -> Element:
     tag = names.check_tag_name(local, ns or names.HTML_NAMESPACE)
     key = document._next_key
     document._next_key = key + 1
-    el = Element(document, key, tag, ns, 0)
+    el = document._element_class(document, key, tag, ns, 0)
     if node.attrib:
         attrs = {}
         for raw_name, value in node.attrib.items():
