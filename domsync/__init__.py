@@ -7,6 +7,7 @@ statements, which a server sends to the browser; browser events come back to Pyt
 callbacks.
 """
 
+from .background import BackgroundServer, serve_in_background
 from .document import Document, DomEvent
 from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
@@ -26,6 +27,7 @@ from .exceptions import (
     WrongTypeError,
 )
 from .names import HTML_NAMESPACE, MATHML_NAMESPACE, SVG_NAMESPACE
+from .threadsafe import LockedDocument
 
 __version__ = "0.2.0.dev0"
 
@@ -33,6 +35,9 @@ __all__ = [
     "Document",
     "DomEvent",
     "DomsyncServer",
+    "serve_in_background",
+    "BackgroundServer",
+    "LockedDocument",
     "Element",
     "ClassList",
     "Style",

@@ -1,0 +1,33 @@
+"""``python -m domsync``: serve the demo page (see :mod:`domsync.demo`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .demo import create_demo_server
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m domsync",
+        description="Serve domsync's demo page: a counter, live text, a clock, a list and a "
+                    "notification, all made in Python. Open the URL it prints; Ctrl-C stops it.",
+    )
+    parser.add_argument("--host", default="localhost",
+                        help="the interface to listen on (default: localhost; 0.0.0.0 for every one)")
+    parser.add_argument("--port", type=int, default=8888, help="the port to listen on (default: 8888)")
+    options = parser.parse_args(argv)
+    if not 0 <= options.port <= 65535:
+        parser.error(f"--port must be from 0 to 65535, not {options.port}")
+    try:
+        create_demo_server(options.host, options.port).run()
+    except OSError as exc:  # the port is taken, or the host is not ours
+        print(f"python -m domsync: cannot listen on {options.host}:{options.port}: {exc.strerror or exc}; "
+              f"choose another with --port or --host", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Drive a browser page from a Python prompt: a server on a thread of its own.
+
+:func:`serve_in_background` starts a :class:`~domsync.DomsyncServer` on a background
+thread with its own event loop and returns at once, so the prompt stays free. Changes
+typed at the prompt reach every browser by themselves (autoflush), the server's
+callbacks and the prompt never change the document at the same moment (the document is
+a :class:`~domsync.threadsafe.LockedDocument`), and the thread stops cleanly with
+:meth:`BackgroundServer.close`, at the end of a ``with`` block, or when Python exits.
+
+It works the same in the plain ``python`` REPL, IPython, a Jupyter kernel (whose own
+event loop is left alone) and ``python -m asyncio``. See :doc:`/howto/repl`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import threading
+import webbrowser
+from concurrent.futures import Future
+from typing import Any, Awaitable, Callable
+
+from .document import Document
+from .domsync_server import DomsyncServer
+from .exceptions import ClientGoneError, UsageError
+
+__all__ = ["BackgroundServer", "serve_in_background"]
+
+#: How often changes nobody flushed are sent: about once a frame.
+AUTOFLUSH_INTERVAL = 1 / 60
+
+
+def serve_in_background(port: int = 8888, host: str = "localhost", *, shared: bool = True,
+                        open_browser: bool = False, quiet: bool = False, **options: Any) -> "BackgroundServer":
+    """Start a server on a background thread and return its handle at once.
+
+    .. code-block:: python
+
+        >>> import domsync
+        >>> page = domsync.serve_in_background()   # doctest: +SKIP
+        domsync is serving http://localhost:8888/ - open it in a browser
+        >>> hello = page.document.createElement("h1", innerText="Hello")  # doctest: +SKIP
+        >>> page.document.getRootElement().appendChild(hello)  # doctest: +SKIP
+
+    Args:
+        port: the port (``0`` picks a free one; read it from ``page.url``).
+        host: the interface to listen on.
+        shared: one document mirrored to every browser, :attr:`BackgroundServer.document`
+            (the default); ``False`` gives each browser its own, as
+            :class:`~domsync.DomsyncServer` does.
+        open_browser: also open the page in the system's browser.
+        quiet: do not print the URL.
+        options: more :class:`~domsync.DomsyncServer` arguments (``title``, ``head``,
+            ``connection_handler``, ...).
+
+    Returns:
+        The running :class:`BackgroundServer`.
+    """
+    options.setdefault("verbose", False)
+    options.setdefault("autoflush", AUTOFLUSH_INTERVAL)
+    server = DomsyncServer(host=host, port=port, shared=shared, thread_safe=True, **options)
+    page = BackgroundServer(server)
+    page.start()
+    if not quiet:
+        print(f"domsync is serving {page.url} - open it in a browser", flush=True)
+    if open_browser:
+        webbrowser.open(page.url)
+    return page
+
+
+class BackgroundServer:
+    """A :class:`~domsync.DomsyncServer` running on a thread of its own, as
+    :func:`serve_in_background` returns it.
+
+    Use it from any thread. Changes to the documents are sent by themselves, about 60
+    times a second, batched; :meth:`flush` sends them at once. Decorators such as
+    ``page.server.on("connect")`` and ``page.server.on_event(name)`` work as usual;
+    the callbacks run on the server's thread.
+    """
+
+    def __init__(self, server: DomsyncServer):
+        self.server = server
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._stopped: asyncio.Event | None = None
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def url(self) -> str:
+        """The page's URL."""
+        return self.server.url
+
+    @property
+    def document(self) -> Document:
+        """The document every browser shows (with ``shared=True``, the default)."""
+        return self.server.document
+
+    @property
+    def clients(self) -> list:
+        """The connected clients."""
+        return self.server.get_clients()
+
+    def get_document(self, client: Any) -> Document:
+        """The document of ``client`` (the shared one, with ``shared=True``)."""
+        return self.server.get_document(client)
+
+    @property
+    def running(self) -> bool:
+        """True from :meth:`start` until :meth:`close`."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # ------------------------------------------------------------------ control
+
+    def start(self) -> None:
+        """Start the server's thread and wait until it listens.
+
+        Raises:
+            OSError: if the port cannot be bound (the thread is gone again).
+        """
+        if self._thread is not None:
+            raise UsageError("this BackgroundServer has already been started")
+        ready: Future = Future()
+        self._thread = threading.Thread(target=self._main, args=(ready,), name=f"domsync {self.server.port}",
+                                        daemon=True)
+        self._thread.start()
+        try:
+            ready.result()
+        except BaseException:
+            self._thread.join()
+            raise
+        _running.add(self)
+
+    def _main(self, ready: Future) -> None:
+        loop = self._loop = asyncio.new_event_loop()
+        try:
+            loop.run_until_complete(self._serve(ready))
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+            loop.close()
+
+    async def _serve(self, ready: Future) -> None:
+        self._stopped = asyncio.Event()
+        try:
+            await self.server.serve()
+        except BaseException as exc:
+            ready.set_exception(exc)
+            return
+        ready.set_result(None)
+        try:
+            await self._stopped.wait()
+        finally:
+            await self.server.close()
+
+    def close(self) -> None:
+        """Stop the server and its thread: connections are closed, the port is freed.
+        Calling it again does nothing."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            _running.discard(self)
+            return
+        if thread is threading.current_thread():
+            raise UsageError("close() was called from the server's own thread (a callback): "
+                             "call it from another thread, or await page.server.close() there")
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        thread.join(timeout=10)
+        _running.discard(self)
+
+    def __enter__(self) -> "BackgroundServer":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<BackgroundServer {self.url} {state}, {len(self.clients)} client(s)>"
+
+    # ------------------------------------------------------------------ the loop
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run ``function(*args)`` on the server's thread and return its result; a
+        coroutine function's result is awaited there."""
+        async def run() -> Any:
+            result = function(*args)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result
+        return self.run(run())
+
+    def run(self, awaitable: Awaitable) -> Any:
+        """Await ``awaitable`` on the server's loop and return its result, e.g.
+        ``page.run(page.server.broadcast("news", {...}))``.
+
+        Raises:
+            UsageError: if the server is not running, or this is its own thread.
+        """
+        if not self.running:
+            raise UsageError("the server is not running: start it with serve_in_background()")
+        if threading.current_thread() is self._thread:
+            raise UsageError("run() was called from the server's own thread: await the coroutine instead")
+        return asyncio.run_coroutine_threadsafe(awaitable, self._loop).result()
+
+    def flush(self, client: Any = None) -> None:
+        """Send the changes now rather than at the next autoflush, and return once they
+        are sent: to ``client``, or to every browser.
+
+        Raises:
+            UsageError: if this thread holds a document's lock (``with
+                document.lock:``): the server could not render until it is released.
+            ClientGoneError: if ``client`` has disconnected.
+        """
+        documents = [self.server.get_document(client)] if client is not None else self._documents()
+        for document in documents:
+            if document.lock._is_owned():
+                raise UsageError("flush() inside 'with document.lock:' would wait forever: "
+                                 "flush after the block")
+        self.run(self.server.flush(client))
+
+    def _documents(self) -> list[Document]:
+        if self.server._shared is not None:
+            return [self.server._shared]
+        documents = []
+        for client in self.clients:
+            try:
+                documents.append(self.server.get_document(client))
+            except ClientGoneError:
+                pass
+        return documents
+
+
+# The servers still running, stopped when Python exits, before its daemon threads die.
+_running: set[BackgroundServer] = set()
+
+
+@atexit.register
+def _close_all() -> None:
+    for page in list(_running):
+        try:
+            page.close()
+        except Exception:  # pragma: no cover - exiting anyway
+            pass
