@@ -234,15 +234,24 @@
     return window.location.hash.slice(1);
   }
   let reportedRoute = currentRoute();
+  /** Numbers the route reports of this connection; the server's routes carry the
+   * number of the last report it had seen. */
+  let routeSeq = 0;
 
-  /** Show a route the server set (set_page, set_route_vars): a new history entry, one
-   * per batch, and no report back (the server knows it). */
-  function route(hash) {
+  /**
+   * Show a route the server set (set_page, set_route_vars), without reporting it back
+   * (the server knows it): a new history entry, or the current one replaced when the
+   * server answers a route the browser reported (so "back" is never a trap). A route
+   * that answers an older report than the last one sent is dropped: the user has moved
+   * on, and the server will follow the newer report.
+   */
+  function route(hash, seq, replace) {
+    if (seq < routeSeq) return;
     reportedRoute = hash;
     domsync.route = hash;
     if (currentRoute() === hash) return;
     const target = hash ? "#" + hash : window.location.pathname + window.location.search;
-    if (route.batch === batches) history.replaceState(history.state, "", target);
+    if (replace || route.batch === batches) history.replaceState(history.state, "", target);
     else history.pushState(null, "", target);
     route.batch = batches;
   }
@@ -254,7 +263,7 @@
     domsync.route = hash;
     if (hash === reportedRoute) return;
     reportedRoute = hash;
-    domsync.transmit({ domsync: true, type: "route", hash });
+    domsync.transmit({ domsync: true, type: "route", hash, seq: ++routeSeq });
   }
   window.addEventListener("hashchange", reportRoute);
   window.addEventListener("popstate", reportRoute);
@@ -436,7 +445,7 @@
 
   /** The server's HTTP address, for downloads: the websocket URL's, as http(s). */
   function httpBase() {
-    const u = new URL(url);
+    const u = new URL(url, window.location.href);
     u.protocol = u.protocol === "wss:" ? "https:" : "http:";
     u.pathname = u.pathname.replace(/[^/]*$/, "");
     u.search = "";
@@ -451,9 +460,11 @@
     if (previous) previous.close();  // one connection at a time
     setStatus("connecting");
     // The route goes with the handshake, so the server knows it before any handler runs.
-    const address = new URL(url);
-    address.searchParams.set("route", currentRoute());
-    reportedRoute = domsync.route = currentRoute();
+    const address = new URL(url, window.location.href);
+    const sentRoute = currentRoute();
+    address.searchParams.set("route", sentRoute);
+    reportedRoute = domsync.route = sentRoute;
+    routeSeq = 0;  // a new session
     const ws = (socket = new WebSocket(address.href));
     let opened = false;
     ws.onopen = function () {
@@ -462,6 +473,7 @@
       // A route the server sets in its first batch replaces the entry the page was
       // opened with, rather than adding one that "back" would return from.
       route.batch = batches + 1;
+      if (currentRoute() !== sentRoute) reportRoute();  // changed while connecting
       setStatus("open");
       while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
     };

@@ -61,6 +61,12 @@ class Actions:
     def _init_actions(self) -> None:
         self._page: str | None = None
         self._route_vars: dict[str, str] = {}
+        # The number of the browser's last route report, sent back with our route
+        # changes: the browser ignores one that answers an older report (it has moved
+        # on since). And whether this batch answers a report (then the route we set
+        # replaces the browser's history entry: "back" must not be a trap).
+        self._route_seq = 0
+        self._answering_route = False
         # token -> Download: large downloads queued since the last time the server
         # took them (DomsyncServer registers them when it sends the batch).
         self._downloads: dict[str, Download] = {}
@@ -276,26 +282,37 @@ class Actions:
         self._page, self._route_vars = page, route_vars
         after = format_route(page, route_vars)
         if after != before:
-            self._record_action(f"{_ROUTE_STATEMENT}{js_string(after)})")
+            self._drop_route_statements()  # only the last route of a batch matters
+            replace = 1 if self._answering_route else 0
+            self._record_action(f"{_ROUTE_STATEMENT}{js_string(after)},{self._route_seq},{replace})")
 
-    def handle_route(self, msg: Any) -> bool:
-        """Take the route the browser reports (``{"hash": "#page/k=v"}``): after its
-        back or forward button, a hand-edited hash, or when it connects. Returns True
-        if the page or the route variables changed.
-
-        The browser's report is the newest word: route changes queued for it but not
-        yet sent are dropped.
-        """
-        hash_ = msg.get("hash") if isinstance(msg, dict) else None
-        if not isinstance(hash_, str):
-            return False
-        page, route_vars = parse_route(hash_)
-        changed = (page, route_vars) != (self._page, self._route_vars)
-        self._page, self._route_vars = page, route_vars
+    def _drop_route_statements(self) -> None:
         outbox = self._outbox
         for index, op in enumerate(outbox):
             if op is not None and op[0] == DISPATCH and op[2].startswith(_ROUTE_STATEMENT):
                 outbox[index] = None
+
+    def handle_route(self, msg: Any) -> bool:
+        """Take the route the browser reports (``{"hash": "page/k=v", "seq": 3}``):
+        after its back or forward button, a hand-edited hash, or when it connects.
+        Returns True if the page or the route variables changed; False also for a
+        report that is not a browser's (a hash is ASCII: the browser percent-encodes).
+
+        The browser's report is the newest word: route changes queued for it but not
+        yet sent are dropped, and routes set while answering it replace the browser's
+        history entry rather than adding one.
+        """
+        hash_ = msg.get("hash") if isinstance(msg, dict) else None
+        if not isinstance(hash_, str) or not hash_.isascii():
+            return False
+        seq = msg.get("seq")
+        if type(seq) is int and self._route_seq < seq < 2**53:
+            self._route_seq = seq
+        self._answering_route = True
+        page, route_vars = parse_route(hash_)
+        changed = (page, route_vars) != (self._page, self._route_vars)
+        self._page, self._route_vars = page, route_vars
+        self._drop_route_statements()
         return changed
 
     # ------------------------------------------------------------------ run_js

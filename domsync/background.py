@@ -196,10 +196,15 @@ class BackgroundServer:
         Raises:
             UsageError: if the server is not running, or this is its own thread.
         """
+        problem = None
         if not self.running:
-            raise UsageError("the server is not running: start it with serve_in_background()")
-        if threading.current_thread() is self._thread:
-            raise UsageError("run() was called from the server's own thread: await the coroutine instead")
+            problem = "the server is not running: start it with serve_in_background()"
+        elif threading.current_thread() is self._thread:
+            problem = "run() was called from the server's own thread: await the coroutine instead"
+        if problem is not None:
+            if asyncio.iscoroutine(awaitable):
+                awaitable.close()  # it will never run: no "never awaited" warning
+            raise UsageError(problem)
         return asyncio.run_coroutine_threadsafe(awaitable, self._loop).result()
 
     def flush(self, client: Any = None) -> None:

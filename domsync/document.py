@@ -325,6 +325,7 @@ class Document(Actions):
         send.
         """
         outbox = self._outbox
+        self._answering_route = False
         if len(outbox) == 1:
             # One operation (a clock's tick, a cell update): the hot path, kept short.
             op = outbox[0]
@@ -896,13 +897,15 @@ class Document(Actions):
         outbox = self._outbox
         born_by: dict[Element, int] = {}
         candidates: set[int] = set()
+        # Page script run by an action may use what was born before it: that stays.
+        first_droppable = self._barrier
         for i, op in enumerate(outbox):
             if op is None or op[0] not in (LEAF, MAT, KIDS) or not ops.born(op):
                 continue
             born = ops.born(op)
             for el in born:
                 born_by[el] = i
-            if all(not self._is_connected(el) for el in born):
+            if i >= first_droppable and all(not self._is_connected(el) for el in born):
                 candidates.add(i)
         if not candidates:
             return []

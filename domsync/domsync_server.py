@@ -163,8 +163,10 @@ class DomsyncServer:
             raise WrongTypeError("connection_handler must be an async function (server, client)")
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
-        if autoflush is not None and not (isinstance(autoflush, (int, float)) and autoflush > 0):
+        if autoflush is not None and not _positive(autoflush):
             raise WrongTypeError(f"autoflush must be a number of seconds above 0, or None, not {autoflush!r}")
+        if not _positive(download_timeout):
+            raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
         self._document_class = LockedDocument if thread_safe else Document
         self._shared = self._document_class(root_id) if shared else None  # also checks root_id
         if shared:
@@ -536,7 +538,7 @@ class DomsyncServer:
             response.headers["Allow"] = "GET, HEAD"
             return response
         if path.startswith(DOWNLOAD_PATH):
-            return await self._respond_download(connection, path[len(DOWNLOAD_PATH):], method)
+            return await self._downloads.respond(connection, path[len(DOWNLOAD_PATH):], method)
         if path in ("/", "/index.html"):
             response = _response(HTTPStatus.OK, self._page, "text/html; charset=utf-8")
             response.headers["Content-Security-Policy"] = f"frame-ancestors {self.frame_ancestors}"
@@ -550,9 +552,6 @@ class DomsyncServer:
             response = dataclasses.replace(response, body=b"")
         return response
 
-    async def _respond_download(self, connection: ServerConnection, token: str, method: str) -> Response:
-        connection.streaming = True  # no opening deadline while the file goes out
-        return await self._downloads.respond(connection, token, method)
 
     def _host_allowed(self, host: str) -> bool:
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
@@ -722,6 +721,11 @@ class DomsyncServer:
     async def _on_route(self, client: ServerConnection, document: Document, data: dict) -> bool:
         """Take the browser's new route; if it changed, run the route handlers. False
         if the client is gone."""
+        hash_ = data.get("hash")
+        if not isinstance(hash_, str) or not hash_.isascii():
+            logger.warning("dropped a route message from %s: the hash must be an ASCII string, not %s",
+                           _address(client), brief(hash_))
+            return True
         if not document.handle_route(data):
             return True
         for handler in self._lifecycle["route"]:
@@ -825,17 +829,51 @@ class _Connection(ServerConnection):
     than by ``serve(open_timeout=...)``, which would also cut off a large download
     answered from ``process_request``."""
 
-    streaming = False  # set while a download is sent: no deadline then
+    downloading = False  # the request was for a download: see data_received
+    _tail = b""  # the last bytes fed before the request's end was seen
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.loop.call_later(OPEN_TIMEOUT, self._opening_deadline)
 
+    def data_received(self, data: bytes) -> None:
+        # After a download's request, whatever the browser sends is not websocket data
+        # (websockets would take it for frames and end the connection): it is ignored.
+        # So the request is fed on its own, up to its blank line, then looked at.
+        if self.downloading:
+            return
+        if self.request is not None:
+            super().data_received(data)
+            return
+        seen = self._tail + data
+        end = seen.find(b"\r\n\r\n")
+        if end == -1:
+            self._tail = seen[-3:]
+            super().data_received(data)
+            return
+        cut = end + 4 - len(self._tail)
+        super().data_received(data[:cut])
+        if self.request is not None and self.protocol.state is State.CONNECTING \
+                and self.request.path.startswith(DOWNLOAD_PATH):
+            self.downloading = True
+        elif cut < len(data):
+            super().data_received(data[cut:])
+
+    def eof_received(self) -> bool | None:
+        if self.downloading:
+            return True  # a half-close does not end the download: keep writing
+        return super().eof_received()
+
     def _opening_deadline(self) -> None:
-        if self.protocol.state is State.CONNECTING and not self.streaming:
+        # A download may take longer than any handshake should: no deadline for it.
+        if self.protocol.state is State.CONNECTING and not self.downloading:
             self.transport.abort()
 
 
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
 def _being_cancelled() -> bool:

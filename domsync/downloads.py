@@ -48,6 +48,7 @@ class Downloads:
         self.timeout = timeout
         self._pending: dict[str, _Pending] = {}
         self._streaming: set[ServerConnection] = set()
+        self._closed = False
 
     def __len__(self) -> int:
         return len(self._pending)
@@ -55,6 +56,8 @@ class Downloads:
     def add(self, clients: list[Any], downloads: dict[str, Download]) -> None:
         """Register the downloads that are being sent to ``clients``: each may fetch
         each download once."""
+        if self._closed:
+            return
         loop = asyncio.get_running_loop()
         for token, download in downloads.items():
             expire = loop.call_later(self.timeout, self._pending.pop, token, None)
@@ -74,7 +77,9 @@ class Downloads:
             pending.expire.cancel()
 
     def close(self) -> None:
-        """Expire every download and cut off those being sent (the server stops)."""
+        """Expire every download and cut off those being sent (the server stops); from
+        now on, take none."""
+        self._closed = True
         for token in list(self._pending):
             self._forget(token)
         for connection in self._streaming:
@@ -83,6 +88,8 @@ class Downloads:
     async def respond(self, connection: ServerConnection, token: str, method: str) -> Response:
         """Answer a request for ``token``: 404 if it is unknown, expired or used; for
         HEAD, the headers (the token stays valid); for GET, the file, streamed."""
+        if self._closed:
+            return _status(HTTPStatus.SERVICE_UNAVAILABLE, b"the server is stopping\n")
         pending = self._pending.get(token)
         if pending is None:
             logger.warning("refused a download request with an unknown or expired token")
@@ -127,15 +134,17 @@ class Downloads:
             pass  # the browser went away (cancelled the download)
         except asyncio.TimeoutError:
             logger.warning("cut off a download: its reader took nothing for %d s", IDLE_TIMEOUT)
+        except Exception as exc:  # a disk error, say: the browser gets a broken download
+            logger.error("a download failed after %d of %d bytes: %s", sent, size, exc)
         finally:
             self._streaming.discard(connection)
             close = getattr(chunks, "close", None)
             if close is not None:
                 close()
-        if sent < size:
-            transport.abort()  # the browser must see an incomplete file, never a short one
-        else:
-            transport.close()  # after the buffered rest has gone out
+            if sent < size:
+                transport.abort()  # the browser must see an incomplete file, never a short one
+            else:
+                transport.close()  # after the buffered rest has gone out
         try:
             await asyncio.wait_for(connection.wait_closed(), timeout=10)
         except asyncio.TimeoutError:

@@ -30,7 +30,7 @@ CHUNK_SIZE = 256 * 1024
 # type/subtype, then optional ;name=value parameters: what a Content-Type header may
 # carry, and nothing that could end the header (no CR, LF or quotes).
 _MIME = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+"
-                   r"(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+-]+)*\Z")
+                   r"(?:[ \t]*;[ \t]*[A-Za-z0-9!#$&^_.+-]+=[A-Za-z0-9!#$&^_.+-]+)*\Z")
 # Characters no file system takes in a name, or that would make it a path.
 _NOT_IN_NAMES = re.compile(r'[/\\:*?"<>|]')
 # Spaces (any kind) and dots at either end: hidden files, names that look empty.
@@ -86,17 +86,30 @@ class PackedFile:
             return len(view), (view[i:i + CHUNK_SIZE] for i in range(0, len(view), CHUNK_SIZE))
         file = open(self._path, "rb")
         size = os.fstat(file.fileno()).st_size
-        return size, _file_chunks(file, size)
+        return size, _FileChunks(file, size)
 
 
-def _file_chunks(file: IO[bytes], remaining: int) -> Iterator[bytes]:
-    with file:
-        while remaining > 0:
-            chunk = file.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
+class _FileChunks:
+    """The chunks of an open file, up to ``remaining`` bytes; ``close()`` closes the
+    file even if no chunk was read (a generator's would not)."""
+
+    def __init__(self, file: IO[bytes], remaining: int):
+        self._file = file
+        self._remaining = remaining
+
+    def __iter__(self) -> "_FileChunks":
+        return self
+
+    def __next__(self) -> bytes:
+        chunk = self._file.read(min(CHUNK_SIZE, self._remaining)) if self._remaining > 0 else b""
+        if not chunk:
+            self.close()
+            raise StopIteration
+        self._remaining -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def pack_file(file: str | os.PathLike | IO[bytes], mime_type: str | None = None) -> PackedFile:

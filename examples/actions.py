@@ -5,6 +5,7 @@ switching pages) and running script in the page.
 Run: python examples/actions.py   then open the URL it prints.
 """
 
+import atexit
 import os
 import tempfile
 
@@ -20,15 +21,19 @@ STYLE = """<style>
 
 PAGES = {"home": "Welcome home.", "about": "domsync keeps the DOM in Python.", "help": "Press the buttons."}
 
-# A large file on disk (5 MB): it is streamed from there when the browser fetches it.
-LARGE_FILE = os.path.join(tempfile.gettempdir(), "domsync-example-large.bin")
+_large_file = None
 
 
 def large_file() -> str:
-    if not os.path.exists(LARGE_FILE) or os.path.getsize(LARGE_FILE) != 5 * 1024 * 1024:
-        with open(LARGE_FILE, "wb") as file:
+    """A large file on disk (5 MB), made once and removed when Python exits: it is
+    streamed from there when the browser fetches it."""
+    global _large_file
+    if _large_file is None:
+        handle, _large_file = tempfile.mkstemp(prefix="domsync-example-", suffix=".bin")
+        with os.fdopen(handle, "wb") as file:
             file.write(bytes(range(256)) * (5 * 4096))
-    return LARGE_FILE
+        atexit.register(os.unlink, _large_file)
+    return _large_file
 
 
 class ActionsPage:

@@ -115,17 +115,19 @@ def test_routes_update_the_model_at_once_and_the_hash_with_the_flush(doc):
     doc.set_page("shop")
     doc.set_route_vars({"item": "42", "q": "a b&c"})
     assert doc.page == "shop" and dict(doc.route_vars) == {"item": "42", "q": "a b&c"}
+    assert [call_args(line, "route") for line in statements(doc)] == [["shop/item=42&q=a%20b%26c", 0, 0]]
     doc.set_route_vars({"item": None, "sort": "price"})
     doc.set_page("cart")  # keeps the variables
-    lines = statements(doc)
-    assert [call_args(line, "route")[0] for line in lines] == [
-        "shop", "shop/item=42&q=a%20b%26c", "shop/q=a%20b%26c&sort=price", "cart/q=a%20b%26c&sort=price"]
-    doc.set_page("cart")  # no change: nothing to send
+    doc.run_js("between")
+    doc.set_page("basket")  # one batch, one route: the last
+    assert statements(doc) == ['run("between");', 'route("basket/q=a%20b%26c&sort=price",0,0);']
+    doc.set_page("basket")  # no change: nothing to send
     doc.set_route_vars({"missing": None})
     assert statements(doc) == []
     doc.set_page(None)
+    assert [call_args(line, "route")[0] for line in statements(doc)] == ["/q=a%20b%26c&sort=price"]
     doc.set_route_vars({"q": None, "sort": None})
-    assert [call_args(line, "route")[0] for line in statements(doc)] == ["/q=a%20b%26c&sort=price", ""]
+    assert [call_args(line, "route")[0] for line in statements(doc)] == [""]
 
 
 def test_route_vars_are_read_only(doc):
@@ -149,12 +151,26 @@ def test_bad_routes_raise_at_once_and_change_nothing(doc, call, error):
 def test_the_browsers_route_wins_over_route_changes_not_yet_sent(doc):
     doc.set_page("a")
     doc.run_js("1")
-    assert doc.handle_route({"type": "route", "hash": "#b/k=%20v"}) is True
+    assert doc.handle_route({"type": "route", "hash": "#b/k=%20v", "seq": 1}) is True
     assert doc.page == "b" and dict(doc.route_vars) == {"k": " v"}
     assert statements(doc) == ['run("1");']
-    assert doc.handle_route({"hash": "b/k=%20v"}) is False
+    assert doc.handle_route({"hash": "b/k=%20v", "seq": 2}) is False
     assert doc.handle_route({"hash": 5}) is False and doc.handle_route("b") is False
+    assert doc.handle_route({"hash": "p/k=\ud800"}) is False  # not what a browser sends
     assert doc.page == "b"
+    doc.set_page("c")  # never fails after a hostile report; answers the report: replaces
+    assert statements(doc) == ['route("c/k=%20v",2,1);']
+
+
+def test_routes_set_in_answer_to_the_browser_replace_its_history_entry(doc):
+    doc.handle_route({"hash": "x", "seq": 4})
+    doc.set_route_vars({"v": "1"})  # e.g. a route handler adding a default
+    assert statements(doc) == ['route("x/v=1",4,1);']
+    doc.set_page("y")  # later, from a click: a new entry
+    assert statements(doc) == ['route("y/v=1",4,0);']
+    doc.handle_route({"hash": "z", "seq": 3})  # an older number does not go back
+    doc.set_page("w")
+    assert statements(doc) == ['route("w",4,1);']
 
 
 def test_run_js_queues_the_code_as_a_string(doc):

@@ -420,6 +420,40 @@ async def test_back_and_a_hand_edited_hash_fire_the_route_handler_but_server_rou
         assert doc.page is None and dict(doc.route_vars) == {}
 
 
+async def test_a_route_handler_that_sets_a_route_never_traps_the_back_button(context):
+    async with serving({"go": lambda doc: doc.set_page("y")}) as (server, docs):
+        @server.on("route")
+        def add_default(client, page, route_vars):
+            if "v" not in route_vars:
+                server.get_document(client).set_route_vars({"v": "1"})
+
+        page = await open_page(context, server, "#x")
+        await page.click("#go")
+        await page.wait_for_function("location.hash === '#y'", timeout=10000)
+        await page.go_back()
+        await page.wait_for_function("location.hash === '#x/v=1'", timeout=10000)
+        await eventually(lambda: docs[0].page == "x" and dict(docs[0].route_vars) == {"v": "1"})
+        await page.go_forward()  # the forward entry is still there: nothing was pushed
+        await page.wait_for_function("location.hash.startsWith('#y')", timeout=10000)
+        await page.go_back()
+        await page.wait_for_function("location.hash === '#x/v=1'", timeout=10000)
+        await page.go_back()  # and "back" leaves the route for the page as it was opened
+        await page.wait_for_function("location.hash === ''", timeout=10000)
+
+
+async def test_the_browser_and_the_model_agree_when_both_change_the_route_at_once(context):
+    async with serving({"b": lambda doc: doc.set_page("b"), "sync": set_out("synced")}) as (server, docs):
+        page = await open_page(context, server)
+        # The click's answer (set_page("b")) crosses the browser's own change to #c.
+        await page.evaluate("document.getElementById('b').click(); location.hash = '#c'")
+        await page.click("#sync")
+        await wait_out(page, "synced")
+        await eventually(lambda: docs[0].page is not None)
+        await asyncio.sleep(0.2)
+        hash_ = await page.evaluate("location.hash")
+        assert hash_ == "#" + docs[0].page, (hash_, docs[0].page)
+
+
 async def test_the_route_at_page_open_is_known_in_the_connect_handler(context):
     seen = []
     server = DomsyncServer(host="127.0.0.1", port=0, verbose=False)

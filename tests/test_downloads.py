@@ -13,7 +13,7 @@ import pytest
 from conftest import eventually
 from websockets.asyncio.client import connect
 
-from domsync import Document, pack_bytes, pack_file
+from domsync import Document, PackedFile, pack_bytes, pack_file
 from domsync import domsync_server
 from domsync.downloads import DOWNLOAD_PATH, content_disposition
 from domsync.domsync_server import DomsyncServer
@@ -174,3 +174,40 @@ async def test_the_browsers_route_reaches_the_connect_handler_and_route_handlers
 def test_content_disposition_gives_an_ascii_name_and_the_full_one():
     assert content_disposition("plain.txt") == "attachment; filename=\"plain.txt\"; filename*=UTF-8''plain.txt"
     assert content_disposition("日本.txt").startswith("attachment; filename=\"__.txt\"; ")
+
+
+class FailingFile(PackedFile):
+    """A packed file whose disk fails after the first chunk."""
+
+    __slots__ = ()
+
+    def open(self):
+        def chunks():
+            yield b"x" * 1000
+            raise OSError("disk on fire")
+        return self.size, chunks()
+
+
+@pytest.mark.parametrize("trouble", ["half-close", "junk after the request", "disk error"])
+async def test_trouble_during_a_download_never_adds_a_second_response(server, caplog, trouble):
+    data = os.urandom(BIG * 4)
+    packed = FailingFile(data=data) if trouble == "disk error" else pack_bytes(data)
+    await server.serve()
+    ws, (token,) = await open_client(server, (packed, "f.bin"))
+    reader, writer = await request(server, DOWNLOAD_PATH + token, read=False)
+    if trouble == "half-close":
+        writer.write_eof()
+    elif trouble == "junk after the request":
+        writer.write(b"\x81\x05hello" * 100)
+    with caplog.at_level(logging.WARNING):
+        received = await asyncio.wait_for(reader.read(), timeout=10)
+    writer.close()
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK") and b"HTTP/1.1" not in body
+    if trouble == "disk error":
+        assert body == b"x" * 1000  # cut short, so the browser sees a broken download
+        assert "disk on fire" in caplog.text
+    else:
+        assert body == data
+    assert "Traceback" not in caplog.text and "process_request failed" not in caplog.text
+    await ws.close()
