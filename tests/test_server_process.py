@@ -161,7 +161,7 @@ async def test_run_prints_the_url_and_ctrl_c_exits_cleanly(tmp_path):
     assert b"returned" in out
 
 
-@pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions"])
+@pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions", "dashboard"])
 async def test_each_example_starts_and_serves_its_page(example, tmp_path):
     """python examples/NAME.py prints a URL that serves the page (on port 8888, as
     documented; here moved to a free port)."""
