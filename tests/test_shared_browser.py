@@ -58,6 +58,7 @@ async def open_page(browser):
     async def open_(server: DomsyncServer, *, before_goto=None):
         context = await browser.new_context()
         contexts.append(context)
+        context.set_default_timeout(10_000)
         page = await context.new_page()
         await page.add_init_script(RECORDER)
         if before_goto is not None:
