@@ -613,6 +613,8 @@ class DomsyncServer:
             logger.info("client %s disconnected", _address(client))
             for handler in self._lifecycle["disconnect"]:
                 await self._call_safely(client, "disconnect handler", None, handler, client)
+            if self._shared is not None and self._lifecycle["disconnect"] and self._server is not None:
+                await self._flush_shared()  # what the handlers changed, for those still here
 
     async def _run_handler(self, client: ServerConnection) -> None:
         """The connect handlers, then connection_handler, then a flush. In shared mode
@@ -632,7 +634,7 @@ class DomsyncServer:
                            function: Callable, *args: Any) -> bool:
         """Call (and await) application code; log what it raises, with the traceback,
         and tell the error handlers. Returns False if the client is gone."""
-        document = self._clients.get(client)
+        document = self._clients.get(client, self._shared)  # the shared one outlives clients
         lock = document._lock if document is not None else _NO_LOCK
         try:
             with lock:  # a callback is one step for other threads (see threadsafe.py)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sys
 import threading
 import time
 
@@ -16,7 +17,7 @@ import pytest
 from conftest import eventually
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from domsync import Document, DomsyncServer, LockedDocument, UsageError
+from domsync import ClientGoneError, Document, DomsyncServer, LockedDocument, UsageError
 
 ROOT = "domsync_root_id"
 
@@ -222,6 +223,10 @@ async def test_a_late_joiner_gets_the_current_page_then_the_same_updates(servers
     # One browser leaving does not disturb the others.
     await b.close()
     await eventually(lambda: not server.is_connected(client_b))
+    with pytest.raises(ClientGoneError):
+        server.get_document(client_b)
+    with pytest.raises(ClientGoneError):
+        await server.flush(client_b)
     count.innerText = "after B left"
     await server.flush()
     for page in (a, c):
@@ -270,10 +275,12 @@ async def test_events_and_form_state_from_one_browser_reach_the_others(servers, 
     await a.fill("#name", "hello")
     await b.wait_for_function("document.getElementById('name').value === 'hello'")
     await eventually(lambda: name.value == "hello")
-    await a.locator("#name").press_sequentially(" world")
-    await b.wait_for_function("document.getElementById('name').value === 'hello world'")
-    await eventually(lambda: name.value == "hello world")
-    assert await a.input_value("#name") == "hello world"  # the echo did not disturb A
+    typed = " world, typed one key at a time while the echoes come back"
+    await a.locator("#name").press_sequentially(typed)
+    await b.wait_for_function("v => document.getElementById('name').value === v", arg="hello" + typed)
+    await eventually(lambda: name.value == "hello" + typed)
+    await asyncio.sleep(0.2)
+    assert await a.input_value("#name") == "hello" + typed  # the echoes did not disturb A
 
     await a.check("#agree")
     await b.wait_for_function("document.getElementById('agree').checked === true")
@@ -288,13 +295,16 @@ async def test_events_and_form_state_from_one_browser_reach_the_others(servers, 
     await b.uncheck("#agree")
     await a.wait_for_function("document.getElementById('agree').checked === false")
     await eventually(lambda: agree.checked is False)
+    await b.check("#agree")
+    await a.wait_for_function("document.getElementById('agree').checked === true")
+    await eventually(lambda: agree.checked is True)
 
     # A late joiner sees the values typed so far.
     c, _ = await open_page(server)
     await wait_matches(c, doc)
-    assert await c.input_value("#name") == "hello world"
+    assert await c.input_value("#name") == "hello" + typed
     assert await c.input_value("#notes") == "line 1\nline <2>"
-    assert await c.is_checked("#agree") is False
+    assert await c.is_checked("#agree") is True
     assert await c.text_content("#status") == "clicked 1"
     await no_client_errors(a, b, c)
 
@@ -326,6 +336,12 @@ async def test_send_goes_to_one_browser_broadcast_to_all_and_errors_to_the_one_t
     root.append(status, boom, ok)
     errors = []
     server.on("error")(lambda client, exc, event: errors.append((client, type(exc).__name__)))
+
+    @server.on_event("set-status")
+    def set_status(ctx):
+        assert ctx.document is doc
+        status.innerText = ctx.payload
+
     await server.serve()
 
     a, client_a = await open_page(server)
@@ -373,13 +389,24 @@ async def test_send_goes_to_one_browser_broadcast_to_all_and_errors_to_the_one_t
     assert await a.locator(".domsync-notification-error").count() == 1
     assert await b.locator(".domsync-notification-error").count() == 1
 
+    # A named message from B: its handler changes the shared document, A sees it.
+    await b.evaluate("domsync.send('set-status', 'set by a message from B')")
+    await a.wait_for_function("document.getElementById('status').textContent === 'set by a message from B'")
+
+    # A notification added to the shared document itself goes to every browser.
+    doc.add_notification("info", "For everyone", "shown in every browser")
+    await server.flush()
+    for page in (a, b):
+        await page.locator(".domsync-notification-info").wait_for()
+        assert await page.text_content(".domsync-notification-info .domsync-notification-title") == "For everyone"
+
     # Messages and notifications are not part of the shared page: a late joiner gets neither.
     c, _ = await open_page(server)
     await wait_matches(c, doc)
     await server.broadcast("news", "second")
     for page in (a, b, c):
         await page.wait_for_function("window.__got.some(g => g[1] === 'second')")
-    assert await c.evaluate("window.__got") == [["news", "second", "ok 2"]]
+    assert await c.evaluate("window.__got") == [["news", "second", "set by a message from B"]]
     assert await c.locator(".domsync-notification").count() == 0
     for page in (a, b, c):
         await wait_matches(page, doc)
@@ -490,34 +517,47 @@ async def test_stress_a_thread_and_two_browsers_change_one_document(servers, ope
         done_ops.append(ops)
 
     thread = threading.Thread(target=mutate, name="stress-mutator", daemon=True)
+    # Switch threads far more often than the default 5 ms, so that the thread and the
+    # server's loop interleave inside each other's calls unless the locks prevent it.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(0.0001)
     thread.start()
     try:
         per_page = 40
-        made = await asyncio.gather(a.evaluate(CLICK_LOOP, [per_page, 6]), b.evaluate(CLICK_LOOP, [per_page, 9]))
-        for _ in range(3):  # a few clicks through Playwright as well
-            await a.click("#inc")
-            await b.click("#inc-async")
-        clicks_made = sum(made) + 6
+
+        async def join_late():  # a third browser joins while everything changes
+            await asyncio.sleep(0.2)
+            return await open_page(server)
+
+        *made, (c, _) = await asyncio.gather(
+            a.evaluate(CLICK_LOOP, [per_page, 6]), b.evaluate(CLICK_LOOP, [per_page, 9]), join_late())
+        # A click through Playwright in each browser as well.
+        await a.click("#inc")
+        await b.click("#inc-async")
+        await c.click("#inc")
+        clicks_made = sum(made) + 3
         await eventually(lambda: total() == clicks_made, timeout=20)
     finally:
         stop.set()
         await asyncio.to_thread(thread.join, 30)
+        sys.setswitchinterval(switch_interval)
     assert not thread.is_alive()
     assert failures == []
     assert done_ops and done_ops[0] >= 3000
 
     await server.flush()
-    for page in (a, b):
+    for page in (a, b, c):
         await wait_matches(page, doc, timeout=15)
-    assert await root_html(a) == await root_html(b) == root.innerHTML
-    assert total() == clicks_made == 2 * per_page + 6
-    assert delivered == {"sync": per_page + 3, "async": per_page + 3}
+    assert await root_html(a) == await root_html(b) == await root_html(c) == root.innerHTML
+    assert total() == clicks_made == 2 * per_page + 3
+    assert delivered == {"sync": per_page + 2, "async": per_page + 1}
     assert count.innerText == str(clicks_made)
-    assert await a.text_content("#count") == await b.text_content("#count") == str(clicks_made)
+    for page in (a, b, c):
+        assert await page.text_content("#count") == str(clicks_made)
     assert clicked.childElementCount == clicks_made
     assert sorted(int(li.innerText.split()[1]) for li in clicked.children) == list(range(1, clicks_made + 1))
     assert pair[0].innerText == pair[1].innerText
-    await no_client_errors(a, b)
+    await no_client_errors(a, b, c)
 
 
 # ---------------------------------------------------------------------- 6. autoflush batching
@@ -590,25 +630,56 @@ async def test_without_autoflush_changes_from_a_thread_wait_for_a_flush(servers,
 # ---------------------------------------------------------------------- locks
 
 
-async def test_with_document_lock_groups_changes_and_callbacks_hold_the_lock(servers, open_page):
+async def test_with_document_lock_groups_changes_and_callbacks_hold_the_lock_between_awaits(
+        servers, open_page):
     server = servers(shared=True, thread_safe=True, autoflush=1 / 200)
     doc = server.document
     root = doc.getRootElement()
     left = doc.createElement("span", id="left", innerText="0")
     right = doc.createElement("span", id="right", innerText="0")
     marker = doc.createElement("p", id="marker", innerText="0")
+    waiting = doc.createElement("p", id="waiting", innerText="idle")
     bulk = doc.createElement("ul", id="bulk")
-    button = doc.createElement("button", id="bulk-add", innerText="add")
+    add = doc.createElement("button", id="bulk-add", innerText="add")
+    wait = doc.createElement("button", id="wait", innerText="wait")
     calls = []
+    helpers = []
+    lock_failures = []
 
-    def on_click(event):  # one step for other threads: marker always matches the list
+    async def on_add(event):
+        # Two steps, each one step for other threads: marker always matches the list.
         calls.append(1)
-        for i in range(1500):
-            bulk.appendChild(doc.createElement("li", innerText=str(i)))
-        marker.innerText = str(bulk.childElementCount)
+        for _ in range(2):
+            for i in range(1000):
+                bulk.appendChild(doc.createElement("li", innerText=str(i)))
+            marker.innerText = str(bulk.childElementCount)
+            await asyncio.sleep(0)
 
-    button.addEventListener("click", on_click)
-    root.append(left, right, marker, button, bulk)
+    async def on_wait(event):
+        # While this callback awaits, the lock is free: a thread can take it.
+        waiting.innerText = "waiting"
+        loop = asyncio.get_running_loop()
+        released = asyncio.Event()
+
+        def helper():
+            if doc.lock.acquire(timeout=5):
+                try:
+                    waiting.innerText = "changed by a thread"
+                finally:
+                    doc.lock.release()
+            else:
+                lock_failures.append("the callback held the lock while it awaited")
+            loop.call_soon_threadsafe(released.set)
+
+        thread = threading.Thread(target=helper, daemon=True)
+        helpers.append(thread)
+        thread.start()
+        await released.wait()
+        waiting.setAttribute("data-after", waiting.innerText)
+
+    add.addEventListener("click", on_add)
+    wait.addEventListener("click", on_wait)
+    root.append(left, right, marker, waiting, add, wait, bulk)
     await server.serve()
     page, _ = await open_page(server)
     await wait_matches(page, doc)
@@ -644,18 +715,28 @@ async def test_with_document_lock_groups_changes_and_callbacks_hold_the_lock(ser
     for thread in threads:
         thread.start()
     try:
-        for _ in range(4):
+        for _ in range(3):
             await page.click("#bulk-add")
-        await eventually(lambda: len(calls) == 4)
+        await eventually(lambda: len(calls) == 3)
+        await eventually(lambda: marker.innerText == "6000")
     finally:
         await asyncio.to_thread(threads[0].join, 30)
         stop.set()
         await asyncio.to_thread(threads[1].join, 30)
     assert observed and all(observed), f"{observed.count(False)} torn reads of {len(observed)}"
+
+    await page.click("#wait")
+    await eventually(lambda: waiting.getAttribute("data-after") is not None, timeout=15)
+    for thread in helpers:
+        await asyncio.to_thread(thread.join, 10)
+    assert lock_failures == []
+    assert waiting.getAttribute("data-after") == "changed by a thread"
+
     await server.flush()
     await wait_matches(page, doc)
     assert await page.text_content("#left") == await page.text_content("#right") == "40"
     assert await page.text_content("#marker") == "6000"
+    assert await page.get_attribute("#waiting", "data-after") == "changed by a thread"
     assert await page.evaluate("window.__states") > 0
     assert await page.evaluate("window.__torn") == []
     await no_client_errors(page)
@@ -759,3 +840,29 @@ async def test_a_shared_server_without_thread_safe_uses_a_plain_document(servers
     server = servers(shared=True)
     assert type(server.document) is Document
     assert isinstance(servers(shared=True, thread_safe=True).document, LockedDocument)
+
+
+async def test_what_a_disconnect_handler_changes_reaches_the_browsers_still_there(servers, open_page):
+    server = servers(shared=True, thread_safe=True)
+    doc = server.document
+    online = doc.createElement("p", id="online", innerText="0")
+    doc.getRootElement().appendChild(online)
+    held = []
+
+    @server.on("connect")
+    def joined(client):
+        online.innerText = str(len(server.get_clients()))
+
+    @server.on("disconnect")
+    def left(client):
+        held.append(doc.lock._is_owned())
+        online.innerText = str(len(server.get_clients()))
+
+    await server.serve()
+    page_a, _ = await open_page(server)
+    page_b, _ = await open_page(server)
+    await page_a.wait_for_function("document.getElementById('online').textContent === '2'")
+    await page_b.close()
+    await page_a.wait_for_function("document.getElementById('online').textContent === '1'")
+    assert held == [True]  # the handler held the shared document's lock
+    await wait_matches(page_a, doc)
