@@ -114,6 +114,64 @@ async def test_a_plain_python_prompt_drives_the_page_without_flush(session, cont
     assert b"Traceback" not in err and b"Exception" not in err, err
 
 
+async def test_ipython_drives_the_page_the_same_way(session, context):
+    repl = await session("-m", "IPython", "--simple-prompt", "--no-banner", "--colors=NoColor")
+    await repl.type("import domsync", "page = domsync.serve_in_background(port=0)")
+    url = (await repl.read_until(r"domsync is serving (http://\S+)")).group(1).decode()
+    browser_page = await context.new_page()
+    await browser_page.goto(url)
+    await browser_page.wait_for_function("domsync.status === 'open'")
+    await repl.type("doc = page.document",
+                    "doc.getRootElement().appendChild(doc.createElement('h1', id='t', innerText='from IPython'))")
+    await browser_page.wait_for_selector("#t")
+    await repl.type("doc.getElementById('t').innerText = 'changed'")
+    await browser_page.wait_for_function("document.getElementById('t').textContent === 'changed'")
+    await repl.type("exit")
+    code, err = await repl.finish()
+    assert code == 0, err
+    assert b"Traceback" not in err, err
+
+
+async def test_a_jupyter_kernel_with_its_own_loop_drives_the_page(context):
+    from jupyter_client.manager import start_new_kernel
+
+    manager, kernel = await asyncio.to_thread(start_new_kernel, kernel_name="python3")
+    try:
+        def run(code: str) -> str:
+            """Execute a cell; return what it printed (and its error, if any)."""
+            msg_id = kernel.execute(code)
+            out = []
+            while True:
+                message = kernel.get_iopub_msg(timeout=30)
+                if message["parent_header"].get("msg_id") != msg_id:
+                    continue
+                if message["msg_type"] == "stream":
+                    out.append(message["content"]["text"])
+                elif message["msg_type"] == "error":
+                    out.append("ERROR " + message["content"]["evalue"])
+                elif message["msg_type"] == "status" and message["content"]["execution_state"] == "idle":
+                    return "".join(out)
+
+        assert "True" in await asyncio.to_thread(
+            run, "import asyncio; print(asyncio.get_event_loop().is_running())")  # the kernel's own loop
+        out = await asyncio.to_thread(run, "import domsync\npage = domsync.serve_in_background(port=0)")
+        url = re.search(r"domsync is serving (http://\S+)", out).group(1)
+        browser_page = await context.new_page()
+        await browser_page.goto(url)
+        await browser_page.wait_for_function("domsync.status === 'open'")
+        out = await asyncio.to_thread(run, "doc = page.document\n"
+                                           "doc.getRootElement().appendChild(doc.createElement('p', id='cell', "
+                                           "innerText='from a cell'))")
+        assert "ERROR" not in out, out
+        await browser_page.wait_for_selector("#cell")
+        assert await browser_page.text_content("#cell") == "from a cell"
+        out = await asyncio.to_thread(run, "page.close(); print('running:', page.running)")
+        assert "running: False" in out, out
+    finally:
+        kernel.stop_channels()
+        await asyncio.to_thread(manager.shutdown_kernel)
+
+
 async def test_python_m_asyncio_awaits_the_server_on_its_own_loop(session, context):
     repl = await session("-m", "asyncio")
     await repl.type("from domsync import DomsyncServer",
