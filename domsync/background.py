@@ -194,13 +194,18 @@ class BackgroundServer:
         ``page.run(page.server.broadcast("news", {...}))``.
 
         Raises:
-            UsageError: if the server is not running, or this is its own thread.
+            UsageError: if the server is not running, this is its own thread, or this
+                thread holds a document's lock (the server may need it).
         """
         problem = None
         if not self.running:
             problem = "the server is not running: start it with serve_in_background()"
         elif threading.current_thread() is self._thread:
             problem = "run() was called from the server's own thread: await the coroutine instead"
+        elif any(document.lock._is_owned() for document in self._documents()):
+            # The server may need that lock to finish: waiting for it would never end.
+            problem = ("this waits for the server, which may need the document's lock: "
+                       "call it after the 'with document.lock:' block")
         if problem is not None:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()  # it will never run: no "never awaited" warning
@@ -216,11 +221,8 @@ class BackgroundServer:
                 document.lock:``): the server could not render until it is released.
             ClientGoneError: if ``client`` has disconnected.
         """
-        documents = [self.server.get_document(client)] if client is not None else self._documents()
-        for document in documents:
-            if document.lock._is_owned():
-                raise UsageError("flush() inside 'with document.lock:' would wait forever: "
-                                 "flush after the block")
+        if client is not None:
+            self.server.get_document(client)  # ClientGoneError for a client that has gone
         self.run(self.server.flush(client))
 
     def _documents(self) -> list[Document]:

@@ -79,8 +79,10 @@ def test_run_and_call_reach_the_servers_loop():
 def test_mistakes_raise_with_what_to_do_instead():
     with serve_in_background(port=0, quiet=True) as page:
         with page.document.lock:
-            with pytest.raises(UsageError, match="after the block"):
+            with pytest.raises(UsageError, match="after the 'with document.lock:' block"):
                 page.flush()
+            with pytest.raises(UsageError, match="after the 'with document.lock:' block"):
+                page.call(len, [])
         with pytest.raises(UsageError, match="own thread"):
             page.call(page.close)
         with pytest.raises(UsageError, match="already"):
