@@ -43,6 +43,8 @@
   const keyOf = new WeakMap();
   /** Counts R() calls: a delayed (debounced, throttled) event of an older page is dropped. */
   let generation = 0;
+  /** Names this page's edits, for a server that several browsers share a document on. */
+  const ORIGIN = Math.random().toString(36).slice(2, 12);
 
   const SVG_NS = "http://www.w3.org/2000/svg";
   const MATHML_NS = "http://www.w3.org/1998/Math/MathML";
@@ -130,8 +132,10 @@
    * has seen every edit (its answer to edit `seq` is the newest), so that a keystroke is
    * never overwritten by an answer to an older one. The caret stays where it was.
    */
-  function V(key, name, value, seq) {
-    if ((edits.get(key) || 0) > seq) return;  // newer edits are on their way
+  function V(key, name, value, seq, origin) {
+    // Edit numbers are this page's own: another browser's (origin) say nothing here.
+    const ours = origin === undefined || origin === ORIGIN;
+    if (ours && (edits.get(key) || 0) > seq) return;  // newer edits are on their way
     const el = N(key);
     if (el[name] === value) return;
     const focused = document.activeElement === el && name === "value";
@@ -306,7 +310,7 @@
     if (own && own.has(event.type)) return;  // that listener sends the state itself
     const seq = (edits.get(key) || 0) + 1;
     edits.set(key, seq);
-    domsync.transmit({ domsync: true, type: "sync", id: key, state: formState(el), seq });
+    domsync.transmit({ domsync: true, type: "sync", id: key, state: formState(el), seq, origin: ORIGIN });
   }
   document.addEventListener("input", syncEdit, true);
   document.addEventListener("change", syncEdit, true);
@@ -371,6 +375,7 @@
         const seq = (edits.get(key) || 0) + 1;
         edits.set(key, seq);
         msg.seq = seq;
+        msg.origin = ORIGIN;
       }
       domsync.transmit(msg);
     }

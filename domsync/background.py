@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
 import threading
 import webbrowser
-from concurrent.futures import Future
 from typing import Any, Awaitable, Callable
 
 from .document import Document
 from .domsync_server import DomsyncServer
 from .exceptions import ClientGoneError, UsageError
+from .threadsafe import LockedDocument
 
 __all__ = ["BackgroundServer", "serve_in_background"]
 
@@ -79,6 +80,9 @@ class BackgroundServer:
     """
 
     def __init__(self, server: DomsyncServer):
+        if not issubclass(server._document_class, LockedDocument):
+            raise UsageError("a BackgroundServer needs DomsyncServer(..., thread_safe=True): other "
+                             "threads change its documents (or use domsync.serve_in_background())")
         self.server = server
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -120,7 +124,7 @@ class BackgroundServer:
         """
         if self._thread is not None:
             raise UsageError("this BackgroundServer has already been started")
-        ready: Future = Future()
+        ready: concurrent.futures.Future = concurrent.futures.Future()
         self._thread = threading.Thread(target=self._main, args=(ready,), name=f"domsync {self.server.port}",
                                         daemon=True)
         self._thread.start()
@@ -131,16 +135,23 @@ class BackgroundServer:
             raise
         _running.add(self)
 
-    def _main(self, ready: Future) -> None:
+    def _main(self, ready: concurrent.futures.Future) -> None:
         loop = self._loop = asyncio.new_event_loop()
         try:
             loop.run_until_complete(self._serve(ready))
         finally:
+            # What other threads asked to run (run(), flush()) and never got to: cancel
+            # it, so that they are told rather than left waiting.
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            if left:
+                loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.run_until_complete(loop.shutdown_default_executor())
             loop.close()
 
-    async def _serve(self, ready: Future) -> None:
+    async def _serve(self, ready: concurrent.futures.Future) -> None:
         self._stopped = asyncio.Event()
         try:
             await self.server.serve()
@@ -154,17 +165,33 @@ class BackgroundServer:
             await self.server.close()
 
     def close(self) -> None:
-        """Stop the server and its thread: connections are closed, the port is freed.
-        Calling it again does nothing."""
+        """Stop the server and its thread: connections are closed, the port is freed,
+        and it returns once the thread has ended. From a callback (the server's own
+        thread) it returns at once, and the server stops after the callback. Calling it
+        again does nothing.
+
+        Raises:
+            UsageError: if this thread holds a document's lock (the server may need it
+                to stop).
+            RuntimeError: if the thread has not ended after 15 s.
+        """
         thread = self._thread
         if thread is None or not thread.is_alive():
             _running.discard(self)
             return
         if thread is threading.current_thread():
-            raise UsageError("close() was called from the server's own thread (a callback): "
-                             "call it from another thread, or await page.server.close() there")
-        self._loop.call_soon_threadsafe(self._stopped.set)
-        thread.join(timeout=10)
+            self._stopped.set()
+            return
+        if any(document.lock._is_owned() for document in self._documents()):
+            raise UsageError("close() waits for the server, which may need the document's lock: "
+                             "call it after the 'with document.lock:' block")
+        try:
+            self._loop.call_soon_threadsafe(self._stopped.set)
+        except RuntimeError:  # the loop has just closed: the thread is ending
+            pass
+        thread.join(timeout=15)
+        if thread.is_alive():
+            raise RuntimeError("the domsync server thread did not stop within 15 s")
         _running.discard(self)
 
     def __enter__(self) -> "BackgroundServer":
@@ -206,11 +233,21 @@ class BackgroundServer:
             # The server may need that lock to finish: waiting for it would never end.
             problem = ("this waits for the server, which may need the document's lock: "
                        "call it after the 'with document.lock:' block")
+        if problem is None:
+            try:
+                future = asyncio.run_coroutine_threadsafe(awaitable, self._loop)
+            except RuntimeError:  # the loop closed meanwhile
+                problem = "the server has stopped"
         if problem is not None:
             if asyncio.iscoroutine(awaitable):
                 awaitable.close()  # it will never run: no "never awaited" warning
             raise UsageError(problem)
-        return asyncio.run_coroutine_threadsafe(awaitable, self._loop).result()
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            if self._stopped is not None and self._stopped.is_set():
+                raise UsageError("the server stopped before this finished") from None
+            raise
 
     def flush(self, client: Any = None) -> None:
         """Send the changes now rather than at the next autoflush, and return once they
@@ -221,6 +258,9 @@ class BackgroundServer:
                 document.lock:``): the server could not render until it is released.
             ClientGoneError: if ``client`` has disconnected.
         """
+        if threading.current_thread() is self._thread:
+            raise UsageError("flush() from a callback: the server sends the changes after each "
+                             "callback; to send them earlier, await page.server.flush() there")
         if client is not None:
             self.server.get_document(client)  # ClientGoneError for a client that has gone
         self.run(self.server.flush(client))

@@ -511,7 +511,7 @@ class Document(Actions):
         value = msg.get("value")
         state = msg.get("state")
         if isinstance(state, dict):
-            self._absorb_state(el, state, msg.get("seq"))
+            self._absorb_state(el, state, msg.get("seq"), msg.get("origin"))
             if value is None and entry[1] is None and type(state.get("value")) is str:
                 value = state["value"]  # no value getter: the control's value
         elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
@@ -533,9 +533,9 @@ class Document(Actions):
         if el.hasAttribute("disabled") or el.hasAttribute("readonly"):
             logger.warning("dropped a form state for %r: the user cannot edit it", el)
             return
-        self._absorb_state(el, state, msg.get("seq"))
+        self._absorb_state(el, state, msg.get("seq"), msg.get("origin"))
 
-    def _absorb_state(self, el: Element, state: dict, seq: Any = None) -> None:
+    def _absorb_state(self, el: Element, state: dict, seq: Any = None, origin: Any = None) -> None:
         """Write the browser's form state into the model without sending it back."""
         if el._tag not in _FORM_CONTROLS or el._ns is not None:
             return
@@ -558,6 +558,9 @@ class Document(Actions):
             if el._props is None:
                 el._props = {}
             el._props["seq"] = seq
+            if self._echo_state and type(origin) is str and len(origin) <= 32:
+                # Several browsers: the edit number is the editing browser's own.
+                el._props["origin"] = origin
         if self._echo_state and el._flags & LIVE and el._props:
             # A shared document: the other browsers show what this one's user did.
             for name in ("value", "checked"):

@@ -55,6 +55,9 @@ ConnectionHandler = Callable[["DomsyncServer", ServerConnection], Awaitable[Any]
 WEBSOCKET_PATH = "/ws"
 #: Seconds a connection has to complete its opening handshake.
 OPEN_TIMEOUT = 10
+#: Seconds a browser may take nothing the server sends it before it is cut off (by
+#: broadcasts, shared documents and autoflush, which must not wait for one browser).
+SEND_TIMEOUT = 10
 
 
 class _RateLimit:
@@ -199,11 +202,10 @@ class DomsyncServer:
         self._message_handlers: dict[str, list[Callable]] = {}
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._downloads = Downloads(download_timeout)
-        # Shared mode: the clients that have the page, in the order they joined; the
-        # statements for one client only (server.send, error notifications) that go
-        # with its next batch; and a lock that keeps batches in order.
-        self._receivers: dict[ServerConnection, list[str]] = {}
-        self._sending: asyncio.Lock | None = None
+        # Shared mode: the clients that have the page, and the statements for one
+        # client only (server.send, error notifications) that go with its next batch.
+        self._receivers: set[ServerConnection] = set()
+        self._private: dict[ServerConnection, list[str]] = {}
         self._autoflush_task: asyncio.Task | None = None
         self._page = render_page(root_id, title, head).encode()
 
@@ -290,27 +292,23 @@ class DomsyncServer:
     async def broadcast(self, name: str, payload: Any = None,
                         exclude: ServerConnection | Iterable[ServerConnection] | None = None) -> None:
         """:meth:`send` the same message to every connected client, except ``exclude``
-        (one client or several). Clients that leave meanwhile are skipped."""
+        (one client or several). Clients that leave meanwhile are skipped, and one that
+        takes nothing for 10 s is disconnected rather than waited for."""
         check_event_name(name)
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, ServerConnection) else set(exclude))
         targets = [client for client in self.get_clients() if client not in skip]
         statement = Document._message_statement(name, payload)  # a bad payload raises here
         for client in targets:
             if self._shared is None:
-                self.get_document(client)._record_action(statement)
+                document = self.get_document(client)
+                with document._lock:
+                    document._record_action(statement)
             else:
                 self._queue_for(client, statement)
-
-        async def deliver(client: ServerConnection) -> None:
-            try:
-                # Concurrently, and bounded: a browser that stops reading delays no one.
-                await asyncio.wait_for(self.flush(client), timeout=10)
-            except ClientGoneError:
-                pass
-            except asyncio.TimeoutError:
-                logger.warning("client %s did not take a broadcast within 10 s", _address(client))
-
-        await asyncio.gather(*(deliver(client) for client in targets))
+        if self._shared is not None:
+            await self._flush_shared()  # one batch for all
+        else:  # concurrently, and bounded: a browser that stops reading delays no one
+            await asyncio.gather(*(self._deliver_updates(client) for client in targets))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -334,7 +332,6 @@ class DomsyncServer:
         if self.port == 0 and host == "localhost":
             host = self.host = "127.0.0.1"  # one socket (not IPv4 and IPv6), so one port
         self._closed = asyncio.Event()
-        self._sending = asyncio.Lock()
         self._server = await serve(
             self._handle_connection,
             host,
@@ -362,7 +359,8 @@ class DomsyncServer:
         server, self._server = self._server, None
         if server is None:
             return
-        tasks = [task for tasks in self._tasks.values() for task in tasks]
+        current = asyncio.current_task()  # close() called by a handler: not cancelled
+        tasks = [task for tasks in self._tasks.values() for task in tasks if task is not current]
         if self._autoflush_task is not None:
             tasks.append(self._autoflush_task)
             self._autoflush_task = None
@@ -372,7 +370,15 @@ class DomsyncServer:
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         server.close()
-        await server.wait_closed()
+        try:
+            # A browser that takes nothing would hold its closing handshake up forever.
+            await asyncio.wait_for(server.wait_closed(), timeout=5)
+        except asyncio.TimeoutError:
+            stuck = set(self._clients) | set(getattr(server, "all_connections", ()))
+            logger.warning("closing: cut off %d connection(s) that did not close", len(stuck))
+            for connection in stuck:
+                connection.transport.abort()
+            await asyncio.wait_for(server.wait_closed(), timeout=5)
         self._closed.set()
 
     async def serve_forever(self) -> None:
@@ -464,39 +470,49 @@ class DomsyncServer:
     # ------------------------------------------------------------------ shared mode
 
     def _queue_for(self, client: ServerConnection, statement: str) -> None:
-        """Shared mode: a statement for one client only, sent with its next batch."""
-        private = self._receivers.get(client)
-        if private is not None:
-            private.append(statement + ";\n")
+        """Shared mode: a statement for one client only, sent with its next batch (or
+        after its page, if it has none yet)."""
+        if self.is_connected(client):
+            self._private.setdefault(client, []).append(statement + ";\n")
 
     async def _flush_shared(self, joining: ServerConnection | None = None) -> None:
         """Send the shared document's updates to every client that has the page, and
-        the whole page to ``joining``, which gets the updates after that. The updates
-        and the page are taken in one step, so nothing is missed or sent twice."""
+        the whole page to ``joining`` (a new client, or one whose page failed), which
+        gets the updates after that.
+
+        Rendering and handing the batches out is one step, with no await: batches leave
+        in the order they were rendered, nothing is missed or sent twice, and a caller
+        cancelled meanwhile (its client left) cannot take the others' batch with it.
+        """
         document = self._shared
-        async with self._sending:  # batches leave in the order they were rendered
-            with document._lock:
-                batch = document.render_js_updates()
-                downloads = document._take_downloads()
-                page = document.render_js_full() if joining is not None else ""
-            targets = {client: batch + "".join(private) for client, private in self._receivers.items()}
-            for private in self._receivers.values():
+        with document._lock:
+            batch = document.render_js_updates()
+            downloads = document._take_downloads()
+            page = document.render_js_full() if joining is not None else ""
+        texts = {client: batch for client in self._receivers if client is not joining}
+        if downloads and texts:
+            self._downloads.add(list(texts), downloads)
+        if joining is not None and self.is_connected(joining):
+            texts[joining] = page
+            self._receivers.add(joining)
+        for client, private in self._private.items():
+            if client in texts:
+                texts[client] += "".join(private)
                 private.clear()
-            if downloads and targets:
-                self._downloads.add(list(targets), downloads)
-            if joining is not None and self.is_connected(joining):
-                targets[joining] = page
-                self._receivers[joining] = []
-            await asyncio.gather(*(self._deliver(client, text) for client, text in targets.items() if text))
+        deliveries = [asyncio.ensure_future(self._deliver(client, text)) for client, text in texts.items() if text]
+        if deliveries:
+            await asyncio.shield(asyncio.gather(*deliveries))
 
     async def _deliver(self, client: ServerConnection, text: str) -> None:
+        """Send a batch to one client. One that takes nothing for 10 s is cut off, so
+        that it holds up no one (it reconnects, and starts afresh)."""
         try:
-            # Concurrently, and bounded: a browser that stops reading delays no one.
-            await asyncio.wait_for(client.send(text), timeout=10)
+            await asyncio.wait_for(client.send(text), timeout=SEND_TIMEOUT)
         except ConnectionClosed:
             pass
         except asyncio.TimeoutError:
-            logger.warning("client %s did not take an update within 10 s", _address(client))
+            logger.warning("client %s took no update for %d s: disconnected it", _address(client), SEND_TIMEOUT)
+            client.transport.abort()
 
     async def _autoflush_loop(self) -> None:
         """Send what nobody flushed: changes from other threads, or from code that does
@@ -508,9 +524,8 @@ class DomsyncServer:
                     if self._shared.has_updates():
                         await self._flush_shared()
                     continue
-                for client, document in list(self._clients.items()):
-                    if document.has_updates():
-                        await self._safe_flush(client)
+                await asyncio.gather(*(self._deliver_updates(client) for client, document
+                                        in list(self._clients.items()) if document.has_updates()))
             except Exception:  # never let one bad batch stop the loop
                 logger.exception("autoflush failed")
 
@@ -606,7 +621,8 @@ class DomsyncServer:
         finally:
             # Gone: is_connected turns False now, the tasks stop, the document is let go.
             self._clients.pop(client, None)
-            self._receivers.pop(client, None)
+            self._receivers.discard(client)
+            self._private.pop(client, None)
             for task in self._tasks.pop(client, ()):
                 task.cancel()
             self._downloads.drop_client(client)
@@ -634,13 +650,8 @@ class DomsyncServer:
                            function: Callable, *args: Any) -> bool:
         """Call (and await) application code; log what it raises, with the traceback,
         and tell the error handlers. Returns False if the client is gone."""
-        document = self._clients.get(client, self._shared)  # the shared one outlives clients
-        lock = document._lock if document is not None else _NO_LOCK
         try:
-            with lock:  # a callback is one step for other threads (see threadsafe.py)
-                result = function(*args)
-            if inspect.isawaitable(result):
-                await (result if lock is _NO_LOCK else run_locked(result, lock))
+            await self._invoke(client, function, *args)
         except ClientGoneError as exc:
             if not self.is_connected(client):
                 logger.debug("%s stopped: client %s is gone", what, _address(client))
@@ -658,6 +669,17 @@ class DomsyncServer:
             await self._report_error(client, exc, event)
         return True
 
+    async def _invoke(self, client: ServerConnection, function: Callable, *args: Any) -> None:
+        """Call application code, and await it if it is a coroutine, holding the
+        document's lock while it runs (between its awaits): one step for other threads
+        (see threadsafe.py)."""
+        document = self._clients.get(client, self._shared)  # the shared one outlives clients
+        lock = document._lock if document is not None else _NO_LOCK
+        with lock:
+            result = function(*args)
+        if inspect.isawaitable(result):
+            await (result if lock is _NO_LOCK else run_locked(result, lock))
+
     async def _report_error(self, client: ServerConnection, exc: BaseException, event: dict | None) -> None:
         if self.error_notifications and self.is_connected(client):
             what = f"the {event.get('event') or event.get('name') or event.get('type')} event" if event else "this page"
@@ -668,9 +690,7 @@ class DomsyncServer:
                 self._queue_for(client, Document._notification_statement("error", title, message))
         for handler in self._lifecycle["error"]:
             try:
-                result = handler(client, exc, event)
-                if inspect.isawaitable(result):
-                    await result
+                await self._invoke(client, handler, client, exc, event)
             except asyncio.CancelledError:
                 if _being_cancelled():
                     raise
@@ -748,7 +768,6 @@ class DomsyncServer:
             return False
         if self._shared is not None:
             # Everyone else's page is fine: give this one the page, then the updates.
-            self._receivers.pop(client, None)
             await self._flush_shared(joining=client)
             logger.info("rebuilt the page of client %s from the shared document", _address(client))
             return True
@@ -763,6 +782,15 @@ class DomsyncServer:
             return False
         logger.info("rebuilt the page of client %s from its document", _address(client))
         return True
+
+    async def _deliver_updates(self, client: ServerConnection) -> None:
+        """Flush one client, cutting it off if it takes nothing for a while (autoflush:
+        one stuck browser must not hold up the others)."""
+        try:
+            await asyncio.wait_for(self._safe_flush(client), timeout=SEND_TIMEOUT)
+        except asyncio.TimeoutError:
+            logger.warning("client %s took no update for %d s: disconnected it", _address(client), SEND_TIMEOUT)
+            client.transport.abort()
 
     async def _safe_flush(self, client: ServerConnection) -> None:
         if self.is_connected(client):

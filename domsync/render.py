@@ -208,7 +208,12 @@ def render_op(op: tuple) -> str:
             return f"{node(el)}.{name}={literal}"
         # The user has edited this control: V applies the value only if the browser has
         # sent nothing newer than edit number seq, so no keystroke is ever overwritten.
-        return f"V({el._key},{js_string(name)},{literal},{seq})"
+        # With several browsers (a shared document), the number is the one of the
+        # browser that made the edit (origin); the others apply the value as it is.
+        origin = el._props.get("origin")
+        if origin is None:
+            return f"V({el._key},{js_string(name)},{literal},{seq})"
+        return f"V({el._key},{js_string(name)},{literal},{seq},{js_string(origin)})"
     if kind == LISTEN:
         el, event, entry = op[1], op[2], op[3]
         if entry is None:

@@ -83,10 +83,53 @@ def test_mistakes_raise_with_what_to_do_instead():
                 page.flush()
             with pytest.raises(UsageError, match="after the 'with document.lock:' block"):
                 page.call(len, [])
-        with pytest.raises(UsageError, match="own thread"):
-            page.call(page.close)
+        with pytest.raises(UsageError, match="after the 'with document.lock:' block"):
+            with page.document.lock:
+                page.close()
+        with pytest.raises(UsageError, match="await page.server.flush()"):
+            page.call(page.flush)
         with pytest.raises(UsageError, match="already"):
             page.start()
+        assert page.running
+
+
+def test_close_from_a_callback_stops_the_server_after_it():
+    page = serve_in_background(port=0, quiet=True)
+    page.call(page.close)  # returns at once, on the server's thread
+    page._thread.join(10)
+    assert not page.running
+    page.close()
+    with pytest.raises(UsageError, match="not running"):
+        page.flush()
+
+
+def test_a_background_server_needs_thread_safe_documents():
+    from domsync import DomsyncServer
+
+    with pytest.raises(UsageError, match="thread_safe=True"):
+        BackgroundServer(DomsyncServer(port=0, shared=True))
+
+
+def test_calls_waiting_on_the_server_are_told_when_it_stops():
+    page = serve_in_background(port=0, quiet=True)
+    results = []
+
+    async def forever():
+        await asyncio.sleep(3600)
+
+    def wait() -> None:
+        try:
+            page.run(forever())
+        except UsageError as exc:
+            results.append(str(exc))
+
+    waiters = [threading.Thread(target=wait) for _ in range(5)]
+    for waiter in waiters:
+        waiter.start()
+    page.close()
+    for waiter in waiters:
+        waiter.join(10)
+    assert results == ["the server stopped before this finished"] * 5
 
 
 def test_python_exits_cleanly_with_a_server_still_running():

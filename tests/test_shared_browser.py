@@ -866,3 +866,52 @@ async def test_what_a_disconnect_handler_changes_reaches_the_browsers_still_ther
     await page_a.wait_for_function("document.getElementById('online').textContent === '1'")
     assert held == [True]  # the handler held the shared document's lock
     await wait_matches(page_a, doc)
+
+
+async def test_two_browsers_typing_into_one_field_and_python_setting_it_end_agreeing(servers, open_page):
+    server = servers(shared=True)
+    doc = server.document
+    name = doc.createElement("input", id="name")
+    doc.getRootElement().appendChild(name)
+    await server.serve()
+    page_a, _ = await open_page(server)
+    page_b, _ = await open_page(server)
+    await page_a.type("#name", "abcdefgh", delay=20)  # A has made 8 edits ...
+    await eventually(lambda: name.value == "abcdefgh")
+    await page_b.wait_for_function("document.getElementById('name').value === 'abcdefgh'")
+    await page_b.fill("#name", "B wrote this")  # ... B one: B's number must not hide it from A
+    await page_a.wait_for_function("document.getElementById('name').value === 'B wrote this'")
+    name.value = "set by Python"
+    await server.flush()
+    for page in (page_a, page_b):
+        await page.wait_for_function("document.getElementById('name').value === 'set by Python'")
+
+
+async def test_a_browser_that_stops_reading_holds_up_no_one_and_not_close(servers, open_page, monkeypatch, caplog):
+    from domsync import domsync_server
+
+    monkeypatch.setattr(domsync_server, "SEND_TIMEOUT", 1)
+    server = servers(shared=True, thread_safe=True, autoflush=0.05)
+    doc = server.document
+    big = doc.createElement("pre", id="big")
+    counter = doc.createElement("p", id="n", innerText="0")
+    doc.getRootElement().append(big, counter)
+    await server.serve()
+    page, _ = await open_page(server)
+    # A client that completes the handshake and then never reads.
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.transport.get_extra_info("socket").setsockopt(__import__("socket").SOL_SOCKET,
+                                                         __import__("socket").SO_RCVBUF, 4096)
+    writer.write(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+    await eventually(lambda: len(server.get_clients()) == 2)
+    for n in range(1, 13):  # about 6 MB for the stuck client to not take
+        big.innerText = str(n) * 500_000
+        counter.innerText = str(n)
+        await page.wait_for_function(f"document.getElementById('n').textContent === '{n}'", timeout=5000)
+    await eventually(lambda: len(server.get_clients()) == 1)  # cut off
+    assert "took no update" in caplog.text
+    await wait_matches(page, doc)
+    await asyncio.wait_for(server.close(), timeout=20)
+    writer.close()
