@@ -190,3 +190,10 @@ async def test_python_m_domsync_serves_the_demo(context):
 
 def test_background_server_is_exported():
     assert domsync.serve_in_background is serve_in_background and domsync.BackgroundServer is BackgroundServer
+
+
+def test_open_browser_opens_the_page_in_the_systems_browser(monkeypatch):
+    opened = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    with serve_in_background(port=0, quiet=True, open_browser=True) as page:
+        assert opened == [page.url]
