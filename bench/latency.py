@@ -100,10 +100,7 @@ import sys
 import time
 from http import HTTPStatus
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(HERE)
-if os.path.isfile(os.path.join(REPO, "domsync", "__init__.py")):
-    sys.path.insert(0, REPO)  # measure the working tree even without pip install -e .
+from common import chromium_executable, run_report  # noqa: E402 (also puts the working tree on sys.path)
 
 import websockets  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
@@ -395,15 +392,6 @@ async def isolate(route):
     headers["cross-origin-opener-policy"] = "same-origin"
     headers["cross-origin-embedder-policy"] = "require-corp"
     await route.fulfill(response=response, headers=headers)
-
-
-def chromium_executable() -> str:
-    if os.environ.get("CHROMIUM_PATH"):
-        return os.environ["CHROMIUM_PATH"]
-    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
-        if os.path.exists(candidate):
-            return candidate
-    return "chromium"
 
 
 async def measure_latency(args, log):
@@ -769,22 +757,7 @@ def main(argv=None):
         return 0
     if args.clicks < 1 or args.rounds < 1 or args.mem_rounds < 1:
         p.error("--clicks, --rounds and --mem-rounds must be at least 1")
-    out = sys.stderr if args.json else sys.stdout
-
-    def say(msg=""):
-        print(msg, file=out, flush=True)
-
-    def log(msg):
-        print(msg, file=sys.stderr, flush=True)
-
-    async def bounded():
-        return await asyncio.wait_for(run(args, log, say), args.timeout)
-
-    try:
-        return asyncio.run(bounded())
-    except asyncio.TimeoutError:
-        log(f"gave up after {args.timeout:g} s (--timeout)")
-        return 2
+    return run_report(args, run)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,21 @@ class Session:
                 self.output += chunk
         return await asyncio.wait_for(read(), timeout)
 
+    async def open_page(self, context, pattern: str = r"domsync is serving (http://\S+)"):
+        """Open, in Chromium, the URL the session printed (``pattern``'s group 1), once
+        it is connected."""
+        url = (await self.read_until(pattern)).group(1).decode()
+        page = await context.new_page()
+        await page.goto(url)
+        await page.wait_for_function("domsync.status === 'open'")
+        return page
+
+    async def ends_cleanly(self) -> None:
+        """End the input; Python must exit with 0 and no traceback."""
+        code, err = await self.finish()
+        assert code == 0, err
+        assert b"Traceback" not in err and b"Exception" not in err, err
+
     async def finish(self, timeout: float = 20) -> tuple[int, bytes]:
         self.process.stdin.close()
         try:
@@ -72,10 +87,8 @@ async def session():
 async def test_a_plain_python_prompt_drives_the_page_without_flush(session, context):
     repl = await session("-i", "-q")
     await repl.type("import domsync", "page = domsync.serve_in_background(port=0)")
-    url = (await repl.read_until(r"domsync is serving (http://\S+)")).group(1).decode()
-    browser_page = await context.new_page()
-    await browser_page.goto(url)
-    await browser_page.wait_for_function("domsync.status === 'open'")
+    browser_page = await repl.open_page(context)
+    url = browser_page.url
 
     await repl.type("doc = page.document",
                     "title = doc.createElement('h1', id='title', innerText='Hello from the REPL')",
@@ -109,27 +122,20 @@ async def test_a_plain_python_prompt_drives_the_page_without_flush(session, cont
     assert await late.text_content("#b") == "2"
     assert await late.inner_html("#domsync_root_id") == await browser_page.inner_html("#domsync_root_id")
 
-    code, err = await repl.finish()  # end of input: Python exits, the server with it
-    assert code == 0, err
-    assert b"Traceback" not in err and b"Exception" not in err, err
+    await repl.ends_cleanly()  # end of input: Python exits, the server with it
 
 
 async def test_ipython_drives_the_page_the_same_way(session, context):
     repl = await session("-m", "IPython", "--simple-prompt", "--no-banner", "--colors=NoColor")
     await repl.type("import domsync", "page = domsync.serve_in_background(port=0)")
-    url = (await repl.read_until(r"domsync is serving (http://\S+)")).group(1).decode()
-    browser_page = await context.new_page()
-    await browser_page.goto(url)
-    await browser_page.wait_for_function("domsync.status === 'open'")
+    browser_page = await repl.open_page(context)
     await repl.type("doc = page.document",
                     "doc.getRootElement().appendChild(doc.createElement('h1', id='t', innerText='from IPython'))")
     await browser_page.wait_for_selector("#t")
     await repl.type("doc.getElementById('t').innerText = 'changed'")
     await browser_page.wait_for_function("document.getElementById('t').textContent === 'changed'")
     await repl.type("exit")
-    code, err = await repl.finish()
-    assert code == 0, err
-    assert b"Traceback" not in err, err
+    await repl.ends_cleanly()
 
 
 async def test_a_jupyter_kernel_with_its_own_loop_drives_the_page(context):
@@ -178,10 +184,7 @@ async def test_python_m_asyncio_awaits_the_server_on_its_own_loop(session, conte
                     "server = DomsyncServer(port=0, verbose=False, shared=True, autoflush=1/60)",
                     "await server.serve()",
                     "print('serving', server.url)")
-    url = (await repl.read_until(r"serving (http://\S+)")).group(1).decode()
-    browser_page = await context.new_page()
-    await browser_page.goto(url)
-    await browser_page.wait_for_function("domsync.status === 'open'")
+    browser_page = await repl.open_page(context, r"serving (http://\S+)")
     await repl.type("doc = server.document",
                     "doc.getRootElement().appendChild(doc.createElement('p', id='p', innerText='async'))")
     await browser_page.wait_for_selector("#p")
@@ -189,6 +192,4 @@ async def test_python_m_asyncio_awaits_the_server_on_its_own_loop(session, conte
     await browser_page.wait_for_function("document.getElementById('p').textContent === 'changed'")
     await repl.type("await server.close()", "print('closed')")
     await repl.read_until("closed")
-    code, err = await repl.finish()
-    assert code == 0, err
-    assert b"Traceback" not in err, err
+    await repl.ends_cleanly()
