@@ -19,11 +19,11 @@ from types import MappingProxyType
 from typing import Any
 
 from . import names
-from .encoding import js_string, js_value
+from .encoding import check_json
 from .exceptions import InvalidValueError, UnsafeValueError, WrongTypeError
 from .files import PackedFile, as_bytes, guess_mime_type, safe_file_name
 from .names import check_str
-from .ops import DISPATCH
+from .protocol import ACTIONS, DOWNLOAD, DOWNLOAD_URL, MESSAGE, NOTIFY, OPEN_URL, ROUTE, RUN_JS
 from .routes import format_route, parse_route
 
 __all__ = ["Actions", "Download", "NOTIFICATION_TYPES", "OPEN_URL_SCHEMES"]
@@ -37,7 +37,6 @@ _OPEN_URL = re.compile(r"(?:https?|mailto):", re.I)
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 _URL_NOISE = re.compile(r"[\t\n\r]")
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
-_ROUTE_STATEMENT = "route("
 
 
 @dataclass(frozen=True)
@@ -71,19 +70,20 @@ class Actions:
         # took them (DomsyncServer registers them when it sends the batch).
         self._downloads: dict[str, Download] = {}
 
-    def _record_action(self, statement: str) -> None:
-        """Queue a statement for page script. It is a barrier: changes made before it
-        are never merged with changes made after it, so the page sees them first."""
+    def _record_action(self, op: tuple) -> None:
+        """Queue an action (its wire op) for the page. It is a barrier: changes made
+        before it are never merged with changes made after it, so the page sees them
+        first."""
         self._last_setter = {}
         self._freeze_leaves()
-        self._outbox.append((DISPATCH, self._root, statement))
+        self._outbox.append((op[0], self._root, *op[1:]))
 
-    def _take_actions(self) -> str:
-        """Remove the queued actions and return them as statements, for a caller that
+    def _take_actions(self) -> list[tuple]:
+        """Remove the queued actions and return their wire ops, for a caller that
         rebuilds the page and sends them after it."""
-        actions = [op[2] for op in self._outbox if op is not None and op[0] == DISPATCH]
-        self._outbox = [op for op in self._outbox if op is None or op[0] != DISPATCH]
-        return "".join(statement + ";\n" for statement in actions)
+        actions = [(op[0], *op[2:]) for op in self._outbox if op is not None and op[0] in ACTIONS]
+        self._outbox = [op for op in self._outbox if op is None or op[0] not in ACTIONS]
+        return actions
 
     def _take_downloads(self) -> dict[str, Download]:
         """The large downloads queued since the last call, by token."""
@@ -107,17 +107,18 @@ class Actions:
             InvalidNameError: for a name that is not a valid event name.
             WrongTypeError: for a payload that JSON cannot carry.
         """
-        self._record_action(self._message_statement(name, payload))
+        self._record_action(self._message_op(name, payload))
 
     @staticmethod
-    def _message_statement(name: str, payload: Any) -> str:
-        """The statement of :meth:`send_message`, after checking its arguments."""
+    def _message_op(name: str, payload: Any) -> tuple:
+        """The op of :meth:`send_message`, after checking its arguments. The payload is
+        copied: what the app changes in it later is not sent."""
         names.check_event_name(name)
         try:
-            literal = js_value(payload)
+            payload = check_json(payload)
         except (TypeError, ValueError, RecursionError) as exc:  # RecursionError: a cycle
             raise WrongTypeError(f"the payload of message {name!r} cannot be sent: {exc!s:.200}") from None
-        return f"D({js_string(name)},{literal})"
+        return (MESSAGE, name, payload)
 
     def add_notification(self, type: str, title: str, message: str = "") -> None:
         """Show a notification in this client's page, with the next flush, in order
@@ -139,18 +140,18 @@ class Actions:
             InvalidValueError: for another type (the message lists the allowed ones).
             WrongTypeError: if title or message is not a str.
         """
-        self._record_action(self._notification_statement(type, title, message))
+        self._record_action(self._notification_op(type, title, message))
 
     @staticmethod
-    def _notification_statement(type: str, title: str, message: str) -> str:
-        """The statement of :meth:`add_notification`, after checking its arguments."""
+    def _notification_op(type: str, title: str, message: str) -> tuple:
+        """The op of :meth:`add_notification`, after checking its arguments."""
         if type not in NOTIFICATION_TYPES:
             raise InvalidValueError(
                 f"notification type must be one of {', '.join(map(repr, NOTIFICATION_TYPES))}, not {type!r}"
             )
         check_str(title, "the notification title")
         check_str(message, "the notification message")
-        return f"notify({js_string(type)},{js_string(title)},{js_string(message)})"
+        return (NOTIFY, type, title, message)
 
     # ------------------------------------------------------------------ downloads
 
@@ -183,11 +184,11 @@ class Actions:
         mime_type = packed.mime_type or guess_mime_type(name)
         if packed.size <= self.inline_download_limit:
             encoded = base64.b64encode(packed.read()).decode("ascii")
-            self._record_action(f"download({js_string(name)},{js_string(mime_type)},{js_string(encoded)})")
+            self._record_action((DOWNLOAD, name, mime_type, encoded))
             return
         token = secrets.token_urlsafe(32)
         self._downloads[token] = Download(packed, name, mime_type)
-        self._record_action(f"downloadUrl({js_string(token)},{js_string(name)})")
+        self._record_action((DOWNLOAD_URL, token, name, mime_type, packed.size))
 
     # ------------------------------------------------------------------ open_url
 
@@ -224,7 +225,7 @@ class Actions:
                 f"open_url() opens absolute http, https and mailto URLs only, not {url[:60]!r}"
                 + ("" if name else "; write the whole URL, e.g. 'https://example.com/page'")
             )
-        self._record_action(f"openUrl({js_string(url)})")
+        self._record_action((OPEN_URL, url))
 
     # ------------------------------------------------------------------ routes
 
@@ -284,12 +285,12 @@ class Actions:
         if after != before:
             self._drop_route_statements()  # only the last route of a batch matters
             replace = 1 if self._answering_route else 0
-            self._record_action(f"{_ROUTE_STATEMENT}{js_string(after)},{self._route_seq},{replace})")
+            self._record_action((ROUTE, after, self._route_seq, replace))
 
     def _drop_route_statements(self) -> None:
         outbox = self._outbox
         for index, op in enumerate(outbox):
-            if op is not None and op[0] == DISPATCH and op[2].startswith(_ROUTE_STATEMENT):
+            if op is not None and op[0] == ROUTE:
                 outbox[index] = None
 
     def handle_route(self, msg: Any) -> bool:
@@ -336,4 +337,4 @@ class Actions:
             WrongTypeError: if ``code`` is not a str.
         """
         check_str(code, "the code")
-        self._record_action(f"run({js_string(code)})")
+        self._record_action((RUN_JS, code))

@@ -28,10 +28,11 @@ import logging
 import re
 from typing import Any
 
-from . import names, render
+from itertools import chain
+
+from . import encode_js, names
 from .actions import Actions
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
-from .encoding import js_string
 from .exceptions import (
     DuplicateIdError,
     HierarchyError,
@@ -40,10 +41,11 @@ from .exceptions import (
     WrongTypeError,
 )
 from .logs import brief
-from .names import HTML_NAMESPACE, check_str
-from .encoding import _quote
-from . import ops
-from .ops import ATTR, DISPATCH, KIDS, LEAF, LISTEN, MAT, MOVE, PROP, REMOVE, START, TEXT
+from .names import HTML_NAMESPACE, MATHML_NAMESPACE, SVG_NAMESPACE, check_str
+from .protocol import (
+    ACTIONS, APPEND, APPEND_LEAVES, CHILDREN, FORGET, INSERT, LISTEN, MOVE, NS_HTML, NS_MATHML,
+    NS_SVG, REMOVE, REMOVE_ATTR, RESET, SET_ATTR, SET_PROP, TEXT, UNLISTEN,
+)
 
 __all__ = ["Document", "DomEvent"]
 
@@ -53,8 +55,8 @@ _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 
-_TAG_LITERALS = render._tag_literals
 _HTML_TAGS = names.html_tag_cache
+_NAMESPACES = {None: NS_HTML, SVG_NAMESPACE: NS_SVG, MATHML_NAMESPACE: NS_MATHML}
 
 
 # What a DomEvent takes from the browser's event, and the types it accepts for each.
@@ -136,7 +138,7 @@ class Document(Actions):
         # getElementById finds them before they are attached. Pruned at each render.
         self._fresh_auto: list[Element] = []
         self._reset_outbox()
-        self._outbox.append((START, self._root))
+        self._outbox.append((RESET, self._root))
         self._init_actions()
 
     def _prune_fresh(self) -> None:
@@ -150,7 +152,7 @@ class Document(Actions):
         self._outbox: list[tuple | None] = []
         # (element, kind, name) -> index of the last setter op, so a later one replaces it
         self._last_setter: dict[tuple, int] = {}
-        # KIDS ops (by index) replaced by a later TEXT or KIDS op on the same element;
+        # CHILDREN ops (by index) replaced by a later TEXT or CHILDREN op on the same element;
         # filled at render time by _coalesce_children
         self._superseded: set[int] = set()
         # elements the browser has that were detached in this batch
@@ -324,6 +326,14 @@ class Document(Actions):
         batch can be applied to a fresh page. An empty string means there is nothing to
         send.
         """
+        ops = self._take_ops()
+        if len(ops) == 1 and ops[0][0] == TEXT:  # a clock's tick, a cell update: kept short
+            return encode_js.text_statement(ops[0][1], ops[0][2]) + ";\n"
+        return encode_js.encode(ops)
+
+    def _take_ops(self) -> list[tuple]:
+        """Take the ops recorded since the last call, coalesced, as wire ops (see
+        :mod:`domsync.protocol`), and start afresh."""
         outbox = self._outbox
         self._answering_route = False
         if len(outbox) == 1:
@@ -331,55 +341,51 @@ class Document(Actions):
             op = outbox[0]
             if op is not None and op[0] == TEXT and not op[3]:
                 self._outbox = []
-                literal = _quote(op[2])  # js_string, inlined
-                if not literal.isascii() or "<" in literal:
-                    literal = js_string(op[2])
-                return f"N({op[1]._key}).textContent={literal};\n"
+                return [(TEXT, op[1]._key, op[2])]
         elif not outbox:
-            return ""
+            return []
         if len(self._fresh_auto) > 256:
             self._prune_fresh()
         if self._detached:
             self._coalesce_children()
             dropped_births = self._drop_dead_work()
-            lines = self._render_outbox(True)
+            ops = self._wire_ops(True)
         else:
-            dropped_births = ()
-            lines = self._render_outbox(False)
-            if lines is None:  # two replacements of one element's children: coalesce
+            dropped_births = []
+            ops = self._wire_ops(False)
+            if ops is None:  # two replacements of one element's children: coalesce
                 self._coalesce_children()
-                lines = self._render_outbox(True)
+                ops = self._wire_ops(True)
+        assert ops is not None
         for born in dropped_births:
             for el in born:
                 el._flags &= ~LIVE
                 self._listening.pop(el._key, None)
         freed = self._free_detached()
         if freed:
-            lines.append("F(" + ",".join(map(str, freed)) + ")")
+            ops.append((FORGET, tuple(freed)))
         self._reset_outbox()
-        if not lines:
-            return ""
-        return ";\n".join(lines) + ";\n"
+        return ops
 
-    def _render_outbox(self, coalesced: bool) -> list[str] | None:
-        """Render the outbox as statements. Unless ``coalesced``, give up (None) as soon
-        as one element's children are replaced twice, so the caller can coalesce first:
-        most batches have no such pair, and skip that pass."""
-        lines: list[str] = []
-        group_parent = None
-        group: list = []  # rendered expressions, and runs (lists) of leaves of one tag
+    def _wire_ops(self, coalesced: bool) -> list[tuple] | None:
+        """The outbox as wire ops. Unless ``coalesced``, give up (None) as soon as one
+        element's children are replaced twice, so the caller can coalesce first: most
+        batches have no such pair, and skip that pass."""
+        ops: list[tuple] = []
+        parent = None
+        group: list = []  # nodes, and runs (lists) of new leaves of one tag, for parent
         run: list | None = None
         replaced: set[Element] = set()
         for op in self._outbox:
             if op is None:
                 continue
-            kind = op[0]
-            if kind == LEAF or (kind == MAT and op[3] is None):
-                if op[2] is not group_parent:
+            code = op[0]
+            if code == APPEND_LEAVES or (code == INSERT and op[3] is None):
+                if op[2] is not parent:
                     if group:
-                        lines.append(render.append_statement(group_parent, group))
-                    group_parent, group, run = op[2], [], None
-                if kind == MAT:
+                        _append_ops(ops, parent._key, group)
+                    parent, group, run = op[2], [], None
+                if code == INSERT:
                     group.append(op[4])
                     run = None
                 elif run is not None and op[1]._tag is run[0]._tag:
@@ -389,16 +395,16 @@ class Document(Actions):
                     group.append(run)
                 continue
             if group:
-                lines.append(render.append_statement(group_parent, group))
-                group_parent, group = None, []
-            if (kind == TEXT or kind == KIDS) and not coalesced:
+                _append_ops(ops, parent._key, group)
+                parent, group = None, []
+            if (code == TEXT or code == CHILDREN) and not coalesced:
                 if op[1] in replaced:
                     return None
                 replaced.add(op[1])
-            lines.append(render.render_op(op))
+            ops.append(_wire_op(op))
         if group:
-            lines.append(render.append_statement(group_parent, group))
-        return lines
+            _append_ops(ops, parent._key, group)
+        return ops
 
     def render_js_full(self) -> str:
         """Return JavaScript that rebuilds the whole current page from scratch.
@@ -409,49 +415,57 @@ class Document(Actions):
         it must then get only batches rendered after it; if changes are pending, call
         :meth:`render_js_updates` for the other browsers first.
         """
+        return encode_js.encode(self._snapshot_ops())
+
+    def _snapshot_ops(self) -> list[tuple]:
+        """Wire ops that rebuild the whole current page from scratch (see
+        :meth:`render_js_full`)."""
         root = self._root
-        lines = [f"R({js_string(self._root_id)})"]
+        ops: list[tuple] = [(RESET, self._root_id)]
         for name, value in (root._attrs or {}).items():
             if name != "id":
-                lines.append(f"N(0).setAttribute({js_string(name)},{js_string(value)})")
+                ops.append((SET_ATTR, 0, name, value))
         for event, entry in ((root._props or {}).get("on") or {}).items():
-            lines.append(render.listen_statement(root, event, entry))
-        kids = [self._expr(kid) for kid in root._kid_list()]
+            ops.append((LISTEN, 0, event, entry[1], entry[2]))
+        kids = [self._node(kid) for kid in root._kid_list()]
         for start in range(0, len(kids), 1000):
-            lines.append("N(0).append(" + ",".join(kids[start:start + 1000]) + ")")
-        return ";\n".join(lines) + ";\n"
+            ops.append((APPEND, 0, tuple(kids[start:start + 1000])))
+        return ops
 
-    def _expr(self, node: Element | str, born: list | None = None, uses: list | None = None) -> str:
-        """Render a constructor expression for ``node`` and its subtree.
+    def _node(self, node: Element | str, born: list | None = None, uses: list | None = None) -> Any:
+        """The wire item for ``node`` and its subtree: a text, a node, or (with
+        ``born``) the key of an element the browser already has.
 
         With ``born``, the elements are materialised: marked as held by the browser and
-        collected in ``born``; elements the browser already holds become ``N(key)`` and
-        are collected in ``uses``. Without it, every element is rendered anew.
+        collected in ``born``; elements the browser already holds become their key and
+        are collected in ``uses``. Without it, every element is described anew.
         """
         if type(node) is str:
-            return js_string(node)
+            return node
         if born is not None:
             if node._flags & LIVE:
                 uses.append(node)
-                return render.node(node)
+                return node._key
             node._flags |= LIVE
             born.append(node)
             if node._props and node._props.get("on") or node._tag in _FORM_CONTROLS and node._ns is None:
                 self._listening[node._key] = node  # the browser may send messages about it
         kids = node._kids
-        if node._flags & IMPLICIT_ID and node._props is None and node._ns is None \
+        flags = node._flags
+        if flags & IMPLICIT_ID and node._props is None and node._ns is None \
                 and (kids is None or type(kids) is str):
             # The common leaf: a generated id and at most one text node.
-            key = node._key
-            head = f'E({key},{render.tag_literal(node._tag)},["id","{AUTO_ID_PREFIX}{key}"]'
-            return head + ")" if kids is None else f"{head},{js_string(kids)})"
-        if kids is None:
-            rendered = None
-        elif type(kids) is str:
-            rendered = js_string(kids)
+            return (-node._key, node._tag, NS_HTML, None, kids, None)
+        if kids is not None and type(kids) is not str:
+            kids = tuple([self._node(kid, born, uses) for kid in kids])
+        attrs = node._attrs
+        if flags & AUTO_ID:  # the generated id goes as the key's sign
+            key = -node._key
+            flat = tuple(chain.from_iterable(attrs.items()))[2:] if attrs else ()
         else:
-            rendered = [self._expr(kid, born, uses) for kid in kids]
-        return render.element_expr(node, rendered)
+            key = node._key
+            flat = tuple(chain.from_iterable(attrs.items())) if attrs else ()
+        return (key, node._tag, _NAMESPACES[node._ns], flat or None, kids, _node_props(node._props))
 
     def _freeze_leaves(self) -> None:
         """Before an action: render the new leaves recorded since the last one as they
@@ -460,8 +474,10 @@ class Document(Actions):
         outbox = self._outbox
         for index in range(self._barrier, len(outbox)):
             op = outbox[index]
-            if op is not None and op[0] == LEAF:
-                outbox[index] = (MAT, op[1], op[2], None, render.leaf_expr(op[1]), [op[1]], [])
+            if op is not None and op[0] == APPEND_LEAVES:
+                el = op[1]
+                outbox[index] = (INSERT, el, op[2], None, (-el._key, el._tag, NS_HTML, None, _leaf_text(el), None),
+                                 [el], [])
         self._barrier = len(outbox) + 1
 
     # ------------------------------------------------------------------ events
@@ -565,7 +581,7 @@ class Document(Actions):
             # A shared document: the other browsers show what this one's user did.
             for name in ("value", "checked"):
                 if name in el._props:
-                    self._record_setter(el, PROP, name, (PROP, el, name, el._props[name]))
+                    self._record_setter(el, SET_PROP, name, (SET_PROP, el, name, el._props[name]))
 
     # ------------------------------------------------------------------ 0.1.2 helpers
 
@@ -719,12 +735,12 @@ class Document(Actions):
                 child._flags = flags | LIVE
                 if child._tag in _FORM_CONTROLS:
                     self._listening[child._key] = child  # two-way binding: see handle_sync
-                self._outbox.append((LEAF, child, parent))
+                self._outbox.append((APPEND_LEAVES, child, parent))
                 return
             born: list[Element] = []
             uses: list[Element] = []
-            expr = self._expr(child, born, uses)
-            self._outbox.append((MAT, child, parent, ref, expr, born, uses))
+            node = self._node(child, born, uses)
+            self._outbox.append((INSERT, child, parent, ref, node, born, uses))
         elif child._flags & LIVE and old_parent is not None and old_parent._flags & LIVE:
             self._record((REMOVE, child))
             self._detached.append(child)
@@ -777,9 +793,10 @@ class Document(Actions):
         if parts is None:
             self._outbox.append((TEXT, el, text or "", detached))
             return
-        born, uses = [], []
-        tail = ".replaceChildren(" + ",".join(self._expr(k, born, uses) for k in new_kids) + ")"
-        self._outbox.append((KIDS, el, tail, born, uses, detached))
+        born: list[Element] = []
+        uses: list[Element] = []
+        items = tuple([self._node(kid, born, uses) for kid in new_kids])
+        self._outbox.append((CHILDREN, el, items, born, uses, detached))
 
     def _coalesce_children(self) -> None:
         """Drop children replacements (text, innerText, innerHTML) that a later one on
@@ -790,10 +807,10 @@ class Document(Actions):
         later: dict[Element, int] = {}
         for i in range(len(outbox) - 1, -1, -1):
             op = outbox[i]
-            if op is not None and op[0] == DISPATCH:
+            if op is not None and op[0] in ACTIONS:
                 later = {}  # a barrier: what comes after it never replaces what came before
                 continue
-            if op is None or (op[0] != TEXT and op[0] != KIDS):
+            if op is None or (op[0] != TEXT and op[0] != CHILDREN):
                 continue
             el = op[1]
             j = later.get(el)
@@ -803,10 +820,10 @@ class Document(Actions):
             taken_out = op[-1]
             if taken_out:
                 taken_out = set(taken_out)
-                if any(o is not None and not taken_out.isdisjoint(ops.references(o))
+                if any(o is not None and not taken_out.isdisjoint(_references(o))
                        for o in outbox[i + 1:j]):
                     continue  # e.g. a child taken out was then moved: keep the order
-            if op[0] == KIDS and op[3]:
+            if op[0] == CHILDREN and op[3]:
                 self._superseded.add(i)
             else:
                 outbox[i] = None
@@ -838,8 +855,8 @@ class Document(Actions):
         else:
             attrs[name] = value
         if el._flags & LIVE:
-            key = (el, ATTR, name)
-            op = (ATTR, el, name, value)
+            key = (el, SET_ATTR, name)
+            op = (SET_ATTR, el, name, value)
             previous = self._last_setter.get(key)
             if previous is not None:
                 prev_op = self._outbox[previous]
@@ -862,9 +879,9 @@ class Document(Actions):
         if record and name == "value" and el._tag == "select":
             props.pop("selected", None)  # the server chose: the user's selection is history
         if el._flags & LIVE:
-            key = (el, PROP, name)
+            key = (el, SET_PROP, name)
             if record:
-                self._record_setter(el, PROP, name, (PROP, el, name, value))
+                self._record_setter(el, SET_PROP, name, (SET_PROP, el, name, value))
             else:
                 # The browser already shows this value: a pending change of ours is stale.
                 previous = self._last_setter.pop(key, None)
@@ -903,9 +920,9 @@ class Document(Actions):
         # Page script run by an action may use what was born before it: that stays.
         first_droppable = self._barrier
         for i, op in enumerate(outbox):
-            if op is None or op[0] not in (LEAF, MAT, KIDS) or not ops.born(op):
+            if op is None or op[0] not in (APPEND_LEAVES, INSERT, CHILDREN) or not _born(op):
                 continue
-            born = ops.born(op)
+            born = _born(op)
             for el in born:
                 born_by[el] = i
             if i >= first_droppable and all(not self._is_connected(el) for el in born):
@@ -918,9 +935,9 @@ class Document(Actions):
             while j is not None and j in candidates:
                 candidates.discard(j)
                 changed = True
-                # A KIDS op only happens if its element exists: keep that one's birth too.
+                # A CHILDREN op only happens if its element exists: keep that one's birth too.
                 j = born_by.get(outbox[j][1])
-            if j is not None and outbox[j][0] == KIDS:
+            if j is not None and outbox[j][0] == CHILDREN:
                 k = born_by.get(outbox[j][1])
                 if k is not None and k in candidates:
                     changed = keep(k) or changed
@@ -932,13 +949,13 @@ class Document(Actions):
             for i, op in enumerate(outbox):
                 if op is None:
                     continue
-                if i in candidates and op[0] == KIDS and i not in self._superseded \
+                if i in candidates and op[0] == CHILDREN and i not in self._superseded \
                         and born_by.get(op[1]) not in candidates:
                     # Children replaced by this op stay in the page: the op must go out.
                     changed = keep(i) or changed
                 if i in candidates or born_by.get(op[1]) in candidates:
                     continue  # dropped
-                for el in ops.references(op):
+                for el in _references(op):
                     j = born_by.get(el)
                     if j is not None:
                         # A kept operation needs this element: its creation must go out.
@@ -948,7 +965,7 @@ class Document(Actions):
             if op is None:
                 continue
             if i in candidates:
-                dropped.append(ops.born(op))
+                dropped.append(_born(op))
                 outbox[i] = None
             elif born_by.get(op[1]) in candidates:
                 outbox[i] = None
@@ -969,3 +986,131 @@ class Document(Actions):
                 if ident and self._ids.get(ident) is el and not self._is_findable(el):
                     del self._ids[ident]
         return freed
+
+
+# ---------------------------------------------------------------------- recorded ops
+#
+# The outbox holds ops as recorded: tuples of a protocol op code and its fields, with
+# the subject element second, and elements named by reference (coalescing must know
+# which of them are still in the page):
+#
+#   (RESET, root)
+#   (APPEND_LEAVES, child, parent)        a new leaf with a generated id and at most one
+#                                         text node, appended; described as it is when
+#                                         the batch is taken
+#   (INSERT, child, parent, ref, node, born, uses)   a new subtree, described when it
+#                                         was attached (ref None: appended)
+#   (MOVE, child, parent, ref)            an element the browser has, moved
+#   (REMOVE, element)
+#   (SET_ATTR, element, name, value)      value None: removed
+#   (TEXT, element, text, taken out)      taken out: the element children it replaced
+#   (CHILDREN, element, items, born, uses, taken out)
+#   (SET_PROP, element, name, value)
+#   (LISTEN, element, event, entry)       entry None: no longer listening
+#   (action code, root, *fields)          an action: its wire op, after the root
+
+
+def _born(op: tuple) -> list | tuple:
+    """The elements an APPEND_LEAVES, INSERT or CHILDREN op creates."""
+    code = op[0]
+    if code == APPEND_LEAVES:
+        return (op[1],)
+    if code == INSERT:
+        return op[5]
+    return op[3]
+
+
+def _references(op: tuple) -> tuple:
+    """The elements an op needs to exist in the browser."""
+    code = op[0]
+    if code == APPEND_LEAVES:
+        return (op[2],)
+    if code == INSERT:
+        return (op[2], *((op[3],) if op[3] is not None else ()), *op[6])
+    if code == MOVE:
+        return (op[1], op[2], *((op[3],) if op[3] is not None else ()))
+    if code == CHILDREN:
+        return (op[1], *(op[4] or ()))
+    return (op[1],)
+
+
+def _wire_op(op: tuple) -> tuple:
+    """A recorded op (other than a new leaf or an appended subtree) as a wire op."""
+    code = op[0]
+    if code == TEXT:
+        return (TEXT, op[1]._key, op[2])
+    if code == SET_ATTR:
+        if op[3] is None:
+            return (REMOVE_ATTR, op[1]._key, op[2])
+        return (SET_ATTR, op[1]._key, op[2], op[3])
+    if code == SET_PROP:
+        el = op[1]
+        props = el._props
+        # The number of the user's edit this value answers, and whose edit it was.
+        seq = props.get("seq") if props else None
+        origin = props.get("origin") if seq is not None else None
+        return (SET_PROP, el._key, op[2], op[3], seq, origin)
+    if code in ACTIONS:
+        return (code, *op[2:])
+    if code == INSERT:
+        return (INSERT, op[2]._key, op[4], op[3]._key)
+    if code == MOVE:
+        return (MOVE, op[1]._key, op[2]._key, None if op[3] is None else op[3]._key)
+    if code == REMOVE:
+        return (REMOVE, op[1]._key)
+    if code == CHILDREN:
+        return (CHILDREN, op[1]._key, op[2])
+    if code == LISTEN:
+        entry = op[3]
+        if entry is None:
+            return (UNLISTEN, op[1]._key, op[2])
+        return (LISTEN, op[1]._key, op[2], entry[1], entry[2])
+    if code == RESET:
+        return (RESET, op[1]._doc._root_id)
+    raise AssertionError(f"unknown op {op!r}")  # pragma: no cover
+
+
+_LEAF_RUN = 8  # from this many new leaves in a row on, one APPEND_LEAVES op takes them
+
+
+def _leaf_text(el: Element) -> str | None:
+    """The text a leaf had when it was attached: later changes to it are ops of their
+    own, which only add elements after that first text node or replace it."""
+    kids = el._kids
+    if kids is None or type(kids) is str:
+        return kids
+    return kids[0] if kids and type(kids[0]) is str else None
+
+
+def _append_ops(ops: list, parent: int, group: list) -> None:
+    """Append ops for a group of new children of one parent: nodes, and runs (lists)
+    of new leaves of one tag. Long runs become APPEND_LEAVES, the rest APPEND."""
+    nodes: list = []
+    for item in group:
+        if type(item) is not list:
+            nodes.append(item)
+        elif len(item) < _LEAF_RUN:
+            nodes.extend((-el._key, el._tag, NS_HTML, None, _leaf_text(el), None) for el in item)
+        else:
+            if nodes:
+                ops.append((APPEND, parent, tuple(nodes)))
+                nodes = []
+            ops.append((APPEND_LEAVES, parent, item[0]._tag, tuple([el._key for el in item]),
+                        tuple([k if (k := el._kids) is None or type(k) is str else _leaf_text(el)
+                               for el in item])))
+    if nodes:
+        ops.append((APPEND, parent, tuple(nodes)))
+
+
+def _node_props(props: dict | None) -> tuple | None:
+    """A node's properties: ``(value, checked, listeners)``, or None."""
+    if not props:
+        return None
+    value = props.get("value")
+    checked = props.get("checked")
+    listeners = props.get("on")
+    if listeners:
+        listeners = tuple([(event, entry[1], entry[2]) for event, entry in listeners.items()])
+    if value is None and checked is None and not listeners:
+        return None
+    return (value, checked, listeners or None)

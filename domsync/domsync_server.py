@@ -37,6 +37,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from . import encode_js
 from .client import client_js_source
 from .document import Document
 from .downloads import DOWNLOAD_PATH, Downloads
@@ -286,7 +287,7 @@ class DomsyncServer:
             self.get_document(client).send_message(name, payload)
         else:  # for this client only, not for the document everyone shares
             self.get_document(client)
-            self._queue_for(client, Document._message_statement(name, payload))
+            self._queue_for(client, Document._message_op(name, payload))
         await self.flush(client)
 
     async def broadcast(self, name: str, payload: Any = None,
@@ -297,14 +298,14 @@ class DomsyncServer:
         check_event_name(name)
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, ServerConnection) else set(exclude))
         targets = [client for client in self.get_clients() if client not in skip]
-        statement = Document._message_statement(name, payload)  # a bad payload raises here
+        op = Document._message_op(name, payload)  # a bad payload raises here
         for client in targets:
             if self._shared is None:
                 document = self.get_document(client)
                 with document._lock:
-                    document._record_action(statement)
+                    document._record_action(op)
             else:
-                self._queue_for(client, statement)
+                self._queue_for(client, op)
         if self._shared is not None:
             await self._flush_shared()  # one batch for all
         else:  # concurrently, and bounded: a browser that stops reading delays no one
@@ -469,11 +470,11 @@ class DomsyncServer:
 
     # ------------------------------------------------------------------ shared mode
 
-    def _queue_for(self, client: ServerConnection, statement: str) -> None:
+    def _queue_for(self, client: ServerConnection, op: tuple) -> None:
         """Shared mode: a statement for one client only, sent with its next batch (or
         after its page, if it has none yet)."""
         if self.is_connected(client):
-            self._private.setdefault(client, []).append(statement + ";\n")
+            self._private.setdefault(client, []).append(encode_js.encode_op(op) + ";\n")
 
     async def _flush_shared(self, joining: ServerConnection | None = None) -> None:
         """Send the shared document's updates to every client that has the page, and
@@ -687,7 +688,7 @@ class DomsyncServer:
             if self._shared is None:
                 self._clients[client].add_notification("error", title, message)
             else:  # for this client only
-                self._queue_for(client, Document._notification_statement("error", title, message))
+                self._queue_for(client, Document._notification_op("error", title, message))
         for handler in self._lifecycle["error"]:
             try:
                 await self._invoke(client, handler, client, exc, event)
@@ -772,7 +773,7 @@ class DomsyncServer:
             logger.info("rebuilt the page of client %s from the shared document", _address(client))
             return True
         with document._lock:
-            actions = document._take_actions()  # messages and notifications still to deliver
+            actions = encode_js.encode(document._take_actions())  # messages and notifications still to deliver
             document.render_js_updates()  # pending changes are in the snapshot too
             page = document.render_js_full()
             downloads = document._take_downloads()

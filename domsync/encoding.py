@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 
-__all__ = ["js_string", "js_strings", "js_value"]
+__all__ = ["js_string", "js_strings", "js_value", "check_json"]
 
 try:  # the C accelerator of the json module: the fastest correct escaper at hand
     from json.encoder import c_encode_basestring as _quote
@@ -82,7 +82,10 @@ def js_value(value: object) -> str:
     """Return a JavaScript literal for a JSON-like Python value.
 
     Strings (also as dict keys and inside lists) go through :func:`js_string`; ``None``,
-    booleans, ints and finite floats become their JavaScript literals.
+    booleans, ints and finite floats become their JavaScript literals. Dict keys are
+    written as computed keys (``{["__proto__"]:1}``), which always make own data
+    properties: a plain ``"__proto__":`` key in an object literal would set the
+    object's prototype instead.
 
     Raises:
         TypeError: for any other type, or a non-finite float.
@@ -106,8 +109,50 @@ def js_value(value: object) -> str:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"object keys must be str, not {type(key).__name__}")
-            parts.append(js_string(key) + ":" + js_value(item))
+            parts.append("[" + js_string(key) + "]:" + js_value(item))
         return "{" + ",".join(parts) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ",".join(js_value(item) for item in value) + "]"
+    raise TypeError(f"cannot send a {type(value).__name__} to the browser")
+
+
+def check_json(value: object) -> object:
+    """Return a copy of a JSON-like value that the encoders can send, or raise.
+
+    The copy is the value's own: what the caller changes in the original afterwards is
+    not sent. Tuples become lists.
+
+    Raises:
+        TypeError: for a type JSON cannot carry, or a dict key that is not a str.
+        ValueError: for NaN, an infinity, or a value that contains itself.
+    """
+    return _copy_json(value, set())
+
+
+def _copy_json(value: object, active: set[int]) -> object:
+    if value is None or type(value) is bool or type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str.__str__(value)  # a str subclass: its plain string value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError("NaN and infinity cannot be sent to the browser")
+        return float(value)
+    if isinstance(value, (dict, list, tuple)):
+        if id(value) in active:
+            raise ValueError("the value contains itself (a cycle)")
+        active.add(id(value))
+        try:
+            if isinstance(value, dict):
+                copied: dict[str, object] = {}
+                for key, item in value.items():
+                    if not isinstance(key, str):
+                        raise TypeError(f"object keys must be str, not {type(key).__name__}")
+                    copied[str.__str__(key)] = _copy_json(item, active)
+                return copied
+            return [_copy_json(item, active) for item in value]
+        finally:
+            active.discard(id(value))
     raise TypeError(f"cannot send a {type(value).__name__} to the browser")

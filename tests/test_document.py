@@ -146,7 +146,7 @@ def test_render_js_full_rebuilds_the_page_without_consuming_updates():
     root.setAttribute("class", "app")
     root.appendChild(doc.createElement("p", innerText="hi", value="v"))
     full = doc.render_js_full()
-    assert full.startswith('R("app");\nN(0).setAttribute("class","app");\nN(0).append(E(1,"p"')
+    assert full.startswith('R("app");\nN(0).setAttribute("class","app");\nN(0).appendChild(E(1,"p"')
     assert doc.has_updates()
     assert "E(1" in doc.render_js_updates()
     assert doc.render_js_full() == full

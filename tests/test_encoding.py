@@ -63,7 +63,7 @@ def test_non_ascii_text_travels_as_utf8_not_escapes():
 
 
 def test_js_value_renders_json_like_values():
-    assert js_value({"a": [1, 2.5, None, True, False, "</x>"]}) == '{"a":[1,2.5,null,true,false,"\\u003c/x>"]}'
+    assert js_value({"a": [1, 2.5, None, True, False, "</x>"]}) == '{["a"]:[1,2.5,null,true,false,"\\u003c/x>"]}'
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf"), object(), {1: 2}])

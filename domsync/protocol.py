@@ -1,0 +1,192 @@
+"""The wire protocol: every op code and message type, both directions, in one place.
+
+A :class:`~domsync.Document` records each change as an *op*: a tuple whose first item
+is one of the op codes below and whose other items are plain data (ints, strings,
+``None``, tuples and dicts of them). A batch is a list of ops. The encoders turn a
+batch into JavaScript statements (:mod:`domsync.encode_js`, the default wire) or into a
+JSON list (:mod:`domsync.encode_json`); :mod:`domsync.mirror` applies a batch to a plain
+tree exactly as the browser client does.
+
+Elements are named by *key*, a number the document gives each element; ``0`` is the
+root. A new element travels as a *node*::
+
+    (key, tag, namespace, attributes, children, properties)
+
+- ``key``: negative when the element has the generated id ``__domsync_el_<-key>``,
+  which the receiver sets as its first attribute (so the id itself is never sent);
+- ``namespace``: :data:`NS_HTML`, :data:`NS_SVG` or :data:`NS_MATHML`;
+- ``attributes``: ``None`` or a flat tuple ``(name, value, name, value, ...)``;
+- ``children``: ``None``, a ``str`` (one text node), or a tuple of *items*;
+- ``properties``: ``None`` or ``(value, checked, listeners)``: the live ``value``
+  (``None`` if not set), ``checked`` (``None`` if not set) and ``None`` or a tuple of
+  listeners ``(event, getter, options)``.
+
+An *item* is a ``str`` (a text node), an ``int`` (the key of an element the browser
+already has, moved here) or a node.
+
+The browser sends JSON objects (see :data:`INBOUND`). The JavaScript client reads the
+constants it needs from a generated section of ``client_js/domsync.js``, written by
+``python -m domsync.protocol --write``; a test checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+__all__ = [
+    "PROTOCOL_VERSION", "AUTO_ID_PREFIX", "OP_NAMES", "HELPERS", "INBOUND", "EVENT_KINDS",
+    "WEBSOCKET_PATH", "DOWNLOAD_PATH", "js_constants",
+]
+
+#: Bumped whenever a change to this module would break a client of the previous one.
+PROTOCOL_VERSION = 1
+
+#: Generated ids are this, then the element's key: ``__domsync_el_7`` (as in 0.1.2).
+AUTO_ID_PREFIX = "__domsync_el_"
+
+# Namespaces of nodes.
+NS_HTML = 0
+NS_SVG = 1
+NS_MATHML = 2
+
+# ------------------------------------------------------------------ ops: server -> browser
+
+RESET = 0  # (RESET, root_id): bind key 0 to the root element and empty it
+APPEND = 1  # (APPEND, parent, items): append texts and new elements
+APPEND_LEAVES = 2  # (APPEND_LEAVES, parent, tag, keys, texts): new HTML elements with
+#                    generated ids and at most one text node each (None for none)
+INSERT = 3  # (INSERT, parent, node, ref): insert a new element before child ref
+MOVE = 4  # (MOVE, key, parent, ref or None): move an element the browser has
+REMOVE = 5  # (REMOVE, key): take an element out of its parent
+SET_ATTR = 6  # (SET_ATTR, key, name, value)
+REMOVE_ATTR = 7  # (REMOVE_ATTR, key, name)
+TEXT = 8  # (TEXT, key, text): replace all children by one text node ("" for none)
+CHILDREN = 9  # (CHILDREN, key, items): replace all children
+SET_PROP = 10  # (SET_PROP, key, name, value, seq, origin): set "value" or "checked";
+#                with the number seq of the user's edit it answers (or None) and the
+#                browser that made that edit (origin, or None for this one)
+LISTEN = 11  # (LISTEN, key, event, getter, options): send event to the server
+UNLISTEN = 12  # (UNLISTEN, key, event)
+FORGET = 13  # (FORGET, keys): the model let go of these elements
+# Actions: what the page does besides changing the DOM.
+MESSAGE = 14  # (MESSAGE, name, payload): a domsync:<name> CustomEvent on document
+NOTIFY = 15  # (NOTIFY, type, title, message)
+DOWNLOAD = 16  # (DOWNLOAD, file_name, mime_type, base64): save a small file
+DOWNLOAD_URL = 17  # (DOWNLOAD_URL, token, file_name, mime_type, size): fetch and save
+OPEN_URL = 18  # (OPEN_URL, url): open in a new tab
+ROUTE = 19  # (ROUTE, hash, seq, replace): show a route in the URL hash
+RUN_JS = 20  # (RUN_JS, code): run page script (the JS wire only)
+
+#: Op code -> name, for logs and docs.
+OP_NAMES = {
+    RESET: "RESET", APPEND: "APPEND", APPEND_LEAVES: "APPEND_LEAVES", INSERT: "INSERT",
+    MOVE: "MOVE", REMOVE: "REMOVE", SET_ATTR: "SET_ATTR", REMOVE_ATTR: "REMOVE_ATTR",
+    TEXT: "TEXT", CHILDREN: "CHILDREN", SET_PROP: "SET_PROP", LISTEN: "LISTEN",
+    UNLISTEN: "UNLISTEN", FORGET: "FORGET", MESSAGE: "MESSAGE", NOTIFY: "NOTIFY",
+    DOWNLOAD: "DOWNLOAD", DOWNLOAD_URL: "DOWNLOAD_URL", OPEN_URL: "OPEN_URL", ROUTE: "ROUTE",
+    RUN_JS: "RUN_JS",
+}
+#: The ops that are actions (not DOM changes).
+ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, RUN_JS})
+
+#: The functions a JavaScript batch calls, in the order ``domsync.apply`` passes them:
+#: ``B`` numbers the batch, ``N`` finds an element by key, ``E``/``S``/``M`` create an
+#: HTML/SVG/MathML element, ``L`` creates a run of leaves, ``H`` makes a listener, ``F``
+#: forgets keys, ``R`` resets, ``D`` dispatches a message, ``V`` sets a form value; the
+#: others are the actions. See :mod:`domsync.encode_js`.
+HELPERS = ("B", "N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
+           "downloadUrl", "openUrl", "route", "run")
+
+# ------------------------------------------------------------------ browser -> server
+
+#: The ``type`` of each message the browser sends. A message without ``type`` is an
+#: event (domsync 0.1.2's form: ``{"domsync": true, "event": ..., "id": ..., "value": ...}``).
+EVENT = "event"
+SYNC = "sync"  # a form control's state after the user edited it (two-way binding)
+NAMED = "message"  # domsync.send(name, payload) from page script
+ROUTE_REPORT = "route"  # the URL hash changed in the browser
+ERROR = "error"  # the client failed to apply a batch, run a getter or run_js
+INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR)
+
+#: Where an error the browser reports happened.
+ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download")
+
+#: What an event message's ``detail`` carries, by the kind of DOM event: the browser
+#: sends ``kind`` and only the fields whose value differs from the default here, and
+#: :class:`~domsync.DomEvent` fills in the rest. ``pageX``/``pageY`` default to
+#: ``clientX``/``clientY`` (a page that is not scrolled).
+_MODIFIERS = {"altKey": False, "ctrlKey": False, "metaKey": False, "shiftKey": False}
+_POINTER = {"clientX": 0, "clientY": 0, "pageX": None, "pageY": None, "offsetX": 0, "offsetY": 0,
+            "button": 0, "buttons": 0}
+EVENT_KINDS: dict[str, dict[str, object]] = {
+    "modifiers": dict(_MODIFIERS),
+    "key": {"key": "", "code": "", "repeat": False, **_MODIFIERS},
+    "mouse": {**_MODIFIERS, **_POINTER},
+    "wheel": {**_MODIFIERS, **_POINTER, "deltaX": 0, "deltaY": 0},
+}
+
+# ------------------------------------------------------------------ HTTP
+
+#: The websocket's path, relative to the page.
+WEBSOCKET_PATH = "ws"
+#: Large downloads: this, then the download's token (a websocket of its own).
+DOWNLOAD_PATH = "_domsync/download/"
+
+
+# ------------------------------------------------------------------ the JavaScript side
+
+_BEGIN = "// BEGIN GENERATED PROTOCOL (python -m domsync.protocol --write; do not edit)"
+_END = "// END GENERATED PROTOCOL"
+
+
+def js_constants() -> str:
+    """The generated section of ``client_js/domsync.js``: this module's constants as
+    JavaScript ``const`` declarations."""
+    constants = {
+        "PROTOCOL_VERSION": PROTOCOL_VERSION,
+        "AUTO_ID_PREFIX": AUTO_ID_PREFIX,
+        "HELPERS": list(HELPERS),
+        "MSG": {"SYNC": SYNC, "NAMED": NAMED, "ROUTE": ROUTE_REPORT, "ERROR": ERROR},
+        "EVENT_KINDS": {kind: {name: default for name, default in fields.items() if default is not None}
+                        for kind, fields in EVENT_KINDS.items()},
+        "WEBSOCKET_PATH": WEBSOCKET_PATH,
+        "DOWNLOAD_PATH": DOWNLOAD_PATH,
+    }
+    lines = [_BEGIN]
+    for name, value in constants.items():
+        lines.append(f"  const {name} = {json.dumps(value, separators=(', ', ': '))};")
+    lines.append("  " + _END)
+    return "\n".join(lines)
+
+
+def _generated_section(source: str) -> tuple[int, int]:
+    start = source.index(_BEGIN)
+    end = source.index(_END, start) + len(_END)
+    return start, end
+
+
+def write_js_constants(path: Path) -> bool:
+    """Rewrite the generated section of the client at ``path``; True if it changed."""
+    source = path.read_text(encoding="utf-8")
+    start, end = _generated_section(source)
+    updated = source[:start] + js_constants().lstrip() + source[end:]
+    if updated == source:
+        return False
+    path.write_text(updated, encoding="utf-8")
+    return True
+
+
+def js_constants_in(source: str) -> str:
+    """The generated section as it stands in a client's source."""
+    start, end = _generated_section(source)
+    return source[start:end]
+
+
+if __name__ == "__main__":  # pragma: no cover - a developer's tool
+    target = Path(__file__).resolve().parent.parent / "client_js" / "domsync.js"
+    if sys.argv[1:] == ["--write"]:
+        print("updated" if write_js_constants(target) else "already up to date", target)
+    else:
+        print(js_constants())
