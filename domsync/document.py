@@ -56,6 +56,7 @@ _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 
 _HTML_TAGS = names.html_tag_cache
+_text_batch = encode_js.text_batch
 _NAMESPACES = {None: NS_HTML, SVG_NAMESPACE: NS_SVG, MATHML_NAMESPACE: NS_MATHML}
 
 
@@ -326,10 +327,15 @@ class Document(Actions):
         batch can be applied to a fresh page. An empty string means there is nothing to
         send.
         """
-        ops = self._take_ops()
-        if len(ops) == 1 and ops[0][0] == TEXT:  # a clock's tick, a cell update: kept short
-            return encode_js.text_statement(ops[0][1], ops[0][2]) + ";\n"
-        return encode_js.encode(ops)
+        outbox = self._outbox
+        if len(outbox) == 1:
+            # One text change (a clock's tick, a cell update): the hot path, kept short.
+            op = outbox[0]
+            if op is not None and op[0] == TEXT and not op[3]:
+                self._outbox = []
+                self._answering_route = False
+                return _text_batch(op[1]._key, op[2])
+        return encode_js.encode(self._take_ops())
 
     def _take_ops(self) -> list[tuple]:
         """Take the ops recorded since the last call, coalesced, as wire ops (see
@@ -427,9 +433,20 @@ class Document(Actions):
                 ops.append((SET_ATTR, 0, name, value))
         for event, entry in ((root._props or {}).get("on") or {}).items():
             ops.append((LISTEN, 0, event, entry[1], entry[2]))
-        kids = [self._node(kid) for kid in root._kid_list()]
-        for start in range(0, len(kids), 1000):
-            ops.append((APPEND, 0, tuple(kids[start:start + 1000])))
+        group: list = []  # as in _wire_ops: nodes, and runs of leaves of one tag
+        run: list | None = None
+        for kid in root._kid_list():
+            if type(kid) is not str and kid._flags & IMPLICIT_ID and kid._props is None \
+                    and kid._ns is None and (kid._kids is None or type(kid._kids) is str):
+                if run is not None and kid._tag is run[0]._tag:
+                    run.append(kid)
+                else:
+                    run = [kid]
+                    group.append(run)
+            else:
+                group.append(self._node(kid))
+                run = None
+        _append_ops(ops, 0, group)
         return ops
 
     def _node(self, node: Element | str, born: list | None = None, uses: list | None = None) -> Any:
