@@ -34,6 +34,7 @@ Example:
 
 from __future__ import annotations
 
+import bisect
 import inspect
 from typing import Any, Callable
 
@@ -317,9 +318,19 @@ class TableComponent(Component):
         return (1, 0, row_id) if order is None else (0, order, row_id)
 
     def _place(self, row_id: str, row: Element) -> None:
-        """Put ``row`` where its sort key says (it may be in the table already)."""
-        key = self._sort_key(row_id)
-        before = next((el for rid, el in self._rows() if el is not row and key < self._sort_key(rid)), None)
+        """Put ``row`` where its sort key says (it may be in the table already). The
+        other rows are in order, so a binary search finds the place."""
+        prefix = self._prefix() + ".tr."
+
+        def key_of(el: Element) -> tuple:  # the header (or anything else) sorts first
+            el_id = el.id
+            if not el_id.startswith(prefix) or el_id == prefix + "header":
+                return (-1,)
+            return self._sort_key(el_id[len(prefix):])
+
+        others = [el for el in self._root_el.children if el is not row]
+        index = bisect.bisect_right(others, self._sort_key(row_id), key=key_of)
+        before = others[index] if index < len(others) else None
         if row.parentElement is not self._root_el or row.nextElementSibling is not before:
             self._root_el.insertBefore(row, before)
 
