@@ -28,3 +28,17 @@ def test_sphinx_builds_the_docs_without_warnings(tmp_path):
 def test_docstring_examples_run(module):
     failures, _ = doctest.testmod(module, verbose=False)
     assert failures == 0
+
+
+def test_the_repository_form_example_on_the_compatibility_page_runs_as_shown():
+    text = (CHECKOUT / "docs" / "topics" / "compatibility.rst").read_text()
+    block = text.split(".. code-block:: python\n", 1)[1]
+    lines = []
+    for line in block.splitlines()[1:]:
+        if line and not line.startswith("    "):
+            break
+        lines.append(line[4:])
+    result = subprocess.run([sys.executable, "-c", "\n".join(lines)], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "['first', 'colour']\nTrue True\n"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-MODEL_ONLY = ["render_updates.py", "table_component.py", "own_server_loop.py"]
+MODEL_ONLY = ["render_updates.py", "table_component.py", "sorted_table.py", "own_server_loop.py"]
 
 
 @pytest.mark.parametrize("name", MODEL_ONLY)

@@ -56,6 +56,16 @@ CLOCK_0_1_2 = textwrap.dedent('''
 # The input components example of domsync 0.1.2, verbatim, kept beside this file.
 INPUTS_0_1_2 = (Path(__file__).resolve().parent / "compat_0_1_2" / "example_input_components.py").read_text()
 
+# The same example as the original repository's last commit left it (Component(parent_el),
+# TableComponent(parent_el, columns)), verbatim, kept beside this file.
+INPUTS_REPOSITORY = (Path(__file__).resolve().parent / "compat_repository"
+                     / "example_input_components.py").read_text()
+
+# The table as a person sees it: the text of each body row's cells, by the row's first cell.
+TABLE_AS_SEEN = """() => Object.fromEntries([...document.querySelectorAll('table tr')]
+    .filter(tr => tr.cells[0].tagName === 'TD')
+    .map(tr => [tr.cells[0].innerText, [...tr.cells].slice(1).map(td => td.innerText)]))"""
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -139,6 +149,46 @@ async def test_the_0_1_2_input_components_program_runs_unchanged(context, tmp_pa
         if process.returncode is None:
             process.kill()
             await process.wait()
+
+
+async def test_the_repository_input_components_program_runs_unchanged(context, tmp_path):
+    assert INPUTS_REPOSITORY.count("8888") == 1
+    port = free_port()
+    process = await start(INPUTS_REPOSITORY.replace("8888", str(port)), tmp_path)
+    try:
+        await read_until(process.stderr, b"domsync is serving")
+        page = await context.new_page()
+        await page.goto(f"http://localhost:{port}/")
+        await page.wait_for_selector("table td")
+
+        async def shows(row, text):
+            await page.wait_for_function(
+                f"([row, text]) => ({TABLE_AS_SEEN})()[row]?.[0] === text", arg=[row, text], timeout=10000)
+
+        assert await page.evaluate("() => [...document.querySelectorAll('th')].map(th => th.innerText)") \
+            == ["key", "value"]
+        assert await page.evaluate(TABLE_AS_SEEN) == {
+            "button": ["on"], "select": ["Option 1"],
+            "textarea": ["Hello world\nhi there\nfoo bar"], "textinput": ["hi there!"]}
+        await page.click("button")
+        await shows("button", "off")
+        assert await page.text_content("button") == "off"
+        await page.click("button")
+        await shows("button", "on")
+        await page.fill("input[type=text]", "typed")
+        await shows("textinput", "typed")
+        await page.fill("textarea", "line one\nline two")
+        await shows("textarea", "line one\nline two")
+        await page.select_option("select", "Option 2")
+        await shows("select", "Option 2")
+        assert list(await page.evaluate(TABLE_AS_SEEN)) == ["button", "select", "textarea", "textinput"]
+        await page.close()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    err = await process.stderr.read()
+    assert b"Traceback" not in err, err.decode()
 
 
 async def test_run_prints_the_url_and_ctrl_c_exits_cleanly(tmp_path):
