@@ -335,11 +335,17 @@ class Document(Actions):
                 self._outbox = []
                 self._answering_route = False
                 return _text_batch(op[1]._key, op[2])
-        return encode_js.encode(self._take_ops())
+        return encode_js.encode(self.take_ops())
 
-    def _take_ops(self) -> list[tuple]:
-        """Take the ops recorded since the last call, coalesced, as wire ops (see
-        :mod:`domsync.protocol`), and start afresh."""
+    def take_ops(self) -> list[tuple]:
+        """Take the changes since the last call as a batch of ops, and start afresh.
+
+        This is :meth:`render_js_updates` before encoding: the same changes, coalesced,
+        as plain data (see :mod:`domsync.protocol`), for
+        :func:`domsync.encode_js.encode`, :func:`domsync.encode_json.encode` or
+        :meth:`domsync.mirror.Mirror.apply`. The two share one record: a change taken
+        by one is not returned by the other.
+        """
         outbox = self._outbox
         self._answering_route = False
         if len(outbox) == 1:
@@ -421,11 +427,11 @@ class Document(Actions):
         it must then get only batches rendered after it; if changes are pending, call
         :meth:`render_js_updates` for the other browsers first.
         """
-        return encode_js.encode(self._snapshot_ops())
+        return encode_js.encode(self.snapshot_ops())
 
-    def _snapshot_ops(self) -> list[tuple]:
-        """Wire ops that rebuild the whole current page from scratch (see
-        :meth:`render_js_full`)."""
+    def snapshot_ops(self) -> list[tuple]:
+        """A batch of ops that rebuilds the whole current page from scratch:
+        :meth:`render_js_full` before encoding. Like it, it changes nothing."""
         root = self._root
         ops: list[tuple] = [(RESET, self._root_id)]
         for name, value in (root._attrs or {}).items():
