@@ -11,6 +11,7 @@ Every string in a statement goes through the one encoder,
 from __future__ import annotations
 
 import base64
+import logging
 import re
 import secrets
 from collections.abc import Mapping
@@ -21,12 +22,15 @@ from typing import Any
 from . import names
 from .encoding import check_json
 from .exceptions import InvalidValueError, UnsafeValueError, WrongTypeError
+from .logs import brief
 from .files import PackedFile, as_bytes, guess_mime_type, safe_file_name
 from .names import check_str
 from .protocol import ACTIONS, DOWNLOAD, DOWNLOAD_URL, MESSAGE, NOTIFY, OPEN_URL, ROUTE, RUN_JS
 from .routes import format_route, parse_route
 
 __all__ = ["Actions", "Download", "NOTIFICATION_TYPES", "OPEN_URL_SCHEMES"]
+
+logger = logging.getLogger("domsync.document")
 
 #: The types of :meth:`Actions.add_notification`.
 NOTIFICATION_TYPES = ("error", "warning", "info", "success")
@@ -283,11 +287,11 @@ class Actions:
         self._page, self._route_vars = page, route_vars
         after = format_route(page, route_vars)
         if after != before:
-            self._drop_route_statements()  # only the last route of a batch matters
+            self._drop_route_ops()  # only the last route of a batch matters
             replace = 1 if self._answering_route else 0
             self._record_action((ROUTE, after, self._route_seq, replace))
 
-    def _drop_route_statements(self) -> None:
+    def _drop_route_ops(self) -> None:
         outbox = self._outbox
         for index, op in enumerate(outbox):
             if op is not None and op[0] == ROUTE:
@@ -305,6 +309,7 @@ class Actions:
         """
         hash_ = msg.get("hash") if isinstance(msg, dict) else None
         if not isinstance(hash_, str) or not hash_.isascii():
+            logger.warning("dropped a route report: the hash must be an ASCII string, not %s", brief(hash_))
             return False
         seq = msg.get("seq")
         if type(seq) is int and self._route_seq < seq < 2**53:
@@ -313,7 +318,7 @@ class Actions:
         page, route_vars = parse_route(hash_)
         changed = (page, route_vars) != (self._page, self._route_vars)
         self._page, self._route_vars = page, route_vars
-        self._drop_route_statements()
+        self._drop_route_ops()
         return changed
 
     # ------------------------------------------------------------------ run_js

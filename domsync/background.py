@@ -266,8 +266,8 @@ class BackgroundServer:
         self.run(self.server.flush(client))
 
     def _documents(self) -> list[Document]:
-        if self.server._shared is not None:
-            return [self.server._shared]
+        if self.server._hub.documents.shared:
+            return [self.server.document]
         documents = []
         for client in self.clients:
             try:

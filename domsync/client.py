@@ -1,32 +1,63 @@
-"""Where the browser client lives: ``client_js/domsync.js``.
+"""The ``client``: domsync's handle of one browser session.
 
-In a checkout the file is in the top-level ``client_js/`` folder; an installed wheel
-carries it as ``domsync/client_js/domsync.js`` (see ``package_dir`` in setup.cfg).
+Connection handlers, lifecycle handlers and :class:`~domsync.domsync_server.EventContext`
+get a :class:`Client`. It is the same object for as long as the session lasts, whatever
+the transport, and it is hashable by identity, so it can key a dict (as code written for
+domsync 0.1.2 does with its clients).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+from wsgiref.headers import Headers
 
-__all__ = ["client_js_path", "client_js_source"]
+__all__ = ["Client", "Request"]
 
-_HERE = Path(__file__).resolve().parent
+_numbers = itertools.count(1)
 
 
-def client_js_path() -> Path:
-    """The path of ``domsync.js``, installed or in the checkout.
+@dataclass(frozen=True)
+class Request:
+    """What the browser asked for when it opened its session.
 
-    Raises:
-        FileNotFoundError: if neither copy exists (a broken installation).
+    Attributes:
+        path: the path of the websocket request, with its query (``/ws?route=...``).
+        headers: the request's headers, read case-insensitively
+            (``request.headers["User-Agent"]``, ``get_all("Cookie")``).
     """
-    for candidate in (_HERE / "client_js" / "domsync.js", _HERE.parent / "client_js" / "domsync.js"):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError("domsync.js is missing: reinstall domsync (pip install .)")
+
+    path: str
+    headers: Headers = field(default_factory=lambda: Headers([]))
 
 
-@lru_cache(maxsize=1)
-def client_js_source() -> bytes:
-    """The bytes of ``domsync.js``, read once."""
-    return client_js_path().read_bytes()
+class Client:
+    """One browser session.
+
+    Attributes:
+        id: a short name for the session, unique in this process, for log lines.
+        remote_address: the browser's address as the transport saw it, usually
+            ``(host, port)``; ``None`` if the transport has none.
+        request: the :class:`Request` that opened the session.
+    """
+
+    __slots__ = ("id", "remote_address", "request", "_connection", "__weakref__")
+
+    def __init__(self, request: Request, remote_address: Any = None):
+        self.id = f"c{next(_numbers)}"
+        self.remote_address = remote_address
+        self.request = request
+        # The transport's handle of the socket this session is on (see server_core.py).
+        self._connection: Any = None
+
+    def __repr__(self) -> str:
+        return f"<Client {self.id} from {self.address}>"
+
+    @property
+    def address(self) -> str:
+        """The remote address as ``host:port``, for log lines."""
+        address = self.remote_address
+        if isinstance(address, tuple) and len(address) >= 2:
+            return f"{address[0]}:{address[1]}"
+        return "?" if address is None else str(address)

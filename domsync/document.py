@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from typing import Any
+from typing import Any, Callable
 
 from itertools import chain
 
@@ -523,6 +523,15 @@ class Document(Actions):
             Whatever the callback returns (a coroutine for ``async def`` callbacks,
             which the caller must await), or ``None`` if the message was dropped.
         """
+        prepared = self._prepare_event(msg)
+        if prepared is None:
+            return None
+        callback, event = prepared
+        return callback(event)
+
+    def _prepare_event(self, msg: Any) -> tuple[Callable[[DomEvent], Any], DomEvent] | None:
+        """:meth:`handle_event` up to the call: write the browser's state into the
+        model, and return the callback and what to call it with (None if dropped)."""
         if not isinstance(msg, dict):
             logger.warning("dropped event message: not a JSON object: %s", brief(msg))
             return None
@@ -556,8 +565,7 @@ class Document(Actions):
         elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
                 and el._ns is None and el._value_kind() == "prop":
             self._absorb_state(el, {"value": value})
-        callback = entry[0]
-        return callback(DomEvent(event, el, value, self, msg.get("detail")))
+        return entry[0], DomEvent(event, el, value, self, msg.get("detail"))
 
     def handle_sync(self, msg: Any) -> None:
         """Write a form control's state, sent by the browser after the user edited it,

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 import html5lib
 
 from . import names
-from .element import Element
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
+    from .element import Element
 
 __all__ = ["parse_fragment", "serialize_children", "serialize_element"]
 

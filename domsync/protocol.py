@@ -92,12 +92,15 @@ OP_NAMES = {
 ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, RUN_JS})
 
 #: The functions a JavaScript batch calls, in the order ``domsync.apply`` passes them:
-#: ``B`` numbers the batch, ``N`` finds an element by key, ``E``/``S``/``M`` create an
-#: HTML/SVG/MathML element, ``L`` creates a run of leaves, ``H`` makes a listener, ``F``
-#: forgets keys, ``R`` resets, ``D`` dispatches a message, ``V`` sets a form value; the
-#: others are the actions. See :mod:`domsync.encode_js`.
-HELPERS = ("B", "N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
+#: ``N`` finds an element by key, ``E``/``S``/``M`` create an HTML/SVG/MathML element,
+#: ``L`` creates a run of leaves, ``H`` makes a listener, ``F`` forgets keys, ``R``
+#: resets, ``D`` dispatches a message, ``V`` sets a form value; the others are the
+#: actions. See :mod:`domsync.encode_js`.
+HELPERS = ("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
            "downloadUrl", "openUrl", "route", "run")
+
+# Batches are numbered 1, 2, 3... in the order a session sends them: batch n is the
+# n-th frame the session sends, and the client counts the frames it applies.
 
 # ------------------------------------------------------------------ browser -> server
 

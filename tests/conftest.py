@@ -16,7 +16,7 @@ import shutil
 import pytest
 import pytest_asyncio
 
-from domsync.client import client_js_source
+from domsync.assets import client_js_source
 
 ROOT_ID = "domsync_root_id"
 

@@ -8,8 +8,9 @@ import random
 import string
 
 from conftest import eventually
-from websockets.exceptions import ConnectionClosed
 
+
+from domsync import ClientGoneError
 from domsync.domsync_server import DomsyncServer
 
 
@@ -21,22 +22,21 @@ class SlowServer(DomsyncServer):
         super().__init__(*args, **kwargs)
         self._last_send: dict = {}
 
-    async def flush(self, client):
-        batch = self.get_document(client).render_js_updates()
-        if not batch:
-            return
-        previous = self._last_send.get(client)
+    async def flush(self, client=None):
+        for session, frame in self._hub.flush(client):  # rendered now, sent later
+            previous = self._last_send.get(session.client)
+            connection = session.client._connection
 
-        async def later():
-            await asyncio.sleep(0.05)
-            if previous is not None:
-                await previous
-            try:
-                await client.send(batch)
-            except ConnectionClosed:
-                pass
+            async def later(frame=frame, previous=previous, connection=connection):
+                await asyncio.sleep(0.05)
+                if previous is not None:
+                    await previous
+                try:
+                    connection.write(frame)
+                except ClientGoneError:
+                    pass
 
-        self._last_send[client] = asyncio.create_task(later())
+            self._last_send[session.client] = asyncio.create_task(later())
 
 
 

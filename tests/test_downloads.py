@@ -14,7 +14,7 @@ from conftest import eventually
 from websockets.asyncio.client import connect
 
 from domsync import Document, PackedFile, pack_bytes, pack_file
-from domsync import domsync_server
+from domsync import ws_transport
 from domsync.downloads import DOWNLOAD_PATH, content_disposition
 from domsync.domsync_server import DomsyncServer
 
@@ -120,7 +120,7 @@ async def test_a_packed_path_is_streamed_from_disk_and_may_vanish(server, tmp_pa
 
 
 async def test_a_download_is_not_cut_off_by_the_opening_deadline(server, monkeypatch):
-    monkeypatch.setattr(domsync_server, "OPEN_TIMEOUT", 0.2)
+    monkeypatch.setattr(ws_transport, "OPEN_TIMEOUT", 0.2)
     data = os.urandom(8 * 1024 * 1024)
     await server.serve()
     ws, (token,) = await open_client(server, (pack_bytes(data), "slow.bin"))
@@ -143,7 +143,7 @@ async def test_closing_the_server_cuts_off_a_download_nobody_reads(monkeypatch):
     ws, (token,) = await open_client(server, (pack_bytes(os.urandom(64 * 1024 * 1024)), "big.bin"))
     reader, writer = await request(server, DOWNLOAD_PATH + token, read=False)
     await reader.read(1024)
-    await eventually(lambda: server._downloads._streaming)
+    await eventually(lambda: server._background)  # the download is being streamed
     await asyncio.wait_for(server.close(), timeout=10)
     writer.close()
 

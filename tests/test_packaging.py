@@ -37,7 +37,7 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
         check=True, capture_output=True, timeout=300,
     )
     script = (
-        "import domsync, domsync.client as c\n"
+        "import domsync, domsync.assets as c\n"
         "assert domsync.__file__.startswith(%r), domsync.__file__\n"
         "path = c.client_js_path()\n"
         "assert str(path).startswith(%r), path\n"

@@ -644,4 +644,4 @@ def test_origins_must_be_a_list_and_are_normalized():
     with pytest.raises(WrongTypeError):
         DomsyncServer(lambda s, c: None, origins="https://example.com")
     server = DomsyncServer(lambda s, c: None, origins=["HTTPS://Example.com:443/"])
-    assert server._origin_allowed("https://example.com", "localhost:8888")
+    assert server._site.origin_allowed("https://example.com", "localhost:8888")

@@ -21,8 +21,8 @@ def test_the_decorator_returns_the_function_and_registries_are_per_server():
         pass
 
     assert one.on("connect")(hello) is hello
-    assert one._lifecycle["connect"] == [hello]
-    assert two._lifecycle["connect"] == []
+    assert one._handlers.lifecycle["connect"] == [hello]
+    assert two._handlers.lifecycle["connect"] == []
 
 
 @pytest.mark.parametrize("event,handler", [
@@ -38,14 +38,14 @@ def test_a_handler_that_cannot_take_the_arguments_is_refused_at_registration(eve
     with pytest.raises(WrongTypeError) as refused:
         server.on(event)(handler)
     assert event in str(refused.value)
-    assert server._lifecycle[event] == []
+    assert server._handlers.lifecycle[event] == []
 
 
 def test_handlers_with_defaults_or_varargs_are_accepted():
     server = DomsyncServer()
     server.on("error")(lambda *args: None)
     server.on("connect")(lambda client, greeting="hi": None)
-    assert len(server._lifecycle["error"]) == len(server._lifecycle["connect"]) == 1
+    assert len(server._handlers.lifecycle["error"]) == len(server._handlers.lifecycle["connect"]) == 1
 
 
 def test_an_unknown_event_is_refused():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import os
 import signal
 import socket
@@ -229,7 +230,8 @@ async def test_each_example_starts_and_serves_its_page(example, tmp_path):
         await writer.drain()
         response = await asyncio.wait_for(reader.read(), 10)
         writer.close()
-        assert response.startswith(b"HTTP/1.1 200 OK") and b'<script src="domsync.js">' in response
+        assert response.startswith(b"HTTP/1.1 200 OK")
+        assert re.search(rb'<script src="domsync\.[0-9a-f]{12}\.js"></script>', response)  # versioned
     finally:
         code, _, err = await stop(process)
     assert code == 0 and b"Traceback" not in err, err

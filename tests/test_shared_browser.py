@@ -888,9 +888,9 @@ async def test_two_browsers_typing_into_one_field_and_python_setting_it_end_agre
 
 
 async def test_a_browser_that_stops_reading_holds_up_no_one_and_not_close(servers, open_page, monkeypatch, caplog):
-    from domsync import domsync_server
+    from domsync import server_core
 
-    monkeypatch.setattr(domsync_server, "SEND_TIMEOUT", 1)
+    monkeypatch.setattr(server_core, "SEND_TIMEOUT", 1)
     server = servers(shared=True, thread_safe=True, autoflush=0.05)
     doc = server.document
     big = doc.createElement("pre", id="big")

@@ -1,0 +1,221 @@
+"""The sessions of one server, and what the application registered: sans I/O.
+
+The :class:`Hub` knows every session by its client, which document each one shows, and
+which frames go where. It makes the frames; the server's transport sends them and runs
+the application code the sessions return. Whether each browser has its own document
+(:class:`OwnDocuments`, the default) or all share one (:class:`~domsync.shared.SharedDocument`)
+is a layer of its own: the hub asks it, and never asks which it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Iterable, Protocol
+from urllib.parse import parse_qs, urlsplit
+
+from . import encode_js
+from .client import Client
+from .document import Document
+from .downloads import Downloads
+from .exceptions import ClientGoneError, UsageError
+from .handlers import Handlers
+from .session import Call, Limits, Session
+
+__all__ = ["Hub", "Documents", "OwnDocuments", "Frames"]
+
+logger = logging.getLogger("domsync.server")
+
+#: Frames to send: each session with its frame, in the order they were made.
+Frames = list[tuple[Session, str]]
+
+
+class Documents(Protocol):
+    """Which document each session shows, and how its changes become frames."""
+
+    #: Whether all sessions share one document.
+    shared: bool
+
+    def document_for(self, client: Client) -> Document:
+        """The document of a new session."""
+
+    def flush(self, targets: Iterable[Session], everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        """Take the changes for ``targets`` (with a shared document: for ``everyone``)
+        and make their frames, registering the large downloads they carry."""
+
+    def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        """Give a new session its page, or rebuild the page of one whose batch failed."""
+
+    def queue(self, session: Session, op: tuple) -> None:
+        """Queue an action (its op) for one session only, sent with its next frame."""
+
+    def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
+        """The sessions whose changes nobody has sent yet."""
+
+
+class OwnDocuments:
+    """Each browser gets a document of its own (the default).
+
+    Args:
+        root_id: the id of the page's root element.
+        document_class: :class:`~domsync.Document`, or a thread-safe
+            :class:`~domsync.LockedDocument`.
+    """
+
+    shared = False
+
+    def __init__(self, root_id: str, document_class: type[Document] = Document):
+        self.root_id = root_id
+        self.document_class = document_class
+
+    def document_for(self, client: Client) -> Document:
+        document = self.document_class(self.root_id)
+        route = parse_qs(urlsplit(client.request.path).query).get("route")
+        if route:  # the page's route when it connected, for the connect handlers
+            document.handle_route({"hash": route[0]})
+        return document
+
+    def flush(self, targets: Iterable[Session], everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        frames = []
+        for session in targets:
+            document = session.document
+            with document._lock:
+                ops = document.take_ops()
+                taken = document._take_downloads()
+            if ops:
+                downloads.add([session.client], taken)
+                frames.append((session, session.frame(encode_js.encode(ops))))
+        return frames
+
+    def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        document = session.document
+        with document._lock:
+            actions = document._take_actions()  # messages and notifications still to deliver
+            document.take_ops()  # the changes not sent yet are in the snapshot too
+            page = document.snapshot_ops()
+            taken = document._take_downloads()
+        downloads.add([session.client], taken)
+        return [(session, session.frame(encode_js.encode(page + actions)))]
+
+    def queue(self, session: Session, op: tuple) -> None:
+        document = session.document
+        with document._lock:
+            document._record_action(op)
+
+    def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
+        return [session for session in sessions if session.document.has_updates()]
+
+
+class Hub:
+    """The sessions of one server.
+
+    Args:
+        documents: which document each session shows (:class:`OwnDocuments` or
+            :class:`~domsync.shared.SharedDocument`).
+        handlers: what the application registered.
+        limits: what each browser may send.
+        downloads: the server's one-time download URLs.
+        error_notifications: whether a browser whose handler or callback raised is shown
+            a (generic) error notification.
+    """
+
+    def __init__(self, documents: Documents, handlers: Handlers, limits: Limits, downloads: Downloads,
+                 *, error_notifications: bool = True):
+        self.documents = documents
+        self.handlers = handlers
+        self.limits = limits
+        self.downloads = downloads
+        self.error_notifications = error_notifications
+        self.sessions: dict[Client, Session] = {}
+
+    # ------------------------------------------------------------------ sessions
+
+    def open(self, client: Client) -> Session:
+        """Start the session of a new browser."""
+        documents = self.documents
+        session = Session(client, documents.document_for(client), self.handlers, self.limits,
+                          shared=documents.shared)
+        self.sessions[client] = session
+        return session
+
+    def close(self, client: Client) -> Session | None:
+        """End a session: it is gone, and takes nothing more."""
+        session = self.sessions.pop(client, None)
+        self.downloads.drop_client(client)
+        return session
+
+    def session(self, client: Client) -> Session:
+        """The session of ``client``.
+
+        Raises:
+            ClientGoneError: if it has ended.
+        """
+        try:
+            return self.sessions[client]
+        except (KeyError, TypeError):
+            raise ClientGoneError("this client has disconnected; check server.is_connected(client)") from None
+
+    # ------------------------------------------------------------------ frames
+
+    def flush(self, client: Client | None = None) -> Frames:
+        """The frames that send the changes not sent yet: ``client``'s, or everyone's
+        (with a shared document, always everyone's)."""
+        targets = self.sessions.values() if client is None else [self.session(client)]
+        return self.documents.flush(targets, self.sessions.values(), self.downloads)
+
+    def join(self, client: Client) -> Frames:
+        """The frames that give ``client`` its page (a new browser in a shared
+        document, or one whose batch failed), and the others their updates."""
+        return self.documents.join(self.session(client), self.sessions.values(), self.downloads)
+
+    def pending(self) -> Frames:
+        """The frames of every session with changes nobody has sent (autoflush)."""
+        waiting = self.documents.has_updates(self.sessions.values())
+        return self.documents.flush(waiting, self.sessions.values(), self.downloads) if waiting else []
+
+    def queue(self, client: Client, op: tuple) -> None:
+        """Queue an action for ``client`` only (a message, an error notification)."""
+        self.documents.queue(self.session(client), op)
+
+    def broadcast(self, op: tuple, targets: Iterable[Client]) -> Frames:
+        """Queue an action for each of ``targets`` and make the frames that carry it."""
+        sessions = [self.sessions[client] for client in targets if client in self.sessions]
+        for session in sessions:
+            self.documents.queue(session, op)
+        return self.documents.flush(sessions, self.sessions.values(), self.downloads)
+
+    # ------------------------------------------------------------------ errors
+
+    def failed(self, client: Client, exc: BaseException, message: dict | None) -> list[Call]:
+        """Application code for ``client`` raised: queue the generic error notification
+        (if enabled) and return the ``error`` handlers to run."""
+        session = self.sessions.get(client)
+        if self.error_notifications and session is not None:
+            if message:
+                what = f"the {message.get('event') or message.get('name') or message.get('type')} event"
+            else:
+                what = "this page"
+            self.documents.queue(session, Document._notification_op(
+                "error", "Something went wrong", f"The server failed while handling {what}; it was logged."))
+        return [Call(handler, (client, exc, message), "error handler", message)
+                for handler in self.handlers.lifecycle["error"]]
+
+    def document_of(self, client: Client) -> Document:
+        """The document ``client`` shows.
+
+        Raises:
+            ClientGoneError: if it has ended.
+        """
+        return self.session(client).document
+
+    def shared_document(self) -> Document:
+        """The document every browser shares.
+
+        Raises:
+            UsageError: if each browser has its own.
+        """
+        document: Document | None = getattr(self.documents, "document", None)
+        if document is None:
+            raise UsageError("this server gives each client its own document: use "
+                             "server.get_document(client), or DomsyncServer(shared=True)")
+        return document
+

@@ -1,0 +1,168 @@
+"""An in-memory transport: the same sessions, handlers and delivery as
+:class:`~domsync.DomsyncServer`, with no sockets, for tests.
+
+:class:`MemoryServer` takes the arguments of :class:`~domsync.DomsyncServer` that are
+not about the network. :meth:`MemoryServer.connect` opens a session as a browser's
+websocket would, and returns the browser's end, a :class:`MemoryPeer`: the frames the
+server sent (JavaScript batches, as on the websocket), and :meth:`MemoryPeer.send` for
+messages the other way.
+
+Example:
+    .. code-block:: python
+
+        server = MemoryServer(handler)
+        page = await server.connect()
+        await page.send({"domsync": True, "event": "click", "id": 3})
+        frame = await page.next_frame()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any, Iterable
+from wsgiref.headers import Headers
+
+from .client import Client, Request
+from .exceptions import ClientGoneError
+from .server_core import ServerCore
+
+__all__ = ["MemoryServer", "MemoryPeer"]
+
+_peers = itertools.count(1)
+
+
+class MemoryPeer:
+    """The browser's end of an in-memory session.
+
+    Attributes:
+        client: the session's :class:`~domsync.client.Client`, as the server's
+            handlers see it.
+        frames: every frame the server sent, in order.
+        closed: whether the connection is closed.
+        stalled: while True, the peer takes nothing: :meth:`drain` waits, as a
+            browser that stopped reading makes the server wait.
+    """
+
+    def __init__(self, server: "MemoryServer", client: Client):
+        self.server = server
+        self.client = client
+        self.frames: list[str] = []
+        self.closed = False
+        self.stalled = False
+        self._arrived = asyncio.Event()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+        self._read = 0
+
+    def __repr__(self) -> str:
+        return f"<MemoryPeer {self.client.id} frames={len(self.frames)}{' closed' if self.closed else ''}>"
+
+    # ------------------------------------------------------------------ the browser's side
+
+    async def send(self, message: Any) -> None:
+        """Send a message to the server: a dict (sent as JSON), or a frame as it is
+        (``str``, or ``bytes`` for a binary frame)."""
+        if self.closed:
+            raise ClientGoneError("this in-memory connection is closed")
+        frame = json.dumps(message) if isinstance(message, dict) else message
+        self.server._receive(self.client, frame)
+        await asyncio.sleep(0)  # let the session's worker run
+
+    async def next_frame(self, timeout: float = 5) -> str:
+        """The next frame the server sent that this method has not returned yet.
+
+        Raises:
+            TimeoutError: if none arrives in time.
+        """
+        while self._read >= len(self.frames):
+            self._arrived.clear()
+            await asyncio.wait_for(self._arrived.wait(), timeout)
+        frame = self.frames[self._read]
+        self._read += 1
+        return frame
+
+    def stall(self, stalled: bool = True) -> None:
+        """Stop taking frames (or start again)."""
+        self.stalled = stalled
+        if stalled:
+            self._flowing.clear()
+        else:
+            self._flowing.set()
+
+    async def close(self) -> None:
+        """Close the connection as the browser would (a closed tab); the session ends."""
+        if not self.closed:
+            self.closed = True
+            self._flowing.set()
+            await self.server._end_session(self.client)
+
+    # ------------------------------------------------------------------ the server's side
+
+    def write(self, frame: str) -> None:
+        if self.closed:
+            raise ClientGoneError("the in-memory connection is closed")
+        self.frames.append(frame)
+        self._arrived.set()
+
+    async def drain(self) -> None:
+        if self.closed:
+            raise ClientGoneError("the in-memory connection is closed")
+        await self._flowing.wait()
+        if self.closed:
+            raise ClientGoneError("the in-memory connection is closed")
+
+    def abort(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._flowing.set()
+            self.server._track(asyncio.ensure_future(self.server._end_session(self.client)))
+
+
+class MemoryServer(ServerCore):
+    """A domsync server whose browsers are :class:`MemoryPeer` objects in this
+    process. It takes :class:`~domsync.DomsyncServer`'s arguments except the
+    network's (host, port, origins, allowed hosts, page).
+    """
+
+    def __init__(self, connection_handler: Any = None, **options: Any):
+        super().__init__(connection_handler, **options)
+        self._started = False
+        self._background: set[asyncio.Task] = set()
+        self.peers: list[MemoryPeer] = []
+
+    async def connect(self, path: str = "/ws", headers: Iterable[tuple[str, str]] = (),
+                      remote_address: Any = None) -> MemoryPeer:
+        """Open a session, as a browser's websocket to ``path`` would.
+
+        Args:
+            path: the websocket's path and query (``/ws?route=shop`` for a page opened
+                at ``#shop``).
+            headers: the request's headers.
+            remote_address: the address the client reports; ``("memory", n)`` by
+                default.
+        """
+        if not self._started:
+            self._started = True
+            self._start()
+        client = Client(Request(path, Headers(list(headers))), remote_address or ("memory", next(_peers)))
+        peer = MemoryPeer(self, client)
+        client._connection = peer
+        self.peers.append(peer)
+        self._open(client)
+        await asyncio.sleep(0)  # let its handlers start
+        return peer
+
+    def _track(self, task: asyncio.Task) -> None:
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def close(self) -> None:
+        """End every session and stop the handlers, callbacks and autoflush."""
+        await self._stop()
+        for peer in self.peers:
+            await peer.close()
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5)
+        self._started = False

@@ -1,0 +1,254 @@
+"""One browser's session, sans I/O: frames in; frames out, plus the callbacks to run.
+
+A :class:`Session` holds one document (its own, or one that several sessions share),
+numbers the batches it sends, and handles every message the browser sends: events,
+form syncs, routes, named messages and errors. It does no I/O and knows nothing of
+sockets, asyncio or websockets, in the manner of the websockets library's
+``protocol.py``: the caller feeds it what arrives and runs what it returns.
+
+- :meth:`Session.receive` checks a frame from the browser (rate, type, size, JSON,
+  shape) and queues the message, or logs why it was dropped.
+- :meth:`Session.next_step` handles the next queued message: it writes what the
+  browser sent into the document and returns a :class:`Step`, the application code to
+  run for it (:class:`Call`), in order. Call it again once that code has run.
+- :meth:`Session.frame` makes the frame that carries a batch, and counts it.
+
+Bad input from the browser is never raised: it is logged on the ``domsync.server``
+logger, naming the client, and dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .client import Client
+from .document import Document
+from .handlers import EventContext, Handlers
+from .logs import brief
+from .protocol import ERROR, NAMED, ROUTE_REPORT, SYNC
+
+__all__ = ["Session", "Step", "Call", "Limits", "RateLimit"]
+
+logger = logging.getLogger("domsync.server")
+
+#: A browser whose batch failed gets the page rebuilt this many times at most (in case
+#: the failure is the page's own doing, which a rebuild would not cure).
+MAX_RESYNCS = 3
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one browser may send.
+
+    Attributes:
+        max_message_size: messages larger than this many bytes are dropped.
+        max_messages_per_second: the steady rate; bursts may reach twice as many.
+        inbox: messages waiting for their callbacks; more are dropped.
+    """
+
+    max_message_size: int = 64 * 1024
+    max_messages_per_second: float = 200
+    inbox: int = 256
+
+
+class RateLimit:
+    """A token bucket: ``rate`` messages a second, bursts of up to ``2 * rate``."""
+
+    __slots__ = ("rate", "tokens", "stamp", "dropped", "reported", "clock")
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.tokens = 2 * rate
+        self.clock = clock
+        self.stamp = clock()
+        self.dropped = 0
+        self.reported = -1.0
+
+    def allow(self) -> bool:
+        """Take a token; False (and one more dropped) if there is none."""
+        now = self.clock()
+        self.tokens = min(2 * self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        self.dropped += 1
+        return False
+
+
+@dataclass(frozen=True)
+class Call:
+    """Application code to run for a session: ``function(*args)``, sync or async.
+
+    Attributes:
+        function: the callback or handler.
+        args: its arguments.
+        what: what it is, for log lines ("event callback for 'click'").
+        message: the browser's message it answers, for the ``error`` handlers.
+    """
+
+    function: Callable[..., Any]
+    args: tuple
+    what: str
+    message: dict | None = None
+
+
+@dataclass
+class Step:
+    """What to do for one message from the browser, once it is written into the
+    document: run ``calls`` in order, then flush (if ``flush``); or, if ``resync``,
+    rebuild the browser's page from the document."""
+
+    calls: list[Call] = field(default_factory=list)
+    flush: bool = True
+    resync: bool = False
+
+
+class Session:
+    """One browser's session: its document, its batches, its messages.
+
+    Args:
+        client: the session's handle.
+        document: its document (with ``shared``, the one every session shows).
+        handlers: the application's registered handlers.
+        limits: what the browser may send.
+        shared: whether the document is shared with other sessions: form state one
+            browser sends then changes what the others show, so it is flushed.
+        clock: seconds, for the rate limit (injected by tests).
+    """
+
+    def __init__(self, client: Client, document: Document, handlers: Handlers,
+                 limits: Limits = Limits(), *, shared: bool = False,
+                 clock: Callable[[], float] = time.monotonic):
+        self.client = client
+        self.document = document
+        self.handlers = handlers
+        self.limits = limits
+        self.shared = shared
+        #: The number of the last batch sent (batch n is the n-th frame).
+        self.batches = 0
+        #: Whether the browser has a page: with a shared document it gets the whole
+        #: page first, then the batches everyone gets.
+        self.has_page = not shared
+        #: Actions for this browser only, sent with its next batch (shared documents).
+        self.private: list[tuple] = []
+        self._inbox: deque[dict] = deque()
+        self._rate = RateLimit(limits.max_messages_per_second, clock)
+        self._resyncs = 0
+
+    def __repr__(self) -> str:
+        return f"<Session {self.client.id} batches={self.batches} waiting={len(self._inbox)}>"
+
+    # ------------------------------------------------------------------ outgoing
+
+    def frame(self, batch: str) -> str:
+        """The frame that carries an encoded batch, counted as sent (``""`` for an
+        empty batch, which is not counted). The caller encodes the ops, once for every
+        session that shows the same document."""
+        if batch:
+            self.batches += 1
+        return batch
+
+    # ------------------------------------------------------------------ incoming
+
+    def receive(self, frame: str | bytes) -> bool:
+        """Check a frame from the browser and queue its message.
+
+        Returns:
+            True if a message was queued (then call :meth:`next_step`); False if the
+            frame was logged and dropped.
+        """
+        client = self.client
+        limit = self._rate
+        if not limit.allow():
+            if limit.clock() - limit.reported > 1 or limit.reported < 0:
+                logger.warning("client %s sends too many messages: dropped %d so far",
+                               client.address, limit.dropped)
+                limit.reported = limit.clock()
+            return False
+        if not isinstance(frame, str):
+            logger.warning("dropped a binary message of %d bytes from %s", len(frame), client.address)
+            return False
+        size_limit = self.limits.max_message_size
+        # len() counts characters; only a long message can be too many bytes.
+        if len(frame) > size_limit and len(frame.encode("utf-8", "surrogatepass")) > size_limit:
+            logger.warning("dropped a message of %d bytes from %s (max_message_size is %d)",
+                           len(frame.encode("utf-8", "surrogatepass")), client.address, size_limit)
+            return False
+        try:
+            data = json.loads(frame)
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+            logger.warning("dropped a message from %s that is not JSON: %s", client.address, brief(frame))
+            return False
+        if not isinstance(data, dict) or data.get("domsync") is not True:
+            logger.warning("dropped a message from %s that is not a domsync message: %s",
+                           client.address, brief(frame))
+            return False
+        if len(self._inbox) >= self.limits.inbox:
+            logger.warning("dropped a message from %s: its callbacks are %d messages behind",
+                           client.address, len(self._inbox))
+            return False
+        self._inbox.append(data)
+        return True
+
+    @property
+    def waiting(self) -> int:
+        """How many messages wait for :meth:`next_step`."""
+        return len(self._inbox)
+
+    def next_step(self) -> Step | None:
+        """Handle the next queued message: write what the browser sent into the
+        document, and return what to run for it (None if nothing is queued).
+
+        The caller holds the document's lock (a shared or thread-safe document) while
+        this runs, and runs the returned calls, in order, before the next step.
+        """
+        if not self._inbox:
+            return None
+        data = self._inbox.popleft()
+        kind = data.get("type")
+        document = self.document
+        if kind == SYNC:
+            document.handle_sync(data)
+            return Step(flush=self.shared)  # with a shared document, the others see the edit
+        if kind == ROUTE_REPORT:
+            if not document.handle_route(data):
+                return Step()
+            page, route_vars = document.page, dict(document.route_vars)
+            return Step([Call(handler, (self.client, page, route_vars), "route handler", data)
+                         for handler in self.handlers.lifecycle["route"]])
+        if kind == NAMED:
+            return Step(self._named_message(data))
+        if kind == ERROR:
+            return Step(flush=False, resync=self._client_error(data))
+        prepared = document._prepare_event(data)
+        if prepared is None:
+            return Step()
+        callback, event = prepared
+        return Step([Call(callback, (event,), f"event callback for {brief(data.get('event'))}", data)])
+
+    def _named_message(self, data: dict) -> list[Call]:
+        name = data.get("name")
+        handlers = self.handlers.messages.get(name) if type(name) is str else None
+        if not handlers:
+            logger.warning("dropped a message from %s named %s: no @server.on_event handler for it",
+                           self.client.address, brief(name))
+            return []
+        context = EventContext(name, data.get("payload"), self.client, self.document)
+        return [Call(handler, (context,), f"handler of message {brief(name)}", data) for handler in handlers]
+
+    def _client_error(self, data: dict) -> bool:
+        """Log an error the browser reported. True if the page must be rebuilt: after
+        a failed batch it no longer matches the document (at most MAX_RESYNCS times)."""
+        source = data.get("source")
+        logger.warning("client %s reported an error in %s: %s", self.client.address, brief(source),
+                       brief(data.get("message"), 500))
+        if source != "batch" or self._resyncs >= MAX_RESYNCS:
+            return False
+        self._resyncs += 1
+        return True

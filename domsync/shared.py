@@ -1,0 +1,82 @@
+"""One document that every browser shows: the shared mode of a server.
+
+Each browser that joins gets the whole page as it is, then the same batches as the
+others. A batch is taken from the document and encoded once, then handed to every
+browser that has the page, with the actions meant for that browser alone (a
+``server.send``, an error notification) after it. Taking and handing out is one step,
+with no I/O in between: batches leave in the order they were taken, and none is missed
+or sent twice.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from . import encode_js
+from .client import Client
+from .document import Document
+from .downloads import Downloads
+from .hub import Frames
+from .session import Session
+
+__all__ = ["SharedDocument"]
+
+
+class SharedDocument:
+    """The documents of a server with ``shared=True``: one for everyone.
+
+    Args:
+        document: the shared document. Form state one browser sends is passed on to
+            the others (its ``_echo_state``).
+    """
+
+    shared = True
+
+    def __init__(self, document: Document):
+        document._echo_state = True
+        self.document = document
+
+    def document_for(self, client: Client) -> Document:
+        return self.document
+
+    def flush(self, targets: Iterable[Session], everyone: Iterable[Session], downloads: Downloads,
+              joining: Session | None = None) -> Frames:
+        # Whoever asked, the batch is everyone's: ``targets`` does not matter.
+        document = self.document
+        with document._lock:
+            ops = document.take_ops()
+            taken = document._take_downloads()
+            page = document.snapshot_ops() if joining is not None else None
+        body = encode_js.encode(ops)
+        receivers = [session for session in everyone if session.has_page and session is not joining]
+        if taken and receivers:
+            downloads.add([session.client for session in receivers], taken)
+        frames = []
+        for session in receivers:
+            text = body + self._private(session)
+            if text:
+                frames.append((session, session.frame(text)))
+        if joining is not None and page is not None:
+            joining.has_page = True
+            frames.append((joining, joining.frame(encode_js.encode(page) + self._private(joining))))
+        return frames
+
+    def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        return self.flush((), everyone, downloads, joining=session)
+
+    def queue(self, session: Session, op: tuple) -> None:
+        session.private.append(op)
+
+    def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
+        sessions = list(sessions)
+        if self.document.has_updates() or any(session.private for session in sessions):
+            return sessions
+        return []
+
+    @staticmethod
+    def _private(session: Session) -> str:
+        if not session.private:
+            return ""
+        text = encode_js.encode(session.private)
+        session.private = []
+        return text

@@ -1,0 +1,186 @@
+"""What a domsync server answers over plain HTTP, as functions of the request: the
+page, the client script, the head of a download, and the Host and Origin checks.
+
+Every transport asks the same :class:`Site` and writes the :class:`HttpResponse` it
+gets back in its own way, so the checks and headers are the same on all of them.
+Paths here are relative to where the site is served (``/`` for the websockets server).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Iterable
+
+from .assets import client_js_gzip, client_js_name, client_js_source
+from .exceptions import WrongTypeError
+from .page import render_page
+from .protocol import WEBSOCKET_PATH
+
+__all__ = ["Site", "HttpResponse", "status_response", "normalize_origin"]
+
+logger = logging.getLogger("domsync.server")
+
+_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
+_TEXT = "text/plain; charset=utf-8"
+#: How long a browser may keep the versioned client script without asking: a year.
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    """A plain HTTP response: status, headers (in order) and body."""
+
+    status: HTTPStatus
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, or None."""
+        name = name.lower()
+        return next((value for key, value in self.headers if key.lower() == name), None)
+
+
+def _response(status: HTTPStatus, body: bytes, content_type: str, cache: str = "no-cache") -> HttpResponse:
+    return HttpResponse(status, [
+        ("Content-Type", content_type),
+        ("Content-Length", str(len(body))),
+        ("Cache-Control", cache),
+        ("X-Content-Type-Options", "nosniff"),
+    ], body)
+
+
+def status_response(status: HTTPStatus, text: str) -> HttpResponse:
+    """A short plain-text answer (errors, refusals)."""
+    return _response(status, text.encode(), _TEXT, "no-store")
+
+
+def normalize_origin(origin: str) -> str:
+    """``HTTPS://Example.com:443/`` -> ``https://example.com``, as browsers send it."""
+    origin = origin.strip().rstrip("/").lower()
+    scheme, sep, rest = origin.partition("://")
+    if sep and rest.endswith(":" + _DEFAULT_PORTS.get(scheme, "-")):
+        rest = rest[: rest.rfind(":")]
+    return f"{scheme}{sep}{rest}"
+
+
+def strings(values: Iterable[str] | None, what: str) -> list[str]:
+    """``values`` as a list of strings, or WrongTypeError (a lone str is a mistake)."""
+    if values is None:
+        return []
+    if isinstance(values, str):
+        raise WrongTypeError(f"{what} must be a list of strings, e.g. [{values!r}], not a string")
+    values = list(values)
+    for value in values:
+        if not isinstance(value, str):
+            raise WrongTypeError(f"{what} must hold strings, not {type(value).__name__}")
+    return values
+
+
+class Site:
+    """What one server answers over HTTP, and whom it lets in.
+
+    Args:
+        root_id, title, head: the page's root element id, title and extra head markup.
+        origins: more ``Origin`` values allowed to open a websocket.
+        allowed_hosts: host names the server answers to; None for the default (see
+            :class:`~domsync.DomsyncServer`).
+        bound_host: the interface the server listens on.
+        frame_ancestors: the CSP ``frame-ancestors`` value of the page.
+    """
+
+    def __init__(self, root_id: str, title: str = "domsync", head: str = "", *,
+                 origins: Iterable[str] | None = None, allowed_hosts: Iterable[str] | None = None,
+                 bound_host: str = "localhost", frame_ancestors: str = "'self'"):
+        self.page = render_page(root_id, title, head, script_src=client_js_name()).encode()
+        self.origins = frozenset(normalize_origin(origin) for origin in strings(origins, "origins"))
+        self.allowed_hosts = None if allowed_hosts is None else frozenset(
+            host.lower().strip("[]") for host in strings(allowed_hosts, "allowed_hosts"))
+        self.bound_host = bound_host
+        self.frame_ancestors = frame_ancestors
+
+    # ------------------------------------------------------------------ checks
+
+    def host_allowed(self, host: str | None) -> bool:
+        """Whether a request naming ``host`` (its ``Host`` header) is answered: this
+        defends against DNS rebinding."""
+        if host is None:
+            return False
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        name = name.lower().strip("[]")
+        allowed = self.allowed_hosts
+        if allowed is None:
+            if self.bound_host not in _LOOPBACK_NAMES:
+                return True  # bound to a public interface: any name may lead here
+            allowed = _LOOPBACK_NAMES
+        return name in allowed
+
+    def origin_allowed(self, origin: str, host: str) -> bool:
+        """Whether a websocket from a page at ``origin`` may open: the server's own
+        origin (same host and port) and the listed ``origins``."""
+        origin = normalize_origin(origin)
+        if origin in self.origins:
+            return True
+        return origin in (normalize_origin(f"http://{host}"), normalize_origin(f"https://{host}"))
+
+    def check(self, path: str, host: list[str], origin: list[str] | None, *, sessions: int = 0,
+              max_connections: int | None = None) -> HttpResponse | None:
+        """The refusal of a request, or None to go on: ``host`` and ``origin`` are the
+        values of those headers (``origin`` None when the header is absent); a
+        websocket for a new session also needs room under ``max_connections``."""
+        if len(host) != 1 or not self.host_allowed(host[0]):
+            logger.warning("refused a request for host %.100r (allow it with allowed_hosts=[...])",
+                           host[0] if host else None)
+            return status_response(HTTPStatus.FORBIDDEN, "host not allowed\n")
+        websocket = path == "/" + WEBSOCKET_PATH
+        if websocket and origin is not None and (len(origin) != 1 or not self.origin_allowed(origin[0], host[0])):
+            logger.warning("refused a websocket from origin %.100r (allow it with origins=[...])",
+                           origin[0] if len(origin) == 1 else origin)
+            return status_response(HTTPStatus.FORBIDDEN, "origin not allowed\n")
+        if path == "/" + WEBSOCKET_PATH and max_connections is not None and sessions >= max_connections:
+            logger.warning("refused a websocket: max_connections (%d) reached", max_connections)
+            return status_response(HTTPStatus.SERVICE_UNAVAILABLE, "too many connections\n")
+        return None
+
+    # ------------------------------------------------------------------ answers
+
+    def respond(self, method: str, path: str, accept_encoding: str = "",
+                if_none_match: str | None = None) -> HttpResponse:
+        """The answer to a plain GET or HEAD: the page, the client script, or 404; 405
+        for other methods. (Downloads and websockets are the transport's.)"""
+        if method not in ("GET", "HEAD"):
+            response = status_response(HTTPStatus.METHOD_NOT_ALLOWED, "")
+            response.headers.append(("Allow", "GET, HEAD"))
+            return response
+        if path in ("/", "/index.html"):
+            response = _response(HTTPStatus.OK, self.page, "text/html; charset=utf-8")
+            response.headers.append(("Content-Security-Policy", f"frame-ancestors {self.frame_ancestors}"))
+            if self.frame_ancestors == "'self'":
+                response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
+        elif path == "/" + client_js_name():
+            response = _script(accept_encoding, _IMMUTABLE)
+        elif path == "/domsync.js":
+            # The unversioned name, for pages of one's own: revalidated each time.
+            etag = '"' + client_js_name().split(".")[1] + '"'
+            if if_none_match is not None and etag in if_none_match:
+                response = HttpResponse(HTTPStatus.NOT_MODIFIED, [("ETag", etag), ("Cache-Control", "no-cache")])
+            else:
+                response = _script(accept_encoding, "no-cache")
+                response.headers.append(("ETag", etag))
+        else:
+            response = status_response(HTTPStatus.NOT_FOUND, "not found\n")
+        if method == "HEAD":
+            response = HttpResponse(response.status, response.headers, b"")
+        return response
+
+
+def _script(accept_encoding: str, cache: str) -> HttpResponse:
+    gzip = "gzip" in accept_encoding.lower()
+    body = client_js_gzip() if gzip else client_js_source()
+    response = _response(HTTPStatus.OK, body, "text/javascript; charset=utf-8", cache)
+    response.headers.append(("Vary", "Accept-Encoding"))
+    if gzip:
+        response.headers.append(("Content-Encoding", "gzip"))
+    return response
