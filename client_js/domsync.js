@@ -28,6 +28,17 @@
 (function () {
   "use strict";
 
+  // The wire protocol's constants, from domsync/protocol.py (a test checks they agree).
+  // BEGIN GENERATED PROTOCOL (python scripts/protocol_js.py; do not edit)
+  const PROTOCOL_VERSION = 1;
+  const AUTO_ID_PREFIX = "__domsync_el_";
+  const HELPERS = ["N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download", "downloadUrl", "openUrl", "route", "run"];
+  const MSG = {"SYNC": "sync", "NAMED": "message", "ROUTE": "route", "ERROR": "error"};
+  const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
+  const WEBSOCKET_PATH = "ws";
+  const DOWNLOAD_PATH = "_domsync/download/";
+  // END GENERATED PROTOCOL
+
   /** @type {{connect: Function, apply: Function, send: Function, status: string}} */
   const domsync = (window.domsync = window.domsync || {});
 
@@ -118,7 +129,7 @@
     const made = new Array(keys.length);
     for (let i = 0; i < keys.length; i++) {
       const el = tag === "script" ? inertScript(false) : document.createElement(tag);
-      el.setAttribute("id", "__domsync_el_" + keys[i]);
+      el.setAttribute("id", AUTO_ID_PREFIX + keys[i]);
       if (texts[i] !== null) el.textContent = texts[i];
       nodes.set(keys[i], el);
       keyOf.set(el, keys[i]);
@@ -179,13 +190,16 @@
   /** Counts applied batches: route changes within one batch make one history entry. */
   let batches = 0;
 
-  /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed. */
+  /** The helpers a batch calls, by the names protocol.py gives them (HELPERS). */
+  const HELPER_FUNCTIONS = { N, E, S, M, L, H, F, R, D, V, notify, download, downloadUrl, openUrl, route, run };
+  const HELPER_VALUES = HELPERS.map(function (name) { return HELPER_FUNCTIONS[name]; });
+
+  /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed.
+   * Batches are numbered by the order they arrive in: batch n is the n-th applied. */
   function apply(batch) {
     batches++;
     try {
-      new Function("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify",
-        "download", "downloadUrl", "openUrl", "route", "run", batch)(
-        N, E, S, M, L, H, F, R, D, V, notify, download, downloadUrl, openUrl, route, run);
+      new Function(...HELPERS, batch)(...HELPER_VALUES);
     } catch (error) {
       report(error, "batch", batch);
     }
@@ -198,7 +212,7 @@
     document.dispatchEvent(new CustomEvent("domsync:error", {
       detail: { message, stack: error && error.stack, source },
     }));
-    domsync.transmit({ domsync: true, type: "error", source, message: message.slice(0, 2000) });
+    domsync.transmit({ domsync: true, type: MSG.ERROR, source, message: message.slice(0, 2000), batch: batches });
   }
 
   // ---------------------------------------------------------------------- Actions
@@ -215,7 +229,7 @@
 
   /** Save a large file from its one-time URL on the server (Document.file_download). */
   function downloadUrl(token, name) {
-    save(new URL("_domsync/download/" + encodeURIComponent(token), httpBase()).href, name);
+    save(new URL(DOWNLOAD_PATH + encodeURIComponent(token), httpBase()).href, name);
   }
 
   function save(href, name) {
@@ -267,7 +281,7 @@
     domsync.route = hash;
     if (hash === reportedRoute) return;
     reportedRoute = hash;
-    domsync.transmit({ domsync: true, type: "route", hash, seq: ++routeSeq });
+    domsync.transmit({ domsync: true, type: MSG.ROUTE, hash, seq: ++routeSeq });
   }
   window.addEventListener("hashchange", reportRoute);
   window.addEventListener("popstate", reportRoute);
@@ -310,7 +324,7 @@
     if (own && own.has(event.type)) return;  // that listener sends the state itself
     const seq = (edits.get(key) || 0) + 1;
     edits.set(key, seq);
-    domsync.transmit({ domsync: true, type: "sync", id: key, state: formState(el), seq, origin: ORIGIN });
+    domsync.transmit({ domsync: true, type: MSG.SYNC, id: key, state: formState(el), seq, origin: ORIGIN });
   }
   document.addEventListener("input", syncEdit, true);
   document.addEventListener("change", syncEdit, true);
@@ -436,7 +450,7 @@
   function defaultUrl(base) {
     const u = new URL(base || window.location.href);
     u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
-    u.pathname = u.pathname.replace(/[^/]*$/, "") + "ws";
+    u.pathname = u.pathname.replace(/[^/]*$/, "") + WEBSOCKET_PATH;
     u.search = "";
     u.hash = "";
     return u.href;
@@ -580,7 +594,7 @@
    */
   function send(name, payload) {
     if (typeof name !== "string" || !name) throw new TypeError("domsync.send(name, payload): name must be a string");
-    domsync.transmit({ domsync: true, type: "message", name, payload: payload === undefined ? null : payload });
+    domsync.transmit({ domsync: true, type: MSG.NAMED, name, payload: payload === undefined ? null : payload });
   }
 
   domsync.route = currentRoute();

@@ -184,7 +184,15 @@ class DomsyncServer(ServerCore):
         server, self._server = self._server, None
         if server is None:
             return
-        server.close()  # no new connections
+        # Accept no more connections, but let those just accepted be made first: asyncio
+        # makes them a moment after accepting, and cannot once the server is closed
+        # (their sockets would stay open). They close themselves, seeing it closing.
+        loop = asyncio.get_running_loop()
+        for sock in server.sockets:
+            loop.remove_reader(sock.fileno())
+        for _ in range(3):
+            await asyncio.sleep(0)
+        server.close()
         await self._stop()
         for connection in list(self._connections):
             connection.close()

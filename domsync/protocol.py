@@ -26,18 +26,17 @@ already has, moved here) or a node.
 
 The browser sends JSON objects (see :data:`INBOUND`). The JavaScript client reads the
 constants it needs from a generated section of ``client_js/domsync.js``, written by
-``python -m domsync.protocol --write``; a test checks that the two agree.
+``python scripts/protocol_js.py``; a test checks that the two agree.
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 __all__ = [
     "PROTOCOL_VERSION", "AUTO_ID_PREFIX", "OP_NAMES", "HELPERS", "INBOUND", "EVENT_KINDS",
-    "WEBSOCKET_PATH", "DOWNLOAD_PATH", "js_constants",
+    "WEBSOCKET_PATH", "DOWNLOAD_PATH", "js_constants", "js_constants_in", "write_js_constants",
 ]
 
 #: Bumped whenever a change to this module would break a client of the previous one.
@@ -140,7 +139,7 @@ DOWNLOAD_PATH = "_domsync/download/"
 
 # ------------------------------------------------------------------ the JavaScript side
 
-_BEGIN = "// BEGIN GENERATED PROTOCOL (python -m domsync.protocol --write; do not edit)"
+_BEGIN = "// BEGIN GENERATED PROTOCOL (python scripts/protocol_js.py; do not edit)"
 _END = "// END GENERATED PROTOCOL"
 
 
@@ -186,10 +185,3 @@ def js_constants_in(source: str) -> str:
     start, end = _generated_section(source)
     return source[start:end]
 
-
-if __name__ == "__main__":  # pragma: no cover - a developer's tool
-    target = Path(__file__).resolve().parent.parent / "client_js" / "domsync.js"
-    if sys.argv[1:] == ["--write"]:
-        print("updated" if write_js_constants(target) else "already up to date", target)
-    else:
-        print(js_constants())

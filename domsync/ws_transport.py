@@ -78,7 +78,12 @@ class Connection(asyncio.Protocol):
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         transport.set_write_buffer_limits(_WRITE_HIGH, _WRITE_LOW)
-        self.server._connections.add(self)
+        self.server._connections.add(self)  # until connection_lost: close() waits for that
+        if not self.server._running():
+            # Accepted just before the server closed (asyncio makes the connection a
+            # moment after accepting it): close it like the others.
+            transport.close()
+            return
         self._timer = self.loop.call_later(OPEN_TIMEOUT, self._opening_deadline)
 
     def data_received(self, data: bytes) -> None:

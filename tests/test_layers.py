@@ -15,8 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "domsync"
 LAYERS = {
     "protocol": ["protocol", "exceptions", "logs", "encoding"],
     "encoders": ["encode_js", "encode_json"],
-    "model": ["names", "files", "routes", "element", "styles", "forms", "listeners", "document",
-              "recorder", "inbound", "html", "selectors", "actions", "threadsafe", "components", "core"],
+    "model": ["names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
+              "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
+              "threadsafe", "components", "core"],
     "session": ["mirror", "client", "handlers", "session"],
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
     "transports": ["server_core", "ws_transport", "domsync_server", "memory", "background", "demo",
