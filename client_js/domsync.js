@@ -78,7 +78,8 @@
   }
 
   /**
-   * Fill a new element and remember it as `key`.
+   * Fill a new element and remember it as `key`. A negative key -k is key k with the
+   * generated id AUTO_ID_PREFIX + k, set first (the server sends no bytes for it).
    * @param {Element} el
    * @param {number} key
    * @param {Array<string>|0} attrs  flat [name, value, name, value, ...]
@@ -86,6 +87,10 @@
    * @param {{value?: string, checked?: boolean, on?: Array<string|null>}} [props]
    */
   function build(el, key, attrs, kids, props) {
+    if (key < 0) {
+      key = -key;
+      el.setAttribute("id", AUTO_ID_PREFIX + key);
+    }
     if (attrs) for (let i = 0; i < attrs.length; i += 2) el.setAttribute(attrs[i], attrs[i + 1]);
     const target = el instanceof HTMLTemplateElement ? el.content : el;
     if (typeof kids === "string") target.textContent = kids;
@@ -330,14 +335,35 @@
   document.addEventListener("change", syncEdit, true);
 
   /** What the server's DomEvent carries from the browser's event, where it has it. */
-  const DETAIL = ["key", "code", "repeat", "altKey", "ctrlKey", "metaKey", "shiftKey",
-    "clientX", "clientY", "pageX", "pageY", "offsetX", "offsetY", "button", "buttons",
-    "deltaX", "deltaY"];
+  /** The kind of a DOM event, by the fields it has (see EVENT_KINDS), or null. */
+  function eventKind(event) {
+    if (typeof event.deltaX === "number") return "wheel";
+    if (typeof event.clientX === "number") return "mouse";
+    if (typeof event.key === "string") return "key";
+    if (typeof event.altKey === "boolean") return "modifiers";
+    return null;
+  }
 
+  /**
+   * What the server's DomEvent carries from the browser's event: its kind, and only the
+   * fields whose value differs from the default EVENT_KINDS gives (the server fills in
+   * the rest). pageX and pageY default to clientX and clientY.
+   */
   function eventDetail(event, el) {
     const detail = {};
-    for (const name of DETAIL) if (typeof event[name] === "string" || typeof event[name] === "number" ||
-      typeof event[name] === "boolean") detail[name] = event[name];
+    const kind = eventKind(event);
+    if (kind) {
+      detail.kind = kind;
+      const defaults = EVENT_KINDS[kind];
+      for (const name in defaults) {
+        const value = event[name];
+        if (value !== defaults[name] && typeof value === typeof defaults[name]) detail[name] = value;
+      }
+      if (kind === "mouse" || kind === "wheel") {
+        if (event.pageX !== event.clientX) detail.pageX = event.pageX;
+        if (event.pageY !== event.clientY) detail.pageY = event.pageY;
+      }
+    }
     if (el instanceof HTMLInputElement && (el.type === "checkbox" || el.type === "radio")) detail.checked = el.checked;
     if (el instanceof HTMLSelectElement) detail.selected = Array.from(el.selectedOptions, (o) => o.value);
     return detail;
@@ -376,8 +402,11 @@
           report(error, "js_value_getter", getter);
         }
       }
-      if (value === undefined) value = null;
-      const msg = { domsync: true, event: type, id: key, value, detail: eventDetail(event, el) };
+      // Only what is not a default travels: a plain click is a few dozen bytes.
+      const msg = { domsync: true, event: type, id: key };
+      if (value !== undefined && value !== null) msg.value = value;
+      const detail = eventDetail(event, el);
+      for (const name in detail) { msg.detail = detail; break; }
       return msg;
     }
     const born = generation;

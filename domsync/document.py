@@ -54,7 +54,7 @@ class Document(Recorder, Batches, Inbound, Actions):
         >>> _ = doc.getRootElement().appendChild(hello)
         >>> print(doc.render_js_updates(), end="")
         R("app");
-        N(0).appendChild(E(1,"p",["id","__domsync_el_1"],"Hello"));
+        N(0).appendChild(E(-1,"p",0,"Hello"));
     """
 
     # The class of its elements, and a lock that is none: see threadsafe.LockedDocument.

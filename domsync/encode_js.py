@@ -2,7 +2,7 @@
 
 A batch becomes statements, one per line, that read as DOM calls::
 
-    N(0).append(E(1,"div",["id","__domsync_el_1"],"hello"));
+    N(0).append(E(-1,"div",0,"hello"),E(2,"p",["id","intro"]));
     N(1).setAttribute("class","big");
     N(1).textContent="bye";
 
@@ -14,7 +14,9 @@ names are :data:`domsync.protocol.HELPERS`):
   SVG or MathML element with its attributes (a flat array, ``0`` for none), children (a
   string for one text node, or an array of strings and elements) and properties
   (``value``, ``checked``, and ``on``, the event listeners), remember it as ``key`` and
-  return it;
+  return it. A negative key ``-k`` is key ``k`` with the generated id
+  ``__domsync_el_k``, which the client sets as the first attribute: the id costs no
+  bytes;
 - ``L(tag, keys, texts)``: create many new elements with generated ids and at most one
   text node each (the bulk form of ``E`` for long runs), returning them as an array;
 - ``H(key, event, getter)``: the listener function that sends ``event`` to the server;
@@ -37,7 +39,7 @@ from typing import Any, Callable, Sequence
 
 from .encoding import _quote, js_string, js_strings, js_value
 from .protocol import (
-    APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
+    APPEND, APPEND_LEAVES, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
     LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR,
     SET_PROP, TEXT, UNLISTEN,
 )
@@ -111,14 +113,9 @@ def text_batch(key: int, text: str) -> str:
 # ------------------------------------------------------------------ nodes
 
 
-def _attrs(key: int, attrs: tuple | None) -> str:
+def _attrs(attrs: tuple | None) -> str:
     """A flat array ``[name, value, ...]`` (an object literal would turn an attribute
     named ``__proto__`` into a prototype), ``0`` for none."""
-    if key < 0:
-        head = f'"id","{AUTO_ID_PREFIX}{-key}"'
-        if not attrs:
-            return "[" + head + "]"
-        return "[" + head + "," + ",".join(map(js_string, attrs)) + "]"
     if not attrs:
         return "0"
     return "[" + ",".join(map(js_string, attrs)) + "]"
@@ -152,13 +149,12 @@ def _item(item: Any) -> str:
 def node_expr(node: tuple) -> str:
     """The constructor call that creates a node and its subtree."""
     key, tag, ns, attrs, kids, props = node
-    if key < 0 and attrs is None and props is None and ns == 0 and (kids is None or type(kids) is str):
-        # The common leaf: a generated id and at most one text node.
+    if attrs is None and props is None and ns == 0 and (kids is None or type(kids) is str):
+        # The common leaf: a generated id (a negative key) and at most one text node.
         literal = _tag_literals.get(tag) or _tag(tag)
         if kids is None:
-            return f'E({-key},{literal},["id","{AUTO_ID_PREFIX}{-key}"])'
-        return f'E({-key},{literal},["id","{AUTO_ID_PREFIX}{-key}"],{js_string(kids)})'
-    shown = -key if key < 0 else key
+            return f"E({key},{literal})"
+        return f"E({key},{literal},0,{js_string(kids)})"
     if kids is None:
         children = None
     elif type(kids) is str:
@@ -167,10 +163,10 @@ def node_expr(node: tuple) -> str:
         children = "[" + ",".join(map(_item, kids)) + "]"
     else:
         children = None
-    args = f"{_CONSTRUCTORS[ns]}({shown},{_tag(tag)}"
+    args = f"{_CONSTRUCTORS[ns]}({key},{_tag(tag)}"
     props_literal = _props(props)
-    if key < 0 or attrs or children is not None or props_literal:
-        args += "," + _attrs(key, attrs)
+    if attrs or children is not None or props_literal:
+        args += "," + _attrs(attrs)
     if children is not None or props_literal:
         args += "," + (children if children is not None else "0")
     if props_literal:

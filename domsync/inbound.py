@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .element import LIVE, Element
 from .logs import brief
-from .protocol import SET_PROP
+from .protocol import EVENT_KINDS, SET_PROP
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
@@ -55,6 +55,14 @@ class DomEvent(dict):
         super().__init__(domsync=True, event=event, id=element.id, value=value, doc=document,
                          element=element)
         if isinstance(detail, dict):
+            kind = detail.get("kind")
+            if type(kind) is str and kind in EVENT_KINDS:
+                # The browser sent only what differs from the defaults of its kind.
+                detail = {**EVENT_KINDS[kind], **detail}
+                if "clientX" in detail:
+                    for page, client in (("pageX", "clientX"), ("pageY", "clientY")):
+                        if detail[page] is None:
+                            detail[page] = detail[client]
             for name, kind in _DETAIL_FIELDS.items():
                 item = detail.get(name)
                 if isinstance(item, kind) and not (kind is int and type(item) is bool):

@@ -198,7 +198,7 @@ def test_actions_keep_their_place_among_dom_changes(doc):
     doc.open_url("https://example.com/")
     p.innerText = "again"
     assert statements(doc) == [
-        'N(0).appendChild(E(1,"p",["id","__domsync_el_1"]));',  # as it was before run_js
+        'N(0).appendChild(E(-1,"p"));',  # as it was before run_js
         'run("first");',
         'N(1).textContent="changed";',
         'openUrl("https://example.com/");',

@@ -1,5 +1,7 @@
 """The browser client, in real Chromium: applying batches, events, errors, scripts."""
 
+import json
+
 from domsync import SVG_NAMESPACE, Document
 
 
@@ -18,7 +20,55 @@ async def test_a_click_sends_the_element_key_the_event_and_the_getter_value(clie
     (msg,) = await client_page.sent()
     detail = msg.pop("detail")
     assert msg == {"domsync": True, "event": "click", "id": button._key, "value": "go!"}
-    assert detail["button"] == 0 and detail["clientX"] > 0 and detail["shiftKey"] is False
+    # Only what differs from the defaults of a mouse event travels...
+    assert detail["kind"] == "mouse" and detail["clientX"] > 0 and detail["offsetX"] > 0
+    assert "button" not in detail and "shiftKey" not in detail and "pageX" not in detail
+    # ... and the callback's DomEvent has every field, as before.
+    events = []
+    button.removeEventListener("click")
+    button.addEventListener("click", events.append)
+    doc.handle_event({**msg, "detail": detail})
+    (event,) = events
+    assert event.button == 0 and event.buttons == 0 and event.shiftKey is False and event.key is None
+    assert event.clientX == detail["clientX"] and event.pageX == detail["clientX"] and event.offsetY > 0
+
+
+async def test_a_plain_click_sends_a_short_message(client_page):
+    doc, root = fresh()
+    button = doc.createElement("button", id="b", innerText="go")
+    button.addEventListener("click", lambda e: None)
+    root.appendChild(button)
+    await client_page.sync(doc)
+    await client_page.page.evaluate("document.getElementById('b').click()")  # as the benchmark clicks
+    await client_page.page.keyboard.press("Tab")
+    (msg,) = await client_page.sent()
+    assert msg == {"domsync": True, "event": "click", "id": button._key, "detail": {"kind": "mouse"}}
+    assert len(json.dumps(msg, separators=(",", ":"))) <= 100
+
+
+async def test_key_and_wheel_events_send_their_kind_and_what_is_not_a_default(client_page):
+    doc, root = fresh()
+    box = doc.createElement("input", id="box")
+    seen = []
+    box.addEventListener("keydown", seen.append)
+    box.addEventListener("wheel", seen.append)
+    root.appendChild(box)
+    await client_page.sync(doc)
+    await client_page.page.focus("#box")
+    await client_page.page.keyboard.press("Shift+A")
+    await client_page.page.mouse.move(10, 10)
+    await client_page.page.hover("#box")
+    await client_page.page.mouse.wheel(0, 30)
+    sent = [m for m in await client_page.sent() if m.get("event") in ("keydown", "wheel")]
+    kinds = {m["event"]: m["detail"] for m in sent}
+    assert kinds["keydown"]["kind"] == "key" and kinds["keydown"]["key"] in ("Shift", "A")
+    assert kinds["wheel"]["kind"] == "wheel" and kinds["wheel"]["deltaY"] == 30
+    for message in sent:
+        doc.handle_event(message)
+    shifted = [e for e in seen if e.event == "keydown" and e.key == "A"]
+    assert shifted and shifted[0].shiftKey is True and shifted[0].repeat is False and shifted[0].clientX is None
+    wheel = [e for e in seen if e.event == "wheel"][0]
+    assert wheel.deltaY == 30 and wheel.deltaX == 0 and wheel.altKey is False and wheel.key is None
 
 
 async def test_typing_sends_the_form_state_which_the_model_takes_in(client_page):

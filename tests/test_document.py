@@ -24,7 +24,7 @@ def test_an_element_built_before_attaching_goes_out_as_one_statement():
         ul.appendChild(doc.createElement("li", innerText=f"item {i}"))
     root.appendChild(ul)
     (line,) = rendered(doc)
-    assert line.startswith("N(0).appendChild(E(1,\"ul\"") and line.count("E(") == 4
+    assert line.startswith("N(0).appendChild(E(-1,\"ul\"") and line.count("E(") == 4
 
 
 def test_consecutive_appends_to_one_parent_are_grouped():
@@ -117,7 +117,7 @@ def test_removed_elements_are_forgotten_and_rebuilt_when_attached_again():
     assert rendered(doc) == []
     root.appendChild(p)
     (line,) = rendered(doc)
-    assert line == 'N(0).appendChild(E(1,"p",["id","__domsync_el_1"],"changed while away"));'
+    assert line == 'N(0).appendChild(E(-1,"p",0,"changed while away"));'
 
 
 def test_superseded_innerHTML_is_dropped_when_its_elements_were_never_used():
@@ -146,9 +146,9 @@ def test_render_js_full_rebuilds_the_page_without_consuming_updates():
     root.setAttribute("class", "app")
     root.appendChild(doc.createElement("p", innerText="hi", value="v"))
     full = doc.render_js_full()
-    assert full.startswith('R("app");\nN(0).setAttribute("class","app");\nN(0).appendChild(E(1,"p"')
+    assert full.startswith('R("app");\nN(0).setAttribute("class","app");\nN(0).appendChild(E(-1,"p"')
     assert doc.has_updates()
-    assert "E(1" in doc.render_js_updates()
+    assert "E(-1" in doc.render_js_updates()
     assert doc.render_js_full() == full
 
 

@@ -163,7 +163,9 @@ class TestCreateElement:
         assert el.outerHTML == f'<div id="{generated}" class="c" style="color: red;"></div>'
         root.appendChild(el)
         assert doc.getElementById(generated) is el
-        assert f'"id","{generated}"' in doc.render_js_updates()
+        js = doc.render_js_updates()
+        # The generated id travels as the key's sign, not as text: E(-key, ...).
+        assert f'E(-{el._key},"div",["class","c","style","color: red;"])' in js and generated not in js
 
     def test_a_generated_id_is_a_real_attribute(self, doc):
         el = doc.createElement("div")
@@ -1321,7 +1323,7 @@ class TestRendering:
         el.innerText = "back again"
         root.appendChild(el)
         js = doc.render_js_updates()
-        assert f'E({el._key},"div"' in js
+        assert f'E(-{el._key},"div"' in js  # rebuilt, with its generated id
         assert '"back again"' in js and '"title","t"' in js
         assert f"N({el._key})" not in js
 
@@ -1347,8 +1349,8 @@ class TestRendering:
         root.appendChild(q)
         full = doc.render_js_full()
         assert statements(full)[0] == f'R("{ROOT}")'
-        assert f'E({p._key},"p"' in full and '"two"' in full
-        assert f'E({q._key},"p"' in full and '"three"' in full and '"click"' in full
+        assert f'E(-{p._key},"p"' in full and '"two"' in full
+        assert f'E(-{q._key},"p"' in full and '"three"' in full and '"click"' in full
         assert "one" not in full
         assert doc.render_js_full() == full
         pending = doc.render_js_updates()
@@ -1739,7 +1741,10 @@ class FakeBrowser:
         if name in ("E", "S", "M"):
             key, tag, attrs, kids, props = (args + [0, 0, None])[:5]
             ns = {"E": None, "S": domsync.SVG_NAMESPACE, "M": domsync.MATHML_NAMESPACE}[name]
-            node = FakeNode(key, tag, ns)
+            node = FakeNode(abs(key), tag, ns)
+            if key < 0:  # a generated id, set first
+                key = -key
+                node.attrs["id"] = f"__domsync_el_{key}"
             for j in range(0, len(attrs or []), 2):
                 node.attrs[attrs[j]] = attrs[j + 1]
             if isinstance(kids, str):

@@ -530,3 +530,51 @@ async def test_svg_link_animated_to_a_script_url_is_refused_or_never_runs(watche
         await watched.page.wait_for_timeout(50)  # let the animation apply
         await watched.page.click("#lnk")
     await watched.assert_nothing_ran()
+
+
+# ---------------------------------------------------------------------- hostile keys
+
+HOSTILE_KEYS = {"__proto__": {"polluted": True}, "constructor": {"prototype": {"polluted": True}},
+                "toString": "not a function", "hasOwnProperty": 1, "__defineGetter__": None}
+
+
+@pytest.mark.parametrize("wire", ["statements", "server"])
+async def test_hostile_keys_arrive_as_own_data_properties_and_pollute_nothing(client_page, wire):
+    """A payload's keys are data: ``__proto__`` must not become the prototype of the
+    page's ``detail`` object, and nothing else in the page may see a new property."""
+    page = client_page.page
+    await page.evaluate("""() => {
+        window.__got = [];
+        document.addEventListener('domsync:keys', e => window.__got.push(e.detail));
+    }""")
+    doc = Document()
+    doc.send_message("keys", {**HOSTILE_KEYS, "nested": [dict(HOSTILE_KEYS)]})
+    batch = doc.render_js_updates()
+    if wire == "server":  # the same statement, as a server sends it to one client
+        from domsync.encode_js import encode
+        from domsync.protocol import MESSAGE
+
+        batch = encode([(MESSAGE, "keys", {**HOSTILE_KEYS, "nested": [dict(HOSTILE_KEYS)]})])
+    await client_page.apply(batch)
+    report = await page.evaluate("""() => {
+        const d = window.__got[0], inner = d.nested[0];
+        const own = o => Object.keys(HOSTILE).every(k => Object.prototype.hasOwnProperty.call(o, k));
+        const HOSTILE = {"__proto__": 0, "constructor": 0, "toString": 0, "hasOwnProperty": 0, "__defineGetter__": 0};
+        return {
+            ownOuter: own(d), ownInner: own(inner),
+            protoOuter: Object.getPrototypeOf(d) === Object.prototype,
+            protoInner: Object.getPrototypeOf(inner) === Object.prototype,
+            protoValue: JSON.stringify(Object.getOwnPropertyDescriptor(d, "__proto__").value),
+            toStringValue: d.toString, constructorValue: JSON.stringify(d.constructor),
+            pollutedAnywhere: ({}).polluted !== undefined || Object.prototype.polluted !== undefined
+                || (function () {}).prototype.polluted !== undefined,
+            keys: Object.keys(d),
+        };
+    }""")
+    assert report["ownOuter"] and report["ownInner"]
+    assert report["protoOuter"] and report["protoInner"]
+    assert report["protoValue"] == '{"polluted":true}'
+    assert report["toStringValue"] == "not a function"
+    assert report["constructorValue"] == '{"prototype":{"polluted":true}}'
+    assert report["pollutedAnywhere"] is False
+    assert report["keys"] == list(HOSTILE_KEYS) + ["nested"]

@@ -51,4 +51,4 @@ def test_the_installed_wheel_works_outside_the_checkout(wheel, tmp_path):
         env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr
-    assert 'E(1,"p"' in result.stdout
+    assert 'E(-1,"p"' in result.stdout
