@@ -645,3 +645,35 @@ def test_origins_must_be_a_list_and_are_normalized():
         DomsyncServer(lambda s, c: None, origins="https://example.com")
     server = DomsyncServer(lambda s, c: None, origins=["HTTPS://Example.com:443/"])
     assert server._site.origin_allowed("https://example.com", "localhost:8888")
+
+
+async def test_the_client_script_is_fetched_once_compressed_then_taken_from_the_cache(start_server, context):
+    from domsync.assets import client_js_name
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="p", innerText="ready"))
+
+    server = await start_server(handler)
+    answered = []
+    respond = server._site.respond
+
+    def counting(method, path, *args):
+        response = respond(method, path, *args)
+        answered.append((path, response.header("Content-Encoding"), len(response.body)))
+        return response
+
+    server._site.respond = counting
+    page = await context.new_page()
+    for visit in range(3):  # the first visit, another page load, a reload
+        if visit < 2:
+            await page.goto(server.url + ("?again" if visit else ""))
+        else:
+            await page.reload()
+        await page.wait_for_selector("#p")
+    scripts = [entry for entry in answered if entry[0] == "/" + client_js_name()]
+    pages = [entry for entry in answered if entry[0] == "/"]
+    assert len(pages) == 3  # the page itself is revalidated every time
+    assert len(scripts) == 1, scripts  # the versioned script, once
+    (_, encoding, size), = scripts
+    assert encoding == "gzip" and size < 12_000
