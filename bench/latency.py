@@ -33,8 +33,8 @@ The floor
     columns (5,000 cells) and a button; each click sets the text of one cell (a
     different row each time). The latency is observed on the whole ``<table>`` subtree.
     The bytes are the UTF-8 size of the websocket message the server sends for that
-    click (``render_js_updates()`` recorded on the server; Playwright's frame events
-    are not used because they would load the event loop while timing). This is the
+    click (recorded where the server writes the frame; Playwright's frame events are
+    not used because they would load the event loop while timing). This is the
     payload before permessage-deflate, which both servers negotiate with Chromium.
 
 Timing of (floor), (a) and (b) happens inside the page, as in
@@ -52,9 +52,10 @@ each block) and served by the same Python process and event loop. The clicks are
 ``--clicks / --rounds`` clicks (default 50) on each page, in an order that rotates
 every round, after an untimed warm-up of 20 clicks per page. The table reports p50 and
 p99 over all clicks of a page. For diagnosis the server side is timed too, with
-``time.perf_counter`` around the processing of each message: for domsync
-``DomsyncServer._check_message`` to the flush after the callback (parse, checks, ``handle_event``, callback,
-``render_js_updates``, ``send``), for the floor the same steps of its handler.
+``time.perf_counter`` around the processing of each message: for domsync from the frame
+reaching the server core (``ServerCore._receive``) to the flush after the callback
+(checks, parse, the session's step, callback, batch, send), for the floor the same
+steps of its handler.
 
 The domsync servers are built with ``max_messages_per_second=1e6``: the default rate
 limit (200 messages a second, bursts of 400) is meant for people and would drop some of
@@ -254,17 +255,17 @@ class FloorServer:
 
 class TimedDomsyncServer(DomsyncServer):
     """A DomsyncServer that times the processing of each incoming message (diagnosis
-    only: from the message's checks and parse in the receive loop, through the callback
-    worker's handle_event, the callback, render_js_updates and send). One client."""
+    only: from the frame reaching the server core, through the session's checks and
+    parse, the callback worker, the callback, the batch and its send). One client."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.server_times = []
         self._t0 = None
 
-    def _check_message(self, client, message, limit):
+    def _receive(self, client, frame):
         self._t0 = time.perf_counter()
-        return super()._check_message(client, message, limit)
+        return super()._receive(client, frame)
 
     async def _safe_flush(self, client):
         await super()._safe_flush(client)
@@ -273,18 +274,17 @@ class TimedDomsyncServer(DomsyncServer):
             self._t0 = None
 
 
-def record_batches(doc: Document, sizes: list) -> None:
-    """Record the UTF-8 size of every batch ``doc.render_js_updates()`` returns (the
-    websocket message ``DomsyncServer.flush`` sends), by wrapping it on this instance."""
-    render = doc.render_js_updates
+def record_batches(client, sizes: list) -> None:
+    """Record the UTF-8 size of every frame the server writes to ``client`` (one
+    websocket message per batch), by wrapping its connection's ``write``."""
+    connection = client._connection
+    write = connection.write
 
-    def recording():
-        batch = render()
-        if batch:
-            sizes.append(len(batch.encode()))
-        return batch
+    def recording(frame):
+        sizes.append(len(frame.encode()))
+        return write(frame)
 
-    doc.render_js_updates = recording
+    connection.write = recording
 
 
 def make_click_handler():
@@ -330,7 +330,7 @@ def make_table_handler(batch_sizes: list):
 
         button.addEventListener("click", on_click)
         await server.flush(client)        # the first, big batch: not recorded
-        record_batches(doc, batch_sizes)  # from here on, one batch per click
+        record_batches(client, batch_sizes)  # from here on, one batch per click
 
     return handler
 

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Bytes on the wire for the first load of a big page: domsync against a bare page.
+
+How to run (from the repository root, with the project's venv)::
+
+    .venv/bin/python bench/first_page.py                 # table on stdout (~10 s)
+    .venv/bin/python bench/first_page.py --rounds 5
+    .venv/bin/python bench/first_page.py --domsync /path/to/other/checkout   # another version
+    .venv/bin/python bench/first_page.py --json > first_page.json
+
+The page is the 1,000 x 5 table of ``latency.py`` (b): a ``TableComponent`` with ids
+``t.tr.r0001`` and ``t.td.r0001.c3`` and texts ``1.3``, plus a button.
+
+domsync
+    A ``DomsyncServer`` whose handler builds the table and flushes: the page, the
+    client script and the first websocket batch.
+bare
+    A bare ``websockets`` server (``process_request``) whose page ships the same table
+    as HTML, gzip-compressed (``Content-Encoding: gzip``, level 6, as a web server would
+    serve it), and opens a websocket to the same server, as the floor of
+    ``latency.py`` does.
+
+Each load is a fresh Chromium context (an empty cache), pointed at a small asyncio TCP
+proxy in front of the server, which counts every byte in each direction on every
+connection: HTTP headers, bodies, websocket framing, after compression (gzip for HTTP
+bodies, permessage-deflate for websocket messages, both negotiated as Chromium does).
+That is "on the wire", assets included. The load is done when the page has all 5,000
+cells. The figures are the median over ``--rounds`` loads, alternating the two, and
+the ratio domsync / bare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+from http import HTTPStatus
+
+ROWS, COLS = 1000, 5
+ROOT_ID = "domsync_root_id"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions"]
+
+
+def table_html() -> str:
+    """The table as HTML, with the ids and texts TableComponent gives it."""
+    cells = "".join(f'<th id="t.td.header.c{j}">c{j}</th>' for j in range(COLS))
+    rows = [f'<tr id="t.tr.header">{cells}</tr>']
+    for i in range(ROWS):
+        r = f"r{i:04d}"
+        rows.append(f'<tr id="t.tr.{r}">' + "".join(
+            f'<td id="t.td.{r}.c{j}">{i}.{j}</td>' for j in range(COLS)) + "</tr>")
+    return '<table id="t">' + "".join(rows) + "</table>"
+
+
+BARE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>bare</title><link rel="icon" href="data:,"></head>
+<body><div id="domsync_root_id"><button id="btn">change a cell</button>TABLE</div>
+<script>
+const ws = new WebSocket("ws://" + location.host + "/ws");
+ws.onmessage = e => { new Function(e.data)(); };
+document.getElementById("btn").addEventListener("click", () =>
+  ws.send(JSON.stringify({domsync: true, event: "click", id: 1})));
+</script></body></html>"""
+
+
+class Proxy:
+    """A TCP proxy that counts the bytes going each way."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.down = 0  # server -> browser
+        self.up = 0  # browser -> server
+        self.server: asyncio.Server | None = None
+        self.port = 0
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.close()
+            return
+
+        async def pipe(source, sink, count_down: bool):
+            try:
+                while data := await source.read(65536):
+                    if count_down:
+                        self.down += len(data)
+                    else:
+                        self.up += len(data)
+                    sink.write(data)
+                    await sink.drain()
+            except (ConnectionError, asyncio.CancelledError):
+                pass
+            finally:
+                sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer, False), pipe(up_reader, writer, True))
+
+    def reset(self) -> None:
+        self.down = self.up = 0
+
+    async def close(self) -> None:
+        assert self.server is not None
+        self.server.close()
+
+
+async def start_domsync():
+    from domsync.components import TableComponent
+    from domsync.domsync_server import DomsyncServer
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("button", id="btn", innerText="change a cell"))
+        table = TableComponent(doc, ROOT_ID, [f"c{j}" for j in range(COLS)], id="t")
+        for i in range(ROWS):
+            table.addRow(f"r{i:04d}", [f"{i}.{j}" for j in range(COLS)])
+        await server.flush(client)
+
+    server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+    await server.serve()
+    return server.port, server.close
+
+
+async def start_bare():
+    from websockets.asyncio.server import serve
+    from websockets.datastructures import Headers
+    from websockets.http11 import Response
+
+    page = gzip.compress(BARE_PAGE.replace("TABLE", table_html()).encode(), compresslevel=6)
+
+    def process_request(connection, request):
+        if request.path.split("?")[0] == "/ws":
+            return None
+        headers = Headers()
+        headers["Content-Type"] = "text/html; charset=utf-8"
+        headers["Content-Encoding"] = "gzip"
+        headers["Content-Length"] = str(len(page))
+        return Response(HTTPStatus.OK.value, "OK", headers, page)
+
+    async def handler(ws):
+        async for _ in ws:
+            pass
+
+    server = await serve(handler, "127.0.0.1", 0, process_request=process_request)
+
+    async def close():
+        server.close()
+        await server.wait_closed()
+
+    return server.sockets[0].getsockname()[1], close
+
+
+async def load(browser, proxy: Proxy) -> tuple[int, int, float]:
+    """Bytes down and up for one cold load of the page, and the time it took."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    proxy.reset()
+    started = time.perf_counter()
+    await page.goto(f"http://127.0.0.1:{proxy.port}/")
+    await page.wait_for_function(f"document.querySelectorAll('#t td').length === {ROWS * COLS}",
+                                 timeout=30000)
+    elapsed = time.perf_counter() - started
+    await asyncio.sleep(0.3)  # the last frames' bytes through the proxy
+    down, up = proxy.down, proxy.up
+    await context.close()
+    return down, up, elapsed
+
+
+async def run(args) -> dict:
+    from playwright.async_api import async_playwright
+
+    sys.path.insert(0, args.domsync)
+    import domsync
+
+    servers = {"domsync": await start_domsync(), "bare": await start_bare()}
+    proxies = {}
+    for name, (port, _) in servers.items():
+        proxies[name] = Proxy(port)
+        await proxies[name].start()
+    results: dict[str, list] = {name: [] for name in servers}
+    try:
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
+            try:
+                for rnd in range(args.rounds):
+                    for name in (list(servers) if rnd % 2 == 0 else list(reversed(servers))):
+                        results[name].append(await load(browser, proxies[name]))
+            finally:
+                await browser.close()
+    finally:
+        for proxy in proxies.values():
+            await proxy.close()
+        for _, close in servers.values():
+            await close()
+    summary = {name: {"down_bytes": statistics.median(r[0] for r in runs),
+                      "up_bytes": statistics.median(r[1] for r in runs),
+                      "load_ms": statistics.median(r[2] for r in runs) * 1000}
+               for name, runs in results.items()}
+    summary["ratio_down"] = summary["domsync"]["down_bytes"] / summary["bare"]["down_bytes"]
+    summary["domsync_from"] = os.path.dirname(domsync.__file__)
+    return summary
+
+
+def _chromium() -> str:
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/lib/chromium/chromium", "/usr/bin/chromium"):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    return "chromium"
+
+
+def main() -> int:
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--domsync", default=here, help="the checkout whose domsync to measure")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    summary = asyncio.run(run(args))
+    out = sys.stderr if args.json else sys.stdout
+    print(f"first load of the {ROWS} x {COLS} table page, {args.rounds} loads each (median); "
+          f"domsync from {summary['domsync_from']}", file=out)
+    print(f"{'':10} {'down KB':>9} {'up KB':>7} {'load ms':>8}", file=out)
+    for name in ("domsync", "bare"):
+        r = summary[name]
+        print(f"{name:10} {r['down_bytes'] / 1024:9.1f} {r['up_bytes'] / 1024:7.1f} {r['load_ms']:8.0f}", file=out)
+    print(f"domsync / bare, bytes down: {summary['ratio_down']:.2f}x (target <= 2x)", file=out)
+    if args.json:
+        print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
