@@ -139,7 +139,9 @@ class Connection(asyncio.Protocol):
         Raises:
             ClientGoneError: if the websocket is not open.
         """
-        if self.mode != "websocket" or self.protocol.state is not State.OPEN:
+        transport = self.transport
+        if self.mode != "websocket" or self.protocol.state is not State.OPEN \
+                or transport is None or transport.is_closing():
             raise ClientGoneError("the browser's connection is closed")
         self.protocol.send_text(frame.encode("utf-8", "surrogatepass"))
         self._send_data()
