@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import names
 from .encoding import check_json
@@ -27,6 +27,9 @@ from .files import PackedFile, as_bytes, guess_mime_type, safe_file_name
 from .names import check_str
 from .protocol import ACTIONS, DOWNLOAD, DOWNLOAD_URL, MESSAGE, NOTIFY, OPEN_URL, ROUTE, RUN_JS
 from .routes import format_route, parse_route
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .element import Element
 
 __all__ = ["Actions", "Download", "NOTIFICATION_TYPES", "OPEN_URL_SCHEMES"]
 
@@ -60,6 +63,15 @@ class Actions:
     #: are fetched once from a one-time URL of the :class:`~domsync.DomsyncServer`.
     #: Set it on a document (or on ``Document``) to change it.
     inline_download_limit: int = 256 * 1024
+
+    # The outbox (see Recorder._reset_outbox) and the root, declared for type checkers
+    # (Document and its other parts set them).
+    _outbox: list[tuple | None]
+    _last_setter: dict[tuple, int]
+    _root: "Element"
+
+    if TYPE_CHECKING:  # pragma: no cover
+        def _freeze_leaves(self) -> None: ...  # Recorder's
 
     def _init_actions(self) -> None:
         self._page: str | None = None

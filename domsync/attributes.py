@@ -9,7 +9,7 @@ checked when they come in: an event handler attribute (``onclick``) or a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from . import names
 from .exceptions import WrongTypeError
@@ -20,8 +20,11 @@ from .styles import ClassList, Style
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
+    from .element import Element
 
 __all__ = ["Attributes"]
+
+_T = TypeVar("_T")
 
 
 
@@ -39,14 +42,18 @@ class Attributes:
     def _attr_name(self, name: object) -> str:
         if type(name) is str:
             return name.lower() if self._ns is None else name
-        check_str(name, "the attribute name")
-        return name  # pragma: no cover
+        return check_str(name, "the attribute name")  # pragma: no cover
 
     def _attr_view(self) -> dict[str, str] | None:
         """The attributes for reading, with a generated id included."""
         if self._flags & IMPLICIT_ID:
             return {"id": AUTO_ID_PREFIX + str(self._key)}
         return self._attrs
+
+    @overload
+    def getAttribute(self, name: str) -> str | None: ...
+    @overload
+    def getAttribute(self, name: str, default: _T) -> str | _T: ...
 
     def getAttribute(self, name: str, default: Any = None) -> Any:
         """The attribute's value, or ``default`` (``None``) if it is not set.
@@ -88,12 +95,12 @@ class Attributes:
         if type(value) is not str:
             check_str(value, f"the value of attribute {name!r}")
         names.check_url_value(name, value, self._tag)
-        self._doc._set_attribute(self, name, value)
+        self._doc._set_attribute(cast("Element", self), name, value)  # a part of Element
 
     def removeAttribute(self, name: str) -> None:
         """Remove an attribute; nothing happens if it is not set."""
         if self.hasAttribute(name):
-            self._doc._set_attribute(self, self._attr_name(name), None)
+            self._doc._set_attribute(cast("Element", self), self._attr_name(name), None)
 
     def toggleAttribute(self, name: str, force: bool | None = None) -> bool:
         """Add the attribute with an empty value, or remove it; return whether it is set."""
@@ -118,13 +125,13 @@ class Attributes:
     def classList(self) -> "ClassList":
         """The class attribute as a token list: ``add``, ``remove``, ``toggle``,
         ``contains``, ``replace``."""
-        return ClassList(self)
+        return ClassList(cast("Element", self))  # Attributes is a part of Element
 
     @property
     def style(self) -> "Style":
         """The style attribute, one property at a time: ``setProperty``,
         ``removeProperty``, ``getPropertyValue``; also ``style["color"] = "red"``."""
-        return Style(self)
+        return Style(cast("Element", self))  # Attributes is a part of Element
 
     def _reflect_bool(self, name: str, on: object) -> None:
         if type(on) is not bool:

@@ -18,7 +18,7 @@ import atexit
 import concurrent.futures
 import threading
 import webbrowser
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Coroutine, cast
 
 from .document import Document
 from .domsync_server import DomsyncServer
@@ -180,11 +180,13 @@ class BackgroundServer:
             _running.discard(self)
             return
         if thread is threading.current_thread():
+            assert self._stopped is not None  # a callback runs once _serve has made it
             self._stopped.set()
             return
-        if any(document.lock._is_owned() for document in self._documents()):
+        if any(document.lock._is_owned() for document in self._documents()):  # type: ignore[attr-defined]  # RLock._is_owned: private, not in typeshed
             raise UsageError("close() waits for the server, which may need the document's lock: "
                              "call it after the 'with document.lock:' block")
+        assert self._loop is not None and self._stopped is not None  # start() waited for both
         try:
             self._loop.call_soon_threadsafe(self._stopped.set)
         except RuntimeError:  # the loop has just closed: the thread is ending
@@ -229,13 +231,15 @@ class BackgroundServer:
             problem = "the server is not running: start it with serve_in_background()"
         elif threading.current_thread() is self._thread:
             problem = "run() was called from the server's own thread: await the coroutine instead"
-        elif any(document.lock._is_owned() for document in self._documents()):
+        elif any(document.lock._is_owned() for document in self._documents()):  # type: ignore[attr-defined]  # as in close()
             # The server may need that lock to finish: waiting for it would never end.
             problem = ("this waits for the server, which may need the document's lock: "
                        "call it after the 'with document.lock:' block")
         if problem is None:
+            assert self._loop is not None  # running: _main has made it
             try:
-                future = asyncio.run_coroutine_threadsafe(awaitable, self._loop)
+                # Not a coroutine: run_coroutine_threadsafe raises TypeError, as it should.
+                future = asyncio.run_coroutine_threadsafe(cast("Coroutine[Any, Any, Any]", awaitable), self._loop)
             except RuntimeError:  # the loop closed meanwhile
                 problem = "the server has stopped"
         if problem is not None:
@@ -265,13 +269,14 @@ class BackgroundServer:
             self.server.get_document(client)  # ClientGoneError for a client that has gone
         self.run(self.server.flush(client))
 
-    def _documents(self) -> list[Document]:
+    def _documents(self) -> list[LockedDocument]:
+        # LockedDocuments: __init__ checked that the server makes them.
         if self.server._hub.documents.shared:
-            return [self.server.document]
+            return [cast(LockedDocument, self.server.document)]
         documents = []
         for client in self.clients:
             try:
-                documents.append(self.server.get_document(client))
+                documents.append(cast(LockedDocument, self.server.get_document(client)))
             except ClientGoneError:
                 pass
         return documents

@@ -18,7 +18,7 @@ them by key (see :mod:`domsync.protocol`).
 from __future__ import annotations
 
 from itertools import chain
-from typing import Any
+from typing import TYPE_CHECKING, Any, Sequence
 
 from . import encode_js
 from .element import AUTO_ID, IMPLICIT_ID, LIVE, Element
@@ -37,6 +37,26 @@ _text_batch = encode_js.text_batch
 
 class Batches:
     """The batch-taking part of :class:`~domsync.Document`."""
+
+    # The outbox and its bookkeeping (see Recorder._reset_outbox), declared for type
+    # checkers, and the document's own state (Document and its other parts set it).
+    _outbox: list[tuple | None]
+    _superseded: set[int]
+    _detached: list[Element]
+    _barrier: int
+    _answering_route: bool
+    _root: Element
+    _root_id: str
+    _ids: dict[str, Element]
+    _listening: dict[int, Element]
+    _fresh_auto: list[Element]
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # What this part uses of Document and its other parts (they define them).
+        def _reset_outbox(self) -> None: ...
+        def _prune_fresh(self) -> None: ...
+        def _is_connected(self, el: Element) -> bool: ...
+        def _is_findable(self, el: Element) -> bool: ...
 
     def has_updates(self) -> bool:
         """True if :meth:`render_js_updates` would return something."""
@@ -106,7 +126,7 @@ class Batches:
         element's children are replaced twice, so the caller can coalesce first: most
         batches have no such pair, and skip that pass."""
         ops: list[tuple] = []
-        parent = None
+        parent: Element = None  # type: ignore[assignment]  # an Element whenever group has items
         group: list = []  # nodes, and runs (lists) of new leaves of one tag, for parent
         run: list | None = None
         replaced: set[Element] = set()
@@ -130,7 +150,7 @@ class Batches:
                 continue
             if group:
                 _append_ops(ops, parent._key, group)
-                parent, group = None, []
+                parent, group = None, []  # type: ignore[assignment]  # as above
             if (code == TEXT or code == CHILDREN) and not coalesced:
                 if op[1] in replaced:
                     return None
@@ -187,30 +207,33 @@ class Batches:
         """
         if type(node) is str:
             return node
+        # From here node is an Element, but mypy does not narrow type(node) is str in the
+        # other branch: the [union-attr] ignores below say so at no cost (a hot path).
+        # uses is given with born.
         if born is not None:
-            if node._flags & LIVE:
-                uses.append(node)
-                return node._key
-            node._flags |= LIVE
+            if node._flags & LIVE:  # type: ignore[union-attr]
+                uses.append(node)  # type: ignore[union-attr]
+                return node._key  # type: ignore[union-attr]
+            node._flags |= LIVE  # type: ignore[union-attr]
             born.append(node)
-            if node._props and node._props.get("on") or node._tag in _FORM_CONTROLS and node._ns is None:
-                self._listening[node._key] = node  # the browser may send messages about it
-        kids = node._kids
-        flags = node._flags
-        if flags & IMPLICIT_ID and node._props is None and node._ns is None \
-                and (kids is None or type(kids) is str):
+            if node._props and node._props.get("on") or node._tag in _FORM_CONTROLS and node._ns is None:  # type: ignore[union-attr]
+                self._listening[node._key] = node  # type: ignore[union-attr, assignment]  # the browser may send messages about it
+        kids: None | str | list[Any] | tuple[Any, ...] = node._kids  # type: ignore[union-attr]
+        flags = node._flags  # type: ignore[union-attr]
+        if (flags & IMPLICIT_ID and node._props is None and node._ns is None  # type: ignore[union-attr]
+                and (kids is None or type(kids) is str)):
             # The common leaf: a generated id and at most one text node.
-            return (-node._key, node._tag, NS_HTML, None, kids, None)
+            return (-node._key, node._tag, NS_HTML, None, kids, None)  # type: ignore[union-attr]
         if kids is not None and type(kids) is not str:
             kids = tuple([self._node(kid, born, uses) for kid in kids])
-        attrs = node._attrs
+        attrs = node._attrs  # type: ignore[union-attr]
         if flags & AUTO_ID:  # the generated id goes as the key's sign
-            key = -node._key
+            key = -node._key  # type: ignore[union-attr]
             flat = tuple(chain.from_iterable(attrs.items()))[2:] if attrs else ()
         else:
-            key = node._key
+            key = node._key  # type: ignore[union-attr]
             flat = tuple(chain.from_iterable(attrs.items())) if attrs else ()
-        return (key, node._tag, _NAMESPACES[node._ns], flat or None, kids, _node_props(node._props))
+        return (key, node._tag, _NAMESPACES[node._ns], flat or None, kids, _node_props(node._props))  # type: ignore[union-attr]
 
     def _coalesce_children(self) -> None:
         """Drop children replacements (text, innerText, innerHTML) that a later one on
@@ -242,7 +265,7 @@ class Batches:
             else:
                 outbox[i] = None
 
-    def _drop_dead_work(self) -> list[list[Element]]:
+    def _drop_dead_work(self) -> list[Sequence[Element]]:
         """Drop the work on elements created in this batch that are not in the page any
         more, unless something that stays needs them. Returns the born lists of the
         dropped births."""
@@ -261,18 +284,23 @@ class Batches:
                 candidates.add(i)
         if not candidates:
             return []
-        def keep(j: int) -> bool:
+        def keep(j: int | None) -> bool:
             """Make sure birth op ``j`` goes out; True if that changed anything."""
             changed = False
             while j is not None and j in candidates:
                 candidates.discard(j)
                 changed = True
+                birth = outbox[j]
+                assert birth is not None  # j is a birth's index (born_by), and births are ops
                 # A CHILDREN op only happens if its element exists: keep that one's birth too.
-                j = born_by.get(outbox[j][1])
-            if j is not None and outbox[j][0] == CHILDREN:
-                k = born_by.get(outbox[j][1])
-                if k is not None and k in candidates:
-                    changed = keep(k) or changed
+                j = born_by.get(birth[1])
+            if j is not None:
+                birth = outbox[j]
+                assert birth is not None  # as above
+                if birth[0] == CHILDREN:
+                    k = born_by.get(birth[1])
+                    if k is not None and k in candidates:
+                        changed = keep(k) or changed
             return changed
 
         changed = True
@@ -292,7 +320,7 @@ class Batches:
                     if j is not None:
                         # A kept operation needs this element: its creation must go out.
                         changed = keep(j) or changed
-        dropped = []
+        dropped: list[Sequence[Element]] = []
         for i, op in enumerate(outbox):
             if op is None:
                 continue
@@ -320,7 +348,7 @@ class Batches:
         return freed
 
 
-def _born(op: tuple) -> list | tuple:
+def _born(op: tuple) -> Sequence[Element]:
     """The elements an APPEND_LEAVES, INSERT or CHILDREN op creates."""
     code = op[0]
     if code == APPEND_LEAVES:

@@ -201,7 +201,7 @@ class Component(dict):
 
 def _check_key(value: object, what: str) -> str:
     """Row and column ids become part of element ids: non-empty strings."""
-    if not check_str(value, what):
+    if not (value := check_str(value, what)):
         raise InvalidValueError(f"{what} cannot be the empty string")
     return value
 
@@ -219,6 +219,7 @@ def _columns(columns: Any) -> dict:
 
 def _values_for(columns: dict, values: Any) -> list[str | None]:
     """One value per column, None where none is given."""
+    cells: list[str | None]
     if values is None:
         cells = [None] * len(columns)
     elif isinstance(values, list):
@@ -270,6 +271,8 @@ class TableComponent(Component):
         WrongTypeError: if the arguments fit neither form, or ``columns`` is not a list
             or dict of strings.
     """
+
+    _root_el: Element  # the <table>, made by __init__
 
     def __init__(self, *args: Any, **kwargs: Any):
         repository, arguments = _bind("TableComponent", _TABLE, args, kwargs)
@@ -444,6 +447,8 @@ class SelectComponent(Component):
             a dict, or ``callback`` cannot take the event.
         InvalidValueError: if ``selected_value`` is not one of the options.
     """
+
+    _root_el: Element  # the <select>, made by __init__
 
     def __init__(self, *args: Any, **kwargs: Any):
         repository, arguments = _bind("SelectComponent", _SELECT, args, kwargs)

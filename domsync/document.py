@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import names
 from .actions import Actions
@@ -184,6 +184,11 @@ class Document(Recorder, Batches, Inbound, Actions):
                 el.setAttribute(name, attr_value)
         return el
 
+    @overload
+    def getElementById(self, id: str, strict: Literal[True] = True) -> Element: ...
+    @overload
+    def getElementById(self, id: str, strict: bool = ...) -> Element | None: ...
+
     def getElementById(self, id: str, strict: bool = True) -> Element | None:
         """The element with this id.
 
@@ -250,7 +255,7 @@ class Document(Recorder, Batches, Inbound, Actions):
 
     # ------------------------------------------------------------------ ids and lookup
 
-    def _is_connected(self, el: Element) -> bool:
+    def _is_connected(self, el: Element | None) -> bool:
         root = self._root
         while el is not None:
             if el is root:

@@ -45,7 +45,7 @@ def _split_lines(text: str) -> list[str | None]:
     ``<br>``, and empty runs make no text node.
     """
     parts: list[str | None] = []
-    run = []
+    run: list[str] = []
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
@@ -91,7 +91,7 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
         self._parent: Element | None = None
         # None (no children), a str (one text node: the common case, kept small), or a
         # list of Element and str.
-        self._kids: None | str | list = None
+        self._kids: None | str | list[Any] = None
         self._attrs: dict[str, str] | None = None
         # value, checked and event listeners, when the element has any.
         self._props: dict[str, Any] | None = None
@@ -178,7 +178,7 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
                 f"{child!r} belongs to another Document; create it with this document's "
                 f"createElement"
             )
-        node = self
+        node: Element | None = self
         while node is not None:
             if node is child:
                 raise HierarchyError(
@@ -212,7 +212,8 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
                 elif type(kids) is str:
                     self._kids = [kids, child]
                 else:
-                    kids.append(child)
+                    # A list: mypy does not narrow type(kids) is str in the else branch.
+                    kids.append(child)  # type: ignore[union-attr]
                 child._parent = self
                 if self._flags & LIVE:
                     flags = child._flags
@@ -304,7 +305,8 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             return ""
         if type(kids) is str:
             return kids
-        return "".join(k if type(k) is str else k.textContent for k in kids)
+        # kids is a list (mypy does not narrow type(kids) is str in the else branch)
+        return "".join(k if type(k) is str else k.textContent for k in kids)  # type: ignore[union-attr]
 
     @textContent.setter
     def textContent(self, text: str) -> None:
@@ -339,8 +341,9 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             return ""
         if type(kids) is str:
             return kids
+        # kids is a list (mypy does not narrow type(kids) is str in the else branch)
         return "".join(
-            k if type(k) is str else ("\n" if k._tag == "br" and k._ns is None else k.innerText)
+            k if type(k) is str else ("\n" if k._tag == "br" and k._ns is None else k.innerText)  # type: ignore[union-attr]
             for k in kids
         )
 

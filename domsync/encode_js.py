@@ -192,6 +192,8 @@ def _append_statement(parent: int, ops: Sequence[tuple]) -> str:
     head = f"N({parent})"
     if len(pieces) == 1 and pieces[0][0] == 1:
         return f"{head}.appendChild({pieces[0][1]})"
+    statements: list[str]
+    call: list[str]
     statements, call, count = [], [], 0
     for size, expr in pieces:
         if call and count + size > _ARGS_PER_CALL:

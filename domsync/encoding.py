@@ -28,7 +28,7 @@ import re
 __all__ = ["js_string", "js_strings", "js_value", "json_value", "check_json"]
 
 try:  # the C accelerator of the json module: the fastest correct escaper at hand
-    from json.encoder import c_encode_basestring as _quote
+    from json.encoder import c_encode_basestring as _quote  # type: ignore[attr-defined]  # not in typeshed
 except ImportError:  # pragma: no cover - pure-Python json
     from json.encoder import py_encode_basestring as _quote
 _NEEDS_EXTRA_ESCAPE = re.compile("[<\u2028\u2029\ud800-\udfff]")

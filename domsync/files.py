@@ -64,7 +64,9 @@ class PackedFile:
         self.name = name
         self._data = data
         self._path = path
-        self.size = len(data) if data is not None else os.stat(path).st_size
+        # Without data there is a path: the callers give one or the other (os.stat(None)
+        # raises TypeError for a caller that gives neither).
+        self.size = len(data) if data is not None else os.stat(path).st_size  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         source = f"path={self._path!r}" if self._path is not None else f"{self.size} bytes"
@@ -74,6 +76,7 @@ class PackedFile:
         """All the data at once (for small files, which travel inside the websocket)."""
         if self._data is not None:
             return self._data
+        assert self._path is not None  # __init__ had data or a path
         with open(self._path, "rb") as file:
             return file.read()
 
@@ -84,6 +87,7 @@ class PackedFile:
         if self._data is not None:
             view = memoryview(self._data)
             return len(view), (view[i:i + CHUNK_SIZE] for i in range(0, len(view), CHUNK_SIZE))
+        assert self._path is not None  # __init__ had data or a path
         file = open(self._path, "rb")
         size = os.fstat(file.fileno()).st_size
         return size, _FileChunks(file, size)

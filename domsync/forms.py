@@ -6,13 +6,14 @@ live in the browser as properties rather than attributes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterator, cast
 
 from .exceptions import InvalidValueError, WrongTypeError
 from .names import check_str
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
+    from .element import Element
 
 __all__ = ["FormControl"]
 
@@ -33,7 +34,20 @@ class FormControl:
     _doc: "Document"
     _tag: str
     _ns: str | None
+    _parent: "Element | None"
     _props: dict[str, Any] | None
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # What this part uses of Element's other parts (Element defines them).
+        def getAttribute(self, name: str) -> str | None: ...
+        def setAttribute(self, name: str, value: str) -> None: ...
+        def hasAttribute(self, name: str) -> bool: ...
+        def closest(self, selector: str) -> "Element | None": ...
+        def _iter_descendants(self) -> Iterator["Element"]: ...
+        @property
+        def textContent(self) -> str: ...
+        @textContent.setter
+        def textContent(self, text: str) -> None: ...
 
     def _value_kind(self) -> str:
         """How ``value`` behaves on this element: 'prop', 'attr', 'text' or 'numeric'."""
@@ -52,6 +66,19 @@ class FormControl:
         if tag in _VALUE_IS_NUMERIC:
             return "numeric"
         return "prop"
+
+    def _selected_option_value(self) -> str:
+        """What a browser's ``select.value`` gives before anyone picks: the last option
+        marked ``selected``, else the first enabled option, else ``''``."""
+        options = [el for el in self._iter_descendants() if el._tag == "option" and el._ns is None]
+        chosen = [o for o in options if o.hasAttribute("selected")]
+        # An option's value is never None: its value attribute, else its text.
+        if chosen:
+            return cast(str, chosen[-1].value)
+        for option in options:
+            if not option.hasAttribute("disabled"):
+                return cast(str, option.value)
+        return ""
 
     @property
     def value(self) -> str | None:
@@ -85,18 +112,6 @@ class FormControl:
             return self.getAttribute("value") if self._tag == "input" else self.textContent or None
         return None
 
-    def _selected_option_value(self) -> str:
-        """What a browser's ``select.value`` gives before anyone picks: the last option
-        marked ``selected``, else the first enabled option, else ``''``."""
-        options = [el for el in self._iter_descendants() if el._tag == "option" and el._ns is None]
-        chosen = [o for o in options if o.hasAttribute("selected")]
-        if chosen:
-            return chosen[-1].value
-        for option in options:
-            if not option.hasAttribute("disabled"):
-                return option.value
-        return ""
-
     @value.setter
     def value(self, value: str) -> None:
         if type(value) is not str:
@@ -106,7 +121,7 @@ class FormControl:
             props = self._props
             if props is not None and props.get("value") == value:
                 return
-            self._doc._set_prop(self, "value", value)
+            self._doc._set_prop(cast("Element", self), "value", value)  # a part of Element
         elif kind == "attr":
             self.setAttribute("value", value)
         elif kind == "text":
@@ -134,7 +149,7 @@ class FormControl:
             raise WrongTypeError(f"checked must be True or False, not {type(on).__name__}")
         if self.checked == on:
             return
-        self._doc._set_prop(self, "checked", on)
+        self._doc._set_prop(cast("Element", self), "checked", on)  # a part of Element
         if on and self._tag == "input" and (self.getAttribute("type") or "").lower() == "radio":
             self._uncheck_radio_group()
 
@@ -170,6 +185,7 @@ class FormControl:
             if all(value in present for value in props["selected"]):
                 return list(props["selected"])  # what the user picked, if still possible
         if self.hasAttribute("multiple"):
-            return [o.value for o in options if o.hasAttribute("selected")]
+            # An option's value is never None: its value attribute, else its text.
+            return cast("list[str]", [o.value for o in options if o.hasAttribute("selected")])
         value = self.value
         return [value] if value else []

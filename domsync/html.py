@@ -12,7 +12,7 @@ tuned for documents (optional tags, quoting choices) and differs from what a bro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, cast
 
 import html5lib
 
@@ -61,7 +61,7 @@ def _attribute_name(raw: str) -> str:
     return _ATTRIBUTE_PREFIXES.get(ns, "") + local
 
 
-def parse_fragment(document: "Document", markup: str, context: Element) -> list:
+def parse_fragment(document: "Document", markup: str, context: Element) -> list["Element | str"]:
     """Parse ``markup`` as the browser would for ``context.innerHTML = markup``.
 
     Returns:
@@ -95,7 +95,7 @@ def _parser() -> "html5lib.HTMLParser":
     in_table = parser.phases["inTable"]
     in_body = parser.phases["inBody"]
 
-    class InTable(type(in_table)):
+    class InTable(type(in_table)):  # type: ignore[misc]  # html5lib makes the phase classes at run time
         __slots__ = ()
 
         def processSpaceCharacters(self, token):
@@ -112,7 +112,7 @@ def _parser() -> "html5lib.HTMLParser":
     for name in ("inCell", "inCaption"):
         phase = parser.phases[name]
 
-        class InBodyWhitespace(type(phase)):
+        class InBodyWhitespace(type(phase)):  # type: ignore[misc]  # made at run time, as above
             __slots__ = ()
 
             def processSpaceCharacters(self, token):
@@ -129,7 +129,7 @@ _INTEGRATION_POINTS = {
 }
 
 
-def _parse_in_foreign_context(document: "Document", markup: str, context: Element) -> list:
+def _parse_in_foreign_context(document: "Document", markup: str, context: Element) -> list["Element | str"]:
     """Parse markup for an SVG or MathML element's innerHTML.
 
     html5lib only takes HTML context elements, so the markup is parsed inside wrapper
@@ -138,6 +138,7 @@ def _parse_in_foreign_context(document: "Document", markup: str, context: Elemen
     ``<p>``...) ends up after the wrappers, where the browser's fragment parser would
     also put it: among the context's children, in HTML.
     """
+    assert context._ns is not None  # parse_fragment calls this for SVG and MathML only
     root_tag, html_inside = _INTEGRATION_POINTS[context._ns]
     wrappers = [root_tag] + ([context._tag] if context._tag in html_inside else [])
     prefix = "".join(f"<{tag}>" for tag in wrappers)
@@ -169,8 +170,8 @@ def _parse_in_foreign_context(document: "Document", markup: str, context: Elemen
     return parts
 
 
-def _convert_children(document: "Document", node) -> list:
-    parts: list = []
+def _convert_children(document: "Document", node: Any) -> list["Element | str"]:
+    parts: list[Element | str] = []
 
     def add_text(text: str | None) -> None:
         if text:
@@ -187,7 +188,7 @@ def _convert_children(document: "Document", node) -> list:
     return parts
 
 
-def _convert_element(document: "Document", node) -> Element:
+def _convert_element(document: "Document", node: Any) -> Element:
     ns, local = _split_qualified(node.tag)
     if ns == "http://www.w3.org/1999/xhtml":
         ns = None
@@ -205,7 +206,7 @@ def _convert_element(document: "Document", node) -> Element:
     kids = _convert_children(document, node)
     for kid in kids:
         if type(kid) is not str:
-            kid._parent = el
+            cast("Element", kid)._parent = el  # mypy does not narrow type(kid) is not str
     if len(kids) == 1 and type(kids[0]) is str:
         el._kids = kids[0]
     elif kids:
@@ -215,21 +216,38 @@ def _convert_element(document: "Document", node) -> Element:
 
 # ---------------------------------------------------------------------- serialising
 
-def serialize_children(element: Element) -> str:
+class SerializableElement(Protocol):
+    """What the serializer reads of an element: an :class:`~domsync.Element`, or a
+    :class:`~domsync.mirror.MirrorElement`, which prints HTML exactly as the model does.
+
+    ``_kids`` holds the children: ``None``, one text node (a ``str``), or a sequence of
+    elements and ``str``.
+    """
+
+    @property
+    def _tag(self) -> str: ...
+    @property
+    def _ns(self) -> str | None: ...
+    @property
+    def _kids(self) -> "None | str | Sequence[SerializableElement | str]": ...
+    def _attr_view(self) -> Mapping[str, str] | None: ...
+
+
+def serialize_children(element: SerializableElement) -> str:
     """The browser's ``innerHTML`` for ``element``, computed from the model."""
     out: list[str] = []
     _serialize_kids(element, out)
     return "".join(out)
 
 
-def serialize_element(element: Element) -> str:
+def serialize_element(element: SerializableElement) -> str:
     """The browser's ``outerHTML`` for ``element``, computed from the model."""
     out: list[str] = []
     _serialize_element(element, out)
     return "".join(out)
 
 
-def _serialize_kids(element: Element, out: list[str]) -> None:
+def _serialize_kids(element: SerializableElement, out: list[str]) -> None:
     kids = element._kids
     if kids is None:
         return
@@ -237,14 +255,14 @@ def _serialize_kids(element: Element, out: list[str]) -> None:
     if type(kids) is str:
         out.append(kids if raw else kids.translate(_TEXT_ESCAPES))
         return
-    for kid in kids:
+    for kid in cast("Sequence[Any]", kids):  # not a str (mypy does not narrow type(x) is str)
         if type(kid) is str:
             out.append(kid if raw else kid.translate(_TEXT_ESCAPES))
         else:
             _serialize_element(kid, out)
 
 
-def _serialize_element(element: Element, out: list[str]) -> None:
+def _serialize_element(element: SerializableElement, out: list[str]) -> None:
     tag = element._tag
     out.append("<" + tag)
     attrs = element._attr_view()

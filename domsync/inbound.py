@@ -11,7 +11,7 @@ raises for what the network sent.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from .element import LIVE, Element
 from .logs import brief
@@ -28,7 +28,7 @@ _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 
 
 # What a DomEvent takes from the browser's event, and the types it accepts for each.
-_DETAIL_FIELDS = {
+_DETAIL_FIELDS: dict[str, type[Any] | tuple[type[Any], ...]] = {
     "key": str, "code": str, "repeat": bool,
     "altKey": bool, "ctrlKey": bool, "metaKey": bool, "shiftKey": bool,
     "clientX": (int, float), "clientY": (int, float), "pageX": (int, float), "pageY": (int, float),
@@ -78,6 +78,17 @@ class DomEvent(dict):
 
 class Inbound:
     """The inbound part of :class:`~domsync.Document`."""
+
+    # The document's own state, declared for type checkers (Document sets it).
+    _listening: dict[int, Element]
+    _echo_state: bool
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # What this part uses of Document and its other parts (they define them).
+        def getElementById(self, id: str, strict: bool = True) -> Element | None: ...
+        def _is_connected(self, el: Element) -> bool: ...
+        def _set_prop(self, el: Element, name: str, value: Any, record: bool = True) -> None: ...
+        def _record_setter(self, el: Element, kind: int, name: str, op: tuple) -> None: ...
 
     def handle_event(self, msg: Any) -> Any:
         """Apply an event message from the browser and call the element's callback.
@@ -139,7 +150,7 @@ class Inbound:
         elif type(value) is str and event in ("input", "change") and el._tag in _FORM_CONTROLS \
                 and el._ns is None and el._value_kind() == "prop":
             self._absorb_state(el, {"value": value})
-        return entry[0], DomEvent(event, el, value, self, msg.get("detail"))
+        return entry[0], DomEvent(event, el, value, cast("Document", self), msg.get("detail"))  # a part of Document
 
     def handle_sync(self, msg: Any) -> None:
         """Write a form control's state, sent by the browser after the user edited it,

@@ -7,7 +7,7 @@ act in the browser (``prevent_default``, ``stop_propagation``, ``debounce``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, cast
 
 from . import names
 from .exceptions import InvalidValueError, WrongTypeError
@@ -15,6 +15,7 @@ from .names import check_str
 
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
+    from .element import Element
 
 __all__ = ["EventTarget"]
 
@@ -69,7 +70,7 @@ class EventTarget:
         names.check_arguments(callback, 1, "the event callback")
         if js_value_getter is not None:
             check_str(js_value_getter, "js_value_getter")
-        options = {}
+        options: dict[str, bool | int] = {}
         for name, flag in (("prevent", prevent_default), ("stop", stop_propagation)):
             if type(flag) is not bool:
                 raise WrongTypeError(f"{'prevent_default' if name == 'prevent' else 'stop_propagation'} must be True or False")
@@ -88,7 +89,7 @@ class EventTarget:
                 f"{self!r} already listens to {event!r}; call "
                 f"removeEventListener({event!r}) first, or handle both cases in one callback"
             )
-        self._doc._listen(self, event, (callback, js_value_getter, options or None))
+        self._doc._listen(cast("Element", self), event, (callback, js_value_getter, options or None))  # a part of Element
 
     def removeEventListener(self, event: str, callback: Callable | None = None) -> None:
         """Stop listening to ``event``. With ``callback``, only if it is the one
@@ -99,7 +100,7 @@ class EventTarget:
             return
         if callback is not None and listeners[event][0] is not callback:
             return
-        self._doc._listen(self, event, None)
+        self._doc._listen(cast("Element", self), event, None)  # EventTarget is a part of Element
 
     def getEventListener(self, event: str) -> Callable | None:
         """The callback registered for ``event``, or ``None``."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import base64
 import secrets
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, cast
 
 from .html import serialize_children, serialize_element
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
@@ -49,8 +49,8 @@ class MirrorElement:
     """One element of a :class:`Mirror`: tag, namespace, attributes in order, children
     (``str`` for text nodes), and the live ``value`` and ``checked`` properties.
 
-    The private names are the ones :mod:`domsync.html`'s serializer reads, so the
-    mirror prints HTML exactly as the model does.
+    The private names are the ones :mod:`domsync.html`'s serializer reads (its
+    ``SerializableElement`` protocol), so the mirror prints HTML exactly as the model does.
     """
 
     __slots__ = ("_tag", "_ns", "_attrs", "_kids", "parent", "value", "checked")
@@ -86,7 +86,8 @@ class MirrorElement:
     @property
     def text_content(self) -> str:
         """The text of all descendant text nodes."""
-        return "".join(kid if type(kid) is str else kid.text_content for kid in self._kids)
+        # cast: mypy does not narrow type(kid) is str in the else branch
+        return "".join(kid if type(kid) is str else cast(MirrorElement, kid).text_content for kid in self._kids)
 
     def _attr_view(self) -> dict[str, str]:
         return self._attrs
@@ -95,8 +96,9 @@ class MirrorElement:
         """Descendant elements in tree order (not this one)."""
         for kid in self._kids:
             if type(kid) is not str:
-                yield kid
-                yield from kid.iter()
+                el = cast(MirrorElement, kid)  # mypy does not narrow type(kid) is not str
+                yield el
+                yield from el.iter()
 
     def contains(self, other: MirrorElement) -> bool:
         """True if ``other`` is this element or a descendant of it."""
@@ -120,15 +122,17 @@ class MirrorElement:
     def _insert(self, items: list[MirrorElement | str], ref: MirrorElement | None) -> None:
         """Insert ``items`` before the child ``ref`` (at the end for None), moving
         elements from wherever they are, as the DOM's ``insertBefore``/``append`` do."""
+        # cast: mypy does not narrow type(item) is not str
         for item in items:
-            if type(item) is not str and item.contains(self):
+            if type(item) is not str and cast(MirrorElement, item).contains(self):
                 raise MirrorError(f"cannot insert {item!r} into its own descendant {self!r}")
         for item in items:
             if type(item) is not str:
-                if item is ref:  # insertBefore(node, node): the DOM inserts before its next sibling
-                    ref = _next_sibling(item)
-                item._detach()
-                item.parent = self
+                el = cast(MirrorElement, item)
+                if el is ref:  # insertBefore(node, node): the DOM inserts before its next sibling
+                    ref = _next_sibling(el)
+                el._detach()
+                el.parent = self
         if ref is None:
             self._kids.extend(items)
         else:
@@ -138,7 +142,7 @@ class MirrorElement:
     def _replace_children(self, items: list[MirrorElement | str]) -> None:
         for kid in self._kids:
             if type(kid) is not str:
-                kid.parent = None
+                cast(MirrorElement, kid).parent = None  # mypy does not narrow type(kid) is not str
         self._kids = []
         self._insert([item for item in items if item != ""], None)
 
@@ -151,7 +155,7 @@ def _next_sibling(el: MirrorElement) -> MirrorElement | None:
     while i < len(kids):
         kid = kids[i]
         if type(kid) is not str:
-            return kid
+            return cast(MirrorElement, kid)  # mypy does not narrow type(kid) is not str
         i += 1
     return None
 
@@ -208,11 +212,11 @@ class Mirror:
 
     def inner_html(self) -> str:
         """The root's ``innerHTML``, as the browser's would read."""
-        return serialize_children(self.root)  # type: ignore[arg-type]
+        return serialize_children(self.root)
 
     def outer_html(self, el: MirrorElement | None = None) -> str:
         """An element's ``outerHTML`` (the root's by default)."""
-        return serialize_element(el or self.root)  # type: ignore[arg-type]
+        return serialize_element(el or self.root)
 
     def get_element_by_id(self, ident: str) -> MirrorElement | None:
         """The first element under the root (or the root) with this id."""

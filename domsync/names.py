@@ -82,7 +82,7 @@ def check_tag_name(tag: object, namespace: str = HTML_NAMESPACE) -> str:
         cached = _tag_cache.get(key)
         if cached is not None:
             return cached
-    check_str(tag, "the tag name")
+    tag = check_str(tag, "the tag name")
     if namespace not in _NAMESPACES:
         raise InvalidNameError(
             f"unsupported namespace {namespace!r}; use one of domsync.HTML_NAMESPACE, "
@@ -112,7 +112,7 @@ def check_attribute_name(name: object, html: bool = True) -> str:
         InvalidNameError: if it is not a valid attribute name.
         UnsafeValueError: for an event handler attribute (``onclick``, ...).
     """
-    check_str(name, "the attribute name")
+    name = check_str(name, "the attribute name")
     if not _ATTRIBUTE.match(name):
         raise InvalidNameError(
             f"{name!r} is not a valid attribute name: use letters, digits, '-', '_', "
@@ -161,7 +161,7 @@ def check_event_name(event: object) -> str:
     Any event type works, including custom ones such as ``my-event``; the name only has
     to be a non-empty word without spaces.
     """
-    check_str(event, "the event name")
+    event = check_str(event, "the event name")
     if not _EVENT.match(event):
         raise InvalidNameError(
             f"{event!r} is not a valid event name: use the DOM event type without the "
@@ -178,7 +178,7 @@ def check_token(token: object) -> str:
         InvalidNameError: if it is empty or contains whitespace (as the browser's
             DOMTokenList would).
     """
-    check_str(token, "a class token")
+    token = check_str(token, "a class token")
     if not token:
         raise InvalidNameError("a class token cannot be the empty string")
     if _ASCII_WHITESPACE.search(token):

@@ -35,13 +35,16 @@ which of them are still in the page):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .exceptions import HierarchyError
 from .protocol import (
     APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .document import Document
 
 __all__ = ["Recorder", "leaf_text", "FORM_CONTROLS"]
 
@@ -53,16 +56,36 @@ _FORM_CONTROLS = FORM_CONTROLS
 class Recorder:
     """The recording part of :class:`~domsync.Document`."""
 
+    # The outbox and its bookkeeping (see _reset_outbox).
+    _outbox: list[tuple | None]
+    _last_setter: dict[tuple, int]
+    _superseded: set[int]
+    _detached: list[Element]
+    _barrier: int
+    # The document's own state, declared for type checkers (Document sets it).
+    _root: Element
+    _ids: dict[str, Element]
+    _listening: dict[int, Element]
+    _next_key: int
+    _element_class: type[Element]
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # What this part uses of Document and its other parts (they define them).
+        def _is_findable(self, el: Element) -> bool: ...
+        def _register_ids(self, *tops: Element) -> None: ...
+        def _check_new_id(self, new_id: str, el: Element | None, auto: dict | None = None) -> None: ...
+        def _node(self, node: Element | str, born: list | None = None, uses: list | None = None) -> Any: ...
+
     def _reset_outbox(self) -> None:
         # New containers rather than clear(): the render loop may still hold the old list.
-        self._outbox: list[tuple | None] = []
+        self._outbox = []
         # (element, kind, name) -> index of the last setter op, so a later one replaces it
-        self._last_setter: dict[tuple, int] = {}
+        self._last_setter = {}
         # CHILDREN ops (by index) replaced by a later TEXT or CHILDREN op on the same element;
         # filled at render time by _coalesce_children
-        self._superseded: set[int] = set()
+        self._superseded = set()
         # elements the browser has that were detached in this batch
-        self._detached: list[Element] = []
+        self._detached = []
         # where the outbox's ops since the last action (see _freeze_leaves) begin
         self._barrier = 0
 
@@ -95,7 +118,7 @@ class Recorder:
         parent = child._parent
         if parent is None:
             return None
-        kids = parent._kids
+        kids = cast("list[Any]", parent._kids)  # it has child among its children: a list
         for i, kid in enumerate(kids):
             if kid is child:
                 del kids[i]
@@ -119,9 +142,10 @@ class Recorder:
         elif type(kids) is str:
             parent._kids = [kids, child]
         elif ref is None:
-            kids.append(child)
+            # A list: mypy does not narrow type(kids) is str in the else branch.
+            kids.append(child)  # type: ignore[union-attr]
         else:
-            kids.insert(kids.index(ref), child)
+            kids.insert(kids.index(ref), child)  # type: ignore[union-attr, arg-type]  # as above
         child._parent = parent
         if parent._flags & LIVE or child._flags & LIVE:
             self._record_attach(parent, child, ref, old_parent)
@@ -174,7 +198,7 @@ class Recorder:
                 if part is None:
                     key = self._next_key
                     self._next_key = key + 1
-                    part = self._element_class(self, key, "br", None, 0)
+                    part = self._element_class(cast("Document", self), key, "br", None, 0)
                 if type(part) is not str:
                     part._parent = el
                 new_kids.append(part)
@@ -223,6 +247,7 @@ class Recorder:
                 del self._ids[old]
             el._flags &= ~AUTO_ID
         if value is None:
+            assert attrs is not None  # it had the attribute: old is not value
             del attrs[name]
             if not attrs:
                 el._attrs = None
@@ -270,6 +295,7 @@ class Recorder:
             el._props = props = {}
         listeners = props.get("on")
         if entry is None:
+            assert listeners is not None  # removeEventListener checked it listens to event
             del listeners[event]
             if not listeners:
                 del props["on"]

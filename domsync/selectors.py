@@ -63,6 +63,7 @@ def _attr_test(name: str, op: str | None, value: str | None, ignore_case: bool) 
         if op is None:
             return True
         want = value
+        assert want is not None  # the grammar gives every operator a value
         if ignore_case:
             actual, want = actual.lower(), want.lower()
         if op == "=":
@@ -177,14 +178,22 @@ def compile_selector(selector: str) -> Matcher:
         elif kind == "type":
             name = _unescape(m.group("type"))
             lowered = name.lower()
-            tests.append(lambda el, n=name, lo=lowered: el._tag == (lo if el._ns is None else n))
+
+            def type_test(el: Element, n: str = name, lo: str = lowered) -> bool:
+                return el._tag == (lo if el._ns is None else n)
+            tests.append(type_test)
         elif kind == "id":
             ident = _unescape(m.group("id"))
-            tests.append(lambda el, i=ident: el.id == i)
+
+            def id_test(el: Element, i: str = ident) -> bool:
+                return el.id == i
+            tests.append(id_test)
         elif kind == "cls":
             cls = _unescape(m.group("cls"))
-            tests.append(lambda el, c=cls: el._attrs is not None
-                         and c in split_tokens(el._attrs.get("class")))
+
+            def class_test(el: Element, c: str = cls) -> bool:
+                return el._attrs is not None and c in split_tokens(el._attrs.get("class"))
+            tests.append(class_test)
         elif kind == "attr":
             raw = m.group("dq") if m.group("dq") is not None else (
                 m.group("sq") if m.group("sq") is not None else m.group("bare"))

@@ -239,6 +239,7 @@ class Session:
             logger.warning("dropped a message from %s named %s: no @server.on_event handler for it",
                            self.client.address, brief(name))
             return []
+        assert type(name) is str  # there are handlers for it
         context = EventContext(name, data.get("payload"), self.client, self.document)
         return [Call(handler, (context,), f"handler of message {brief(name)}", data) for handler in handlers]
 

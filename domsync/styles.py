@@ -157,7 +157,7 @@ class Style:
 
     @staticmethod
     def _name(name: object) -> str:
-        check_str(name, "the CSS property name")
+        name = check_str(name, "the CSS property name")
         if name.startswith("--"):
             if len(name) > 2 and all(c.isalnum() or c in "-_" for c in name[2:]):
                 return name

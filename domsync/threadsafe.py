@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Generator, TypeVar, cast
 
 from .document import Document
 from .element import ClassList, Element, Style
@@ -39,7 +39,10 @@ def _holding(lock_of: Callable[[Any], Any], function: Callable) -> Callable:
     return call
 
 
-def _locked_subclass(cls: type, lock_of: Callable[[Any], Any]) -> type:
+_T = TypeVar("_T")
+
+
+def _locked_subclass(cls: type[_T], lock_of: Callable[[Any], Any]) -> type[_T]:
     """A subclass of ``cls`` whose public methods and properties (and the special
     methods above) hold ``lock_of(self)`` while they run."""
     namespace: dict[str, Any] = {"__slots__": (), "__doc__": cls.__doc__, "__module__": __name__}
@@ -56,15 +59,19 @@ def _locked_subclass(cls: type, lock_of: Callable[[Any], Any]) -> type:
                 )
             elif callable(attr) and not isinstance(attr, (staticmethod, classmethod, type)):
                 namespace[name] = _holding(lock_of, attr)
-    return type("Locked" + cls.__name__, (cls,), namespace)
+    return cast("type[_T]", type("Locked" + cls.__name__, (cls,), namespace))  # a subclass of cls
 
 
 LockedClassList = _locked_subclass(ClassList, lambda self: self._el._doc._lock)
 LockedStyle = _locked_subclass(Style, lambda self: self._el._doc._lock)
 LockedElement = _locked_subclass(Element, lambda self: self._doc._lock)
-LockedElement.classList = property(lambda self: LockedClassList(self), doc=Element.classList.__doc__)
-LockedElement.style = property(lambda self: LockedStyle(self), doc=Element.style.__doc__)
-_LockedDocumentBase = _locked_subclass(Document, lambda self: self._lock)
+# Properties replaced on a class made at run time: setattr, which type checkers leave be.
+setattr(LockedElement, "classList", property(lambda self: LockedClassList(self), doc=Element.classList.__doc__))
+setattr(LockedElement, "style", property(lambda self: LockedStyle(self), doc=Element.style.__doc__))
+if TYPE_CHECKING:  # pragma: no cover
+    _LockedDocumentBase = Document  # to type checkers: a base class must be a static type
+else:
+    _LockedDocumentBase = _locked_subclass(Document, lambda self: self._lock)
 
 
 class LockedDocument(_LockedDocumentBase):

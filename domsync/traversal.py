@@ -8,7 +8,7 @@ browser keeps them: a list of elements and text nodes, where a text node is a pl
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, cast
 
 from . import names
 from .names import check_str
@@ -24,20 +24,24 @@ class Traversal:
     """The tree-reading part of :class:`~domsync.Element`."""
 
     __slots__ = ()
+    # The element's own state, declared for type checkers (the slots are Element's).
+    # Children: None, one text node (a str), or a list of Element and str. Its items are
+    # Any: the code tells them apart with ``type(kid) is str``, and mypy does not narrow
+    # the other branch of that to Element (a subclass of str would not be str).
     _parent: "Element | None"
-    _kids: "None | str | list"
+    _kids: "None | str | list[Any]"
     _attrs: dict[str, str] | None
 
-    def _kid_list(self) -> list:
+    def _kid_list(self) -> list[Any]:
         kids = self._kids
         if kids is None:
             return []
         if type(kids) is str:
             return [kids]
-        return kids
+        return cast("list[Any]", kids)  # not a str (mypy does not narrow type(x) is str)
 
     @property
-    def childNodes(self) -> list:
+    def childNodes(self) -> list["Element | str"]:
         """All children in order: elements, and text nodes as plain ``str``."""
         return list(self._kid_list())
 
@@ -47,7 +51,7 @@ class Traversal:
         kids = self._kids
         if kids is None or type(kids) is str:
             return []
-        return [k for k in kids if type(k) is not str]
+        return [k for k in cast("list[Any]", kids) if type(k) is not str]
 
     @property
     def childElementCount(self) -> int:
@@ -81,7 +85,7 @@ class Traversal:
         parent = self._parent
         if parent is None:
             return None
-        kids = parent._kids
+        kids = cast("list[Any]", parent._kids)  # it has self among its children: a list
         i = kids.index(self) + step
         while 0 <= i < len(kids):
             if type(kids[i]) is not str:
@@ -101,7 +105,7 @@ class Traversal:
 
     def contains(self, other: "Element") -> bool:
         """True if ``other`` is this element or one of its descendants."""
-        node = other
+        node: Element | None = other
         while node is not None:
             if node is self:
                 return True
@@ -173,12 +177,12 @@ class Traversal:
 
     def matches(self, selector: str) -> bool:
         """True if this element matches the CSS selector."""
-        return compile_selector(selector)(self)
+        return compile_selector(selector)(cast("Element", self))  # Traversal is a part of Element
 
     def closest(self, selector: str) -> "Element | None":
         """This element or its nearest ancestor that matches the selector, or ``None``."""
         match = compile_selector(selector)
-        node = self
+        node: Element | None = cast("Element", self)  # Traversal is a part of Element
         while node is not None:
             if match(node):
                 return node

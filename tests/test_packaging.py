@@ -26,6 +26,7 @@ def test_the_wheel_ships_the_client_script_inside_the_package(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "domsync/client_js/domsync.js" in names
     assert "domsync/document.py" in names
+    assert "domsync/py.typed" in names  # PEP 561: type checkers use the annotations
     assert not any(name.startswith(("tests/", "examples/", "client_js/")) for name in names)
 
 
