@@ -510,6 +510,7 @@
     // The route goes with the handshake, so the server knows it before any handler runs.
     const address = new URL(url, window.location.href);
     const sentRoute = currentRoute();
+    address.searchParams.set("v", String(PROTOCOL_VERSION));
     address.searchParams.set("route", sentRoute);
     reportedRoute = domsync.route = sentRoute;
     routeSeq = 0;  // a new session

@@ -8,6 +8,7 @@ callbacks.
 """
 
 from .background import BackgroundServer, serve_in_background
+from .client import Client
 from .document import Document, DomEvent
 from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
@@ -35,6 +36,7 @@ __all__ = [
     "Document",
     "DomEvent",
     "DomsyncServer",
+    "Client",
     "serve_in_background",
     "BackgroundServer",
     "LockedDocument",

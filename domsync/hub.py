@@ -19,6 +19,7 @@ from .document import Document
 from .downloads import Downloads
 from .exceptions import ClientGoneError, UsageError
 from .handlers import Handlers
+from .protocol import PROTOCOL_VERSION
 from .session import Call, Limits, Session
 
 __all__ = ["Hub", "Documents", "OwnDocuments", "Frames"]
@@ -131,6 +132,11 @@ class Hub:
 
     def open(self, client: Client) -> Session:
         """Start the session of a new browser."""
+        version = parse_qs(urlsplit(client.request.path).query).get("v")
+        if version and version[0] != str(PROTOCOL_VERSION):
+            # A page loaded before the server was upgraded: batches may not suit it.
+            logger.warning("client %s speaks protocol version %s, this server %d: its page should be "
+                           "reloaded", client.address, version[0][:20], PROTOCOL_VERSION)
         documents = self.documents
         session = Session(client, documents.document_for(client), self.handlers, self.limits,
                           shared=documents.shared)

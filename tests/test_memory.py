@@ -255,3 +255,12 @@ async def test_a_large_download_is_registered_for_its_page_only(servers):
     assert pending.clients == {a.client}
     await a.close()
     assert server._downloads.peek(token) is None  # its page has gone
+
+
+async def test_a_page_of_another_protocol_version_is_logged(servers, caplog):
+    server = servers()
+    with caplog.at_level(logging.WARNING):
+        await server.connect(path="/ws?v=1&route=")
+        assert "protocol version" not in caplog.text
+        await server.connect(path="/ws?v=0&route=")
+    assert "speaks protocol version 0, this server 1" in caplog.text
