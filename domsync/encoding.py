@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Callable
 
 __all__ = ["js_string", "js_strings", "js_value", "json_value", "check_json"]
 
@@ -88,36 +89,7 @@ def json_value(value: object) -> str:
     Raises:
         TypeError: for any other type, or a non-finite float.
     """
-    if type(value) is str:
-        return js_string(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if type(value) is int:
-        return str(value)
-    if type(value) is tuple or type(value) is list:
-        return "[" + ",".join(map(json_value, value)) + "]"
-    if isinstance(value, str):
-        return js_string(value)
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise TypeError("NaN and infinity cannot be sent to the browser")
-        return repr(value)
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise TypeError(f"object keys must be str, not {type(key).__name__}")
-            parts.append(js_string(key) + ":" + json_value(item))
-        return "{" + ",".join(parts) + "}"
-    if isinstance(value, (list, tuple)):
-        return "[" + ",".join(map(json_value, value)) + "]"
-    raise TypeError(f"cannot send a {type(value).__name__} to the browser")
+    return _literal(value, _json_key)
 
 
 def js_value(value: object) -> str:
@@ -132,7 +104,21 @@ def js_value(value: object) -> str:
     Raises:
         TypeError: for any other type, or a non-finite float.
     """
-    if isinstance(value, str):
+    return _literal(value, _computed_key)
+
+
+def _json_key(key: str) -> str:
+    return js_string(key) + ":"
+
+
+def _computed_key(key: str) -> str:
+    return "[" + js_string(key) + "]:"
+
+
+def _literal(value: object, key_form: Callable[[str], str]) -> str:
+    """The literal of a JSON-like value, its dict keys written by ``key_form``: the
+    one walk both :func:`js_value` and :func:`json_value` make."""
+    if type(value) is str:
         return js_string(value)
     if value is None:
         return "null"
@@ -140,8 +126,14 @@ def js_value(value: object) -> str:
         return "true"
     if value is False:
         return "false"
-    if isinstance(value, int):
+    if type(value) is int:
         return str(value)
+    if type(value) is tuple or type(value) is list:
+        return "[" + ",".join([_literal(item, key_form) for item in value]) + "]"
+    if isinstance(value, str):
+        return js_string(value)
+    if isinstance(value, int):
+        return str(int(value))
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
             raise TypeError("NaN and infinity cannot be sent to the browser")
@@ -151,10 +143,10 @@ def js_value(value: object) -> str:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TypeError(f"object keys must be str, not {type(key).__name__}")
-            parts.append("[" + js_string(key) + "]:" + js_value(item))
+            parts.append(key_form(key) + _literal(item, key_form))
         return "{" + ",".join(parts) + "}"
     if isinstance(value, (list, tuple)):
-        return "[" + ",".join(js_value(item) for item in value) + "]"
+        return "[" + ",".join([_literal(item, key_form) for item in value]) + "]"
     raise TypeError(f"cannot send a {type(value).__name__} to the browser")
 
 
