@@ -79,3 +79,16 @@ def test_the_bulk_form_encodes_each_string_as_js_string_does(values):
 
     expected = "[" + ",".join("null" if v is None else js_string(v) for v in values) + "]"
     assert js_strings(values) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(alphabet=st.characters(codec=None)), st.sampled_from(NASTY)))
+def test_the_inlined_text_batch_of_render_js_updates_is_the_encoders(text):
+    from domsync import Document, encode_js
+
+    doc = Document("app")
+    p = doc.createElement("p")
+    doc.getRootElement().appendChild(p)
+    doc.render_js_updates()
+    p.textContent = text + "x"  # never empty, never the same as before
+    assert doc.render_js_updates() == encode_js.text_batch(p._key, text + "x")
