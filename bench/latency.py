@@ -204,6 +204,7 @@ class FloorServer:
         self.port = None
         self.server_times = {"plain": [], "table": []}  # seconds per message, parse to send
         self.reply_bytes = {"plain": [], "table": []}
+        self.click_bytes: list[int] = []  # what the page sends for a click
         self._pages = {
             "/": FLOOR_PAGE.replace("BUILD", "").replace("WSPATH", "/ws").encode(),
             "/table": FLOOR_PAGE.replace("BUILD", FLOOR_TABLE_BUILD).replace("WSPATH", "/ws-table").encode(),
@@ -223,6 +224,7 @@ class FloorServer:
         count = 0
         async for message in ws:
             t0 = time.perf_counter()
+            self.click_bytes.append(len(message.encode()))
             data = json.loads(message)
             if data.get("event") != "click":
                 continue
@@ -261,10 +263,12 @@ class TimedDomsyncServer(DomsyncServer):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.server_times = []
+        self.click_bytes = []  # what the page sends for a click
         self._t0 = None
 
     def _receive(self, client, frame):
         self._t0 = time.perf_counter()
+        self.click_bytes.append(len(frame.encode()) if isinstance(frame, str) else len(frame))
         return super()._receive(client, frame)
 
     async def _safe_flush(self, client):
@@ -440,7 +444,7 @@ async def measure_latency(args, log):
                 for t in targets:
                     await t.clicks(WARMUP_CLICKS, record=False)
                 for times in (*floor.server_times.values(), click_server.server_times, table_server.server_times,
-                              *floor.reply_bytes.values(), table_batches):
+                              *floor.reply_bytes.values(), table_batches, click_server.click_bytes, floor.click_bytes):
                     del times[:]
                 started = time.perf_counter()
                 for rnd in range(args.rounds):
@@ -473,6 +477,7 @@ async def measure_latency(args, log):
                       "floor_table": [s * 1e6 for s in floor.server_times["table"]]},
         "bytes": {"floor": floor.reply_bytes["plain"], "b": table_batches,
                   "floor_table": floor.reply_bytes["table"]},
+        "click_bytes": {"a": click_server.click_bytes, "floor": floor.click_bytes},
         "errors": errors,
         "cross_origin_isolated": all(isolated),
     }
@@ -642,6 +647,10 @@ def build_rows(lat, mem):
         add("", "server us/click p50", p("a", 50, s), p("floor", 50, s), ".0f")
         add("", "server us/click p99", p("a", 99, s), p("floor", 99, s), ".0f")
         add("", "clicks timed (missed)", timed("a"), timed("floor"), "", ratio=False)
+        cb = lat.get("click_bytes", {})
+        if cb.get("a") and cb.get("floor"):
+            add("", "bytes a click sends (max)", max(cb["a"]), max(cb["floor"]), "d", "<=100 B",
+                lambda n, r: n <= 100)
         add("(b) 1000x5 table, 1 cell", "p50 ms", p("b", 50), p("floor", 50), ".3f", "<=2x floor",
             lambda n, r: r is not None and r <= 2)
         add("", "p99 ms", p("b", 99), p("floor", 99), ".3f")
