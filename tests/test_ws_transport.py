@@ -1,0 +1,123 @@
+"""domsync.ws_transport: the websocket and HTTP connection of DomsyncServer, on raw
+sockets and websockets' own client: fragments, bad bytes, keepalive, closing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from conftest import eventually
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from domsync import ws_transport
+from domsync.domsync_server import DomsyncServer
+
+
+@pytest.fixture
+async def server():
+    clicks = []
+
+    def build(client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="0")
+        button.addEventListener("click", lambda event: clicks.append(event["value"]))
+        doc.getRootElement().appendChild(button)
+
+    server = DomsyncServer(host="127.0.0.1", port=0, verbose=False)
+    server.on("connect")(build)
+    server.clicks = clicks
+    await server.serve()
+    yield server
+    await server.close()
+
+
+def ws_url(server) -> str:
+    return f"ws://127.0.0.1:{server.port}/ws"
+
+
+def click(value) -> str:
+    return json.dumps({"domsync": True, "event": "click", "id": "b", "value": value})
+
+
+async def test_a_fragmented_message_is_put_back_together(server):
+    async with connect(ws_url(server)) as ws:
+        await ws.recv()
+        message = click("in three parts")
+        await ws.send(iter([message[:10], message[10:20], message[20:]]))  # three frames
+        await eventually(lambda: server.clicks == ["in three parts"])
+
+
+async def test_invalid_utf8_closes_that_connection_only(server, caplog):
+    async with connect(ws_url(server)) as good:
+        await good.recv()
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+        assert (await reader.readuntil(b"\r\n\r\n")).startswith(b"HTTP/1.1 101")
+        mask = b"\x01\x02\x03\x04"
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"\xff\xfe not utf-8"))
+        writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + payload)  # a masked text frame
+        rest = await asyncio.wait_for(reader.read(), 5)  # its page, then a close: 1007, invalid data
+        assert rest.endswith(b"\x88\x02" + (1007).to_bytes(2, "big"))
+        writer.close()
+        await good.send(click("still here"))
+        await eventually(lambda: server.clicks == ["still here"])
+
+
+async def test_a_message_sixteen_times_the_limit_closes_the_connection(server):
+    async with connect(ws_url(server), max_size=None) as ws:
+        await ws.recv()
+        await ws.send("x" * (16 * server.max_message_size + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd.code == 1009  # message too big
+    await eventually(lambda: server.get_clients() == [])
+
+
+async def test_a_browser_that_stops_answering_pings_is_cut_off(server, monkeypatch):
+    monkeypatch.setattr(ws_transport, "PING_INTERVAL", 0.1)
+    monkeypatch.setattr(ws_transport, "PING_TIMEOUT", 0.1)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    await reader.readuntil(b"\r\n\r\n")
+    await eventually(lambda: len(server.get_clients()) == 1)
+    # It reads but never answers: a dead peer, as a sleeping laptop looks.
+    await eventually(lambda: server.get_clients() == [], timeout=5)
+    writer.close()
+
+
+async def test_a_browser_that_answers_pings_stays(server, monkeypatch):
+    monkeypatch.setattr(ws_transport, "PING_INTERVAL", 0.05)
+    monkeypatch.setattr(ws_transport, "PING_TIMEOUT", 0.2)
+    async with connect(ws_url(server)) as ws:  # websockets' client answers pings itself
+        await ws.recv()
+        await asyncio.sleep(0.6)
+        assert len(server.get_clients()) == 1
+        await ws.send(click("alive"))
+        await eventually(lambda: server.clicks == ["alive"])
+
+
+async def test_closing_the_server_says_going_away(server):
+    async with connect(ws_url(server)) as ws:
+        await ws.recv()
+        await server.close()
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(ws.recv(), 5)
+        assert closed.value.rcvd.code == 1001
+
+
+async def test_a_malformed_request_gets_no_answer_and_hurts_nothing(server, caplog):
+    with caplog.at_level(logging.ERROR):
+        for junk in (b"\x16\x03\x01 a TLS hello\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"POST / HTTP/1.1\r\n"
+                     b"Host: 127.0.0.1\r\nContent-Length: 5\r\n\r\nhello"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(junk)
+            assert not (await asyncio.wait_for(reader.read(), 5)).startswith(b"HTTP/1.1 200")
+            writer.close()
+    assert "Traceback" not in caplog.text
+    async with connect(ws_url(server)) as ws:
+        assert 'R("domsync_root_id")' in await ws.recv()
