@@ -61,7 +61,7 @@ async def test_invalid_utf8_closes_that_connection_only(server, caplog):
         payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"\xff\xfe not utf-8"))
         writer.write(bytes([0x81, 0x80 | len(payload)]) + mask + payload)  # a masked text frame
         rest = await asyncio.wait_for(reader.read(), 5)  # its page, then a close: 1007, invalid data
-        assert rest.endswith(b"\x88\x02" + (1007).to_bytes(2, "big"))
+        assert rest.endswith(b"\x88\x0f" + (1007).to_bytes(2, "big") + b"invalid UTF-8")
         writer.close()
         await good.send(click("still here"))
         await eventually(lambda: server.clicks == ["still here"])
