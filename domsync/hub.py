@@ -69,6 +69,7 @@ class OwnDocuments:
         self.document_class = document_class
 
     def document_for(self, client: Client) -> Document:
+        """A new document, with the route the page was opened at."""
         document = self.document_class(self.root_id)
         route = parse_qs(urlsplit(client.request.path).query).get("route")
         if route:  # the page's route when it connected, for the connect handlers
@@ -76,6 +77,7 @@ class OwnDocuments:
         return document
 
     def flush(self, targets: Iterable[Session], everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        """Each target's own changes, as its frame."""
         frames = []
         for session in targets:
             document = session.document
@@ -88,6 +90,7 @@ class OwnDocuments:
         return frames
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        """The whole page, rebuilt, then the actions still due (a failed batch)."""
         document = session.document
         with document._lock:
             actions = document._take_actions()  # messages and notifications still to deliver
@@ -98,11 +101,13 @@ class OwnDocuments:
         return [(session, session.frame(encode_js.encode(page + actions)))]
 
     def queue(self, session: Session, op: tuple) -> None:
+        """Recorded in the session's own document, in order with its changes."""
         document = session.document
         with document._lock:
             document._record_action(op)
 
     def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
+        """The sessions whose documents have changes not sent."""
         return [session for session in sessions if session.document.has_updates()]
 
 

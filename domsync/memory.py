@@ -101,12 +101,14 @@ class MemoryPeer:
     # ------------------------------------------------------------------ the server's side
 
     def write(self, frame: str) -> None:
+        """The server's side: take a frame (ClientGoneError once closed)."""
         if self.closed:
             raise ClientGoneError("the in-memory connection is closed")
         self.frames.append(frame)
         self._arrived.set()
 
     async def drain(self) -> None:
+        """The server's side: wait while the peer is stalled."""
         if self.closed:
             raise ClientGoneError("the in-memory connection is closed")
         await self._flowing.wait()
@@ -114,6 +116,7 @@ class MemoryPeer:
             raise ClientGoneError("the in-memory connection is closed")
 
     def abort(self) -> None:
+        """The server's side: cut the connection; the session ends."""
         if not self.closed:
             self.closed = True
             self._flowing.set()

@@ -37,10 +37,13 @@ class SharedDocument:
         self.document = document
 
     def document_for(self, client: Client) -> Document:
+        """The shared document, for every session."""
         return self.document
 
     def flush(self, targets: Iterable[Session], everyone: Iterable[Session], downloads: Downloads,
               joining: Session | None = None) -> Frames:
+        """One batch for everyone who has the page, with each one's private actions
+        after it; the whole page for ``joining``."""
         # Whoever asked, the batch is everyone's: ``targets`` does not matter.
         document = self.document
         with document._lock:
@@ -62,12 +65,15 @@ class SharedDocument:
         return frames
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
+        """The others' updates, then the whole page for ``session``."""
         return self.flush((), everyone, downloads, joining=session)
 
     def queue(self, session: Session, op: tuple) -> None:
+        """Kept for that session alone, and sent after its next batch."""
         session.private.append(op)
 
     def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
+        """Everyone, if the document or anyone's private queue has something to send."""
         sessions = list(sessions)
         if self.document.has_updates() or any(session.private for session in sessions):
             return sessions

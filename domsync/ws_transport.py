@@ -75,6 +75,7 @@ class Connection(asyncio.Protocol):
     # ------------------------------------------------------------------ asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """A TCP connection: wait for its request, for OPEN_TIMEOUT at most."""
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
         transport.set_write_buffer_limits(_WRITE_HIGH, _WRITE_LOW)
@@ -87,6 +88,7 @@ class Connection(asyncio.Protocol):
         self._timer = self.loop.call_later(OPEN_TIMEOUT, self._opening_deadline)
 
     def data_received(self, data: bytes) -> None:
+        """Feed the protocol; answer the request, or hand messages to the session."""
         if self.mode != "request" and self.mode != "websocket":
             return  # after a plain request, whatever the browser sends is ignored
         self.protocol.receive_data(data)
@@ -103,6 +105,7 @@ class Connection(asyncio.Protocol):
                 self._close_soon()
 
     def eof_received(self) -> bool | None:
+        """The browser closed its side: finish a plain answer, else close too."""
         if self.mode == "http":
             return True  # a half-close does not end an answer being written: keep writing
         self.protocol.receive_eof()
@@ -110,15 +113,18 @@ class Connection(asyncio.Protocol):
         return None
 
     def pause_writing(self) -> None:
+        """The socket's buffer is full: writers wait in :meth:`drain`."""
         self._paused = True
 
     def resume_writing(self) -> None:
+        """The socket's buffer has room again."""
         self._paused = False
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_result(None)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """The TCP connection is gone: end its session, if it had one."""
         self.protocol.receive_eof()  # idempotent: the protocol's state becomes CLOSED
         self.mode = "closed"
         if self._timer is not None:
