@@ -30,10 +30,10 @@
 
   // The wire protocol's constants, from domsync/protocol.py (a test checks they agree).
   // BEGIN GENERATED PROTOCOL (python scripts/protocol_js.py; do not edit)
-  const PROTOCOL_VERSION = 1;
+  const PROTOCOL_VERSION = 2;
   const AUTO_ID_PREFIX = "__domsync_el_";
   const HELPERS = ["N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download", "downloadUrl", "openUrl", "route", "run"];
-  const MSG = {"SYNC": "sync", "NAMED": "message", "ROUTE": "route", "ERROR": "error"};
+  const MSG = {"SYNC": "sync", "NAMED": "message", "ROUTE": "route", "ERROR": "error", "HELLO": "hello", "ACK": "ack", "BYE": "bye"};
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
   const DOWNLOAD_PATH = "_domsync/download/";
@@ -177,19 +177,61 @@
     }
   }
 
-  /** Start over: bind key 0 to the root element and empty it. */
+  /**
+   * Start over: bind key 0 to the root element and empty it. Within one session (a
+   * resume that needed the whole page, a rebuild after a failed batch) the keys keep
+   * their meaning: what the user was doing is put back once the batch is applied.
+   */
   function R(rootId) {
     const root = document.getElementById(rootId);
     if (!root) throw new Error("domsync: the page has no element with id " + JSON.stringify(rootId));
     const old = listeners.get(0);
     if (old && nodes.get(0) === root) for (const [type, fn] of old) root.removeEventListener(type, fn);
+    rebuilt = rebuilt || userState();
+    resetCount++;
     nodes.clear();
     listeners.clear();
-    edits.clear();
+    if (newSession) edits.clear();  // edit numbers are the session's
+    newSession = false;
     generation++;
     for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
     root.replaceChildren();
     nodes.set(0, root);
+  }
+
+  /** Set by R() during a batch: the focus and caret to put back afterwards. */
+  let rebuilt = null;
+  /** True until this session's first R(): a new session's keys are new. */
+  let newSession = true;
+  /** Counts R() calls, to tell a batch that brought the whole page. */
+  let resetCount = 0;
+
+  /** What the user has, that a rebuild of the page would take away: focus and caret. */
+  function userState() {
+    const el = document.activeElement;
+    const state = { key: el ? keyOf.get(el) : undefined, start: null, end: null };
+    try { state.start = el.selectionStart; state.end = el.selectionEnd; } catch (e) { /* no caret */ }
+    return state;
+  }
+
+  /**
+   * After a rebuild within the session: the form state of the messages not yet known
+   * to have reached the server (the user's edits made while offline) goes back into
+   * the new elements, since the server is about to get it; then focus and caret.
+   */
+  function restoreUserState(state) {
+    for (const entry of pending) {
+      const msg = entry.message, el = typeof msg.id === "number" ? nodes.get(msg.id) : undefined;
+      if (!el || !msg.state) continue;
+      if (typeof msg.state.value === "string" && el.value !== msg.state.value) el.value = msg.state.value;
+      if (typeof msg.state.checked === "boolean") el.checked = msg.state.checked;
+    }
+    const el = state.key === undefined ? undefined : nodes.get(state.key);
+    if (!el || typeof el.focus !== "function") return;
+    el.focus();
+    if (state.start !== null) {
+      try { el.setSelectionRange(state.start, state.end); } catch (e) { /* type without a caret */ }
+    }
   }
 
   /** Counts applied batches: route changes within one batch make one history entry. */
@@ -200,15 +242,20 @@
   const HELPER_VALUES = HELPERS.map(function (name) { return HELPER_FUNCTIONS[name]; });
 
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed.
-   * Batches are numbered by the order they arrive in: batch n is the n-th applied. */
+   * Batches are counted in the order they arrive in. */
   function apply(batch) {
     batches++;
+    rebuilt = null;
     try {
       new Function(...HELPERS, batch)(...HELPER_VALUES);
     } catch (error) {
       report(error, "batch", batch);
     }
+    if (rebuilt && !newSessionBatch) restoreUserState(rebuilt);
+    rebuilt = null;
   }
+  /** True while the first batch of a new session is applied: nothing to put back. */
+  let newSessionBatch = false;
 
   /** Tell the page, the console and the server that something failed. */
   function report(error, source, code) {
@@ -217,7 +264,7 @@
     document.dispatchEvent(new CustomEvent("domsync:error", {
       detail: { message, stack: error && error.stack, source },
     }));
-    domsync.transmit({ domsync: true, type: MSG.ERROR, source, message: message.slice(0, 2000), batch: batches });
+    domsync.transmit({ domsync: true, type: MSG.ERROR, source, message: message.slice(0, 2000), batch: applied });
   }
 
   // ---------------------------------------------------------------------- Actions
@@ -456,23 +503,135 @@
   }
 
   // ----------------------------------------------------------------------- Socket
+  //
+  // The session outlives the socket. Every batch comes numbered ("<n> <in>\n<js>"),
+  // and the page acknowledges what it applied ("a" on its messages, or an ack when it
+  // has nothing to say). Every message the page sends is numbered ("q") and kept until
+  // the server says it has it ("in"). On each connection the page first sends a hello
+  // with its session's token and the last batch it applied; the server welcomes it
+  // with a new token and replays what it missed (or sends the whole page), and the
+  // page sends again what the server lacks. The token lives in sessionStorage, one per
+  // tab, so a reload resumes the session too; it never goes into a URL.
 
   let socket = null;
   let url = null;
-  let retryDelay = 250;
+  let attempts = 0;
   let everOpened = false;
-  const MAX_RETRY_DELAY = 5000;
-  /** Messages sent before the first connection opened; sent once it does. */
-  const outbox = [];
+  /** Retry delays after a drop, in ms: quick at first, then every second, then 5 s. */
+  const RETRY_DELAYS = [100, 250, 500, 1000];
+  const SLOW_RETRY_AFTER = 60;  // attempts
+  const SLOW_RETRY_DELAY = 5000;
+  /** At most this many unconfirmed messages are kept (the oldest go first). */
+  const MAX_PENDING = 1000;
+  /** An idle page acknowledges new batches this often (ms). */
+  const ACK_INTERVAL = 2000;
 
-  /** Send a raw JSON message to the server. */
+  /** The session's token, or null. */
+  let token = null;
+  /** The number of the last batch applied, and whether the page shows the session's
+   * page at all (not after a reload, until the server sends it again). */
+  let applied = 0;
+  let hasPage = false;
+  /** The number of the last message sent, and the last batch acknowledged. */
+  let sentQ = 0;
+  let ackedBatch = 0;
+  /** Messages not yet known to have reached the server: {q, text, message}. */
+  const pending = [];
+  /** Whether the current socket has been welcomed (messages go out only then). */
+  let welcomed = false;
+  let storeKey = null;
+
+  /** Send a raw JSON message to the server (now, or once the session is back). */
   function transmit(message) {
-    const text = JSON.stringify(message);
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(text);
-    // Before the first connection, queue (a getter error in the first batch, say).
-    // After a drop, never: element keys belong to the old session, and replaying a
-    // click into the new one could hit another element.
-    else if (!everOpened && outbox.length < 100) outbox.push(text);
+    const msg = Object.assign({}, message, { q: ++sentQ, a: applied });
+    const text = JSON.stringify(msg);
+    pending.push({ q: msg.q, text, message: msg });
+    if (pending.length > MAX_PENDING) pending.shift();
+    if (welcomed && socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(text);
+      ackedBatch = applied;
+    }
+  }
+
+  /** Send a control message (hello, ack, bye): never kept, never numbered. */
+  function control(ws, message) {
+    if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(Object.assign({ domsync: true }, message)));
+  }
+
+  /** Let go of the messages the server has (numbered up to `received`). */
+  function confirmed(received) {
+    while (pending.length && pending[0].q <= received) pending.shift();
+  }
+
+  function store(unloaded) {
+    if (!storeKey) return;
+    try {
+      const saved = { token, unloaded };
+      if (unloaded) { saved.pending = pending.map(function (entry) { return entry.message; }); saved.q = sentQ; }
+      sessionStorage.setItem(storeKey, JSON.stringify(saved));
+    } catch (e) { /* storage unavailable: a reload starts a new session */ }
+  }
+
+  /**
+   * The session a reload left behind in this tab. Only a page that unloaded counts: a
+   * tab duplicated from a live one copies its storage, and must not take its session.
+   */
+  function restore() {
+    try {
+      const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
+      if (!saved || !saved.unloaded || typeof saved.token !== "string") return;
+      token = saved.token;
+      sentQ = typeof saved.q === "number" ? saved.q : 0;
+      for (const message of saved.pending || []) {
+        pending.push({ q: message.q, text: JSON.stringify(message), message });
+      }
+    } catch (e) { /* unreadable: a new session */ }
+  }
+
+  /** The server's welcome: the session is back (or a new one began). */
+  function welcome(ws, w) {
+    if (!w.resumed) {
+      // A new session: its keys are new, and what was kept for the old one is void.
+      if (token !== null || hasPage) {
+        pending.length = 0;
+        sentQ = 0;
+      }
+      applied = 0;
+      ackedBatch = 0;
+      hasPage = false;
+      newSession = true;
+      routeSeq = 0;
+      if (w.expired) notify("info", "The session expired; this is a new one", "");
+    }
+    token = w.token;
+    store(false);
+    welcomed = true;
+    sentQ = Math.max(sentQ, w.in);
+    confirmed(w.in);
+    setStatus("open");
+    // What was queued meanwhile goes now, in order, each once: the server drops
+    // numbers it already has.
+    for (const entry of pending) if (ws.readyState === WebSocket.OPEN) ws.send(entry.text);
+    if (pending.length) ackedBatch = applied;
+  }
+
+  /** A numbered batch: apply it unless it is one the page has already applied. */
+  function receiveBatch(data) {
+    const newline = data.indexOf("\n");
+    const head = data.slice(0, newline).split(" ");
+    const number = +head[0];
+    confirmed(+head[1]);
+    if (hasPage && number <= applied) return;  // applied before (never twice)
+    const follows = hasPage && number === applied + 1, resets = resetCount;
+    newSessionBatch = newSession;
+    apply(data.slice(newline + 1));
+    newSessionBatch = false;
+    applied = number;
+    hasPage = true;
+    if (!follows && resetCount === resets) {
+      // Batches are missing, and this one did not bring the whole page: ask for it.
+      report(new Error("missed the batches before batch " + number), "batch");
+    }
   }
 
   /** The websocket URL for the page's own host: ws: for http:, wss: for https:. */
@@ -503,42 +662,88 @@
   /** Open the websocket and keep it open, reconnecting with backoff. */
   function connect(target) {
     url = target || url || defaultUrl();
+    if (storeKey === null) {
+      storeKey = "domsync:" + new URL(url, window.location.href).pathname;
+      restore();
+      store(false);
+    }
     const previous = socket;
     socket = null;
+    welcomed = false;
     if (previous) previous.close();  // one connection at a time
     setStatus("connecting");
-    // The route goes with the handshake, so the server knows it before any handler runs.
+    // The route goes with the handshake, so the server knows it before any handler
+    // runs; the token never does (URLs end up in logs): it goes in the hello.
     const address = new URL(url, window.location.href);
     const sentRoute = currentRoute();
     address.searchParams.set("v", String(PROTOCOL_VERSION));
     address.searchParams.set("route", sentRoute);
-    reportedRoute = domsync.route = sentRoute;
-    routeSeq = 0;  // a new session
     const ws = (socket = new WebSocket(address.href));
     let opened = false;
     ws.onopen = function () {
       if (socket !== ws) return;
       opened = everOpened = true;
-      // A route the server sets in its first batch replaces the entry the page was
-      // opened with, rather than adding one that "back" would return from.
-      route.batch = batches + 1;
-      if (currentRoute() !== sentRoute) reportRoute();  // changed while connecting
-      setStatus("open");
-      while (outbox.length && ws.readyState === WebSocket.OPEN) ws.send(outbox.shift());
+      attempts = 0;
+      control(ws, { type: MSG.HELLO, token, batch: hasPage ? applied : null });
     };
     ws.onmessage = function (event) {
-      if (socket === ws && typeof event.data === "string") apply(event.data);
+      if (socket !== ws || typeof event.data !== "string") return;
+      const data = event.data;
+      if (data.charCodeAt(0) === 123 /* { */) {
+        let w = null;
+        try { w = JSON.parse(data); } catch (e) { /* not a control frame */ }
+        if (w && w.welcome === true) {
+          if (!w.resumed) {
+            reportedRoute = domsync.route = sentRoute;
+            // A route the server sets in its first batch replaces the entry the page
+            // was opened with, rather than adding one that "back" would return from.
+            route.batch = batches + 1;
+          }
+          welcome(ws, w);
+          if (!w.resumed && currentRoute() !== sentRoute) reportRoute();  // changed while connecting
+          return;
+        }
+      }
+      receiveBatch(data);
     };
     ws.onclose = function () {
       if (socket !== ws) return;
+      welcomed = false;
       setStatus("closed");
-      // Back off from a server that refuses or drops us at once; start quick again
-      // after a connection that lasted.
-      retryDelay = opened ? 250 : Math.min(retryDelay * 2, MAX_RETRY_DELAY);
-      const delay = retryDelay * (0.75 + Math.random() / 2);
-      setTimeout(function () { if (socket === ws) connect(); }, delay);
+      if (!opened) attempts++;
+      const delay = attempts >= SLOW_RETRY_AFTER ? SLOW_RETRY_DELAY
+        : RETRY_DELAYS[Math.min(attempts, RETRY_DELAYS.length - 1)];
+      setTimeout(function () { if (socket === ws) connect(); }, delay * (0.75 + Math.random() / 2));
     };
   }
+
+  /** Come back at once when the network or the tab does, rather than at the next retry. */
+  function retryNow() {
+    if (socket && socket.readyState === WebSocket.CLOSED) connect();
+  }
+  window.addEventListener("online", retryNow);
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") retryNow();
+  });
+
+  // An idle page still acknowledges, so the server can let go of what it keeps.
+  setInterval(function () {
+    if (welcomed && applied > ackedBatch && socket) {
+      control(socket, { type: MSG.ACK, a: applied });
+      ackedBatch = applied;
+    }
+  }, ACK_INTERVAL);
+
+  // Unloading (a reload, a closed tab, a navigation: the page cannot tell which): say
+  // goodbye, so the server keeps the session only for its short reload grace, and keep
+  // the token and the unconfirmed messages for the reload.
+  window.addEventListener("pagehide", function () {
+    if (welcomed) control(socket, { type: MSG.BYE, a: applied });
+    store(true);
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) store(false);  // back from the back-forward cache: live again
+  });
 
   // --------------------------------------------------------------------------- UI
 

@@ -133,8 +133,6 @@ class DomsyncServer(ServerCore):
                           bound_host=host, frame_ancestors=frame_ancestors)
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
-        # Tasks the connections start: disconnect handlers, downloads being streamed.
-        self._background: set[asyncio.Task] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
 
     @property
@@ -238,17 +236,4 @@ class DomsyncServer(ServerCore):
     def _running(self) -> bool:
         return self._server is not None
 
-    def _track(self, task: asyncio.Task) -> None:
-        """Keep a task a connection started until it ends, so close() can wait for it."""
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
 
-    def _connection_lost(self, client: Client) -> None:
-        """A websocket is gone: end its session (its disconnect handlers run in a task)."""
-        self._track(asyncio.ensure_future(self._closed_safely(client)))
-
-    async def _closed_safely(self, client: Client) -> None:
-        try:
-            await self._end_session(client)
-        except Exception:  # pragma: no cover - _end_session logs what handlers raise
-            logger.exception("ending the session of client %s failed", client.address)

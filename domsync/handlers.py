@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["Handlers", "EventContext", "LIFECYCLE_EVENTS"]
 
 #: The lifecycle events of ``server.on``, with how many arguments their handlers get.
-LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "error": 3, "route": 3}
+LIFECYCLE_EVENTS = {"connect": 1, "disconnect": 1, "offline": 1, "online": 1, "error": 3, "route": 3}
 
 
 @dataclasses.dataclass(frozen=True)

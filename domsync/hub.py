@@ -19,10 +19,12 @@ from .document import Document
 from .downloads import Downloads
 from .exceptions import ClientGoneError, UsageError
 from .handlers import Handlers
+from .logs import brief
 from .protocol import PROTOCOL_VERSION
+from .resume import Hello, Retention, new_token
 from .session import Call, Limits, Session
 
-__all__ = ["Hub", "Documents", "OwnDocuments", "Frames"]
+__all__ = ["Hub", "Documents", "OwnDocuments", "Frames", "speaks"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -111,6 +113,18 @@ class OwnDocuments:
         return [session for session in sessions if session.document.has_updates()]
 
 
+def speaks(client: Client) -> int | None:
+    """The protocol version the browser of ``client`` said it speaks (``?v=`` in its
+    websocket URL), or None if it said none (a client of its own, say)."""
+    version = parse_qs(urlsplit(client.request.path).query).get("v")
+    if not version:
+        return None
+    try:
+        return int(version[0][:10])
+    except ValueError:
+        return 0
+
+
 class Hub:
     """The sessions of one server.
 
@@ -132,27 +146,80 @@ class Hub:
         self.downloads = downloads
         self.error_notifications = error_notifications
         self.sessions: dict[Client, Session] = {}
+        #: Session tokens (each session's current one, and the one before it until the
+        #: browser confirms it has the new one) -> sessions.
+        self.tokens: dict[str, Session] = {}
 
     # ------------------------------------------------------------------ sessions
 
-    def open(self, client: Client) -> Session:
-        """Start the session of a new browser."""
-        version = parse_qs(urlsplit(client.request.path).query).get("v")
-        if version and version[0] != str(PROTOCOL_VERSION):
+    def open(self, client: Client, retention: Retention | None = None) -> Session:
+        """Start the session of a new browser; with ``retention``, one that can
+        outlive its socket (the browser speaks the resume protocol)."""
+        version = speaks(client)
+        if version is not None and version != PROTOCOL_VERSION:
             # A page loaded before the server was upgraded: batches may not suit it.
             logger.warning("client %s speaks protocol version %s, this server %d: its page should be "
-                           "reloaded", client.address, version[0][:20], PROTOCOL_VERSION)
+                           "reloaded", client.address, version, PROTOCOL_VERSION)
         documents = self.documents
         session = Session(client, documents.document_for(client), self.handlers, self.limits,
-                          shared=documents.shared)
+                          shared=documents.shared, retention=retention)
         self.sessions[client] = session
+        if retention is not None and retention.seconds > 0:
+            self.rekey(session)
         return session
 
     def close(self, client: Client) -> Session | None:
         """End a session: it is gone, and takes nothing more."""
         session = self.sessions.pop(client, None)
         self.downloads.drop_client(client)
+        if session is not None:
+            for token in (session.token, session.previous_token):
+                if token is not None:
+                    self.tokens.pop(token, None)
         return session
+
+    def resumable(self, hello: Hello, client: Client) -> Session | None:
+        """The session the hello of ``client`` (a new connection) may resume, or None:
+        it names no session, or one that has ended, or a token that was replaced, or
+        the session began on another origin. The token is never logged."""
+        token = hello.token
+        if token is None:
+            return None
+        session = self.tokens.get(token)
+        if session is None or session.client not in self.sessions \
+                or token not in (session.token, session.previous_token):
+            self.tokens.pop(token, None)
+            logger.warning("client %s presented an unknown, expired or replaced session token: "
+                           "it gets a new session", client.address)
+            return None
+        origin = client.request.headers.get("Origin")
+        if origin != session.client.request.headers.get("Origin"):
+            logger.warning("client %s presented a session token from origin %s for a session of "
+                           "origin %s: it gets a new session", client.address, brief(origin),
+                           brief(session.client.request.headers.get("Origin")))
+            return None
+        return session
+
+    def rekey(self, session: Session) -> str:
+        """Give ``session`` a new token (at its start, and at each resume); the one
+        before it stays good only until the browser sends on the new connection."""
+        if session.previous_token is not None:
+            self.tokens.pop(session.previous_token, None)
+        session.previous_token = session.token
+        token = session.token = new_token()
+        self.tokens[token] = session
+        return token
+
+    def rejoin(self, session: Session, batch: int | None) -> Frames:
+        """The frames that bring a returning browser up to date: the batches after
+        ``batch`` (the last it applied) from the replay log, or, when the log does not
+        reach back so far (or the page was reloaded), the whole page."""
+        assert session.log is not None
+        missed = session.log.since(batch) if batch is not None else None
+        if missed is not None:
+            return [(session, frame) for frame in missed]
+        session.restart_log()
+        return self.documents.join(session, self.sessions.values(), self.downloads)
 
     def session(self, client: Client) -> Session:
         """The session of ``client``.

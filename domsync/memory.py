@@ -92,11 +92,28 @@ class MemoryPeer:
             self._flowing.set()
 
     async def close(self) -> None:
-        """Close the connection as the browser would (a closed tab); the session ends."""
+        """Close the connection as the browser would when its page unloads (a closed
+        tab): a session that can be resumed is kept for the reload grace, any other
+        ends."""
         if not self.closed:
-            self.closed = True
-            self._flowing.set()
-            await self.server._end_session(self.client)
+            if self.client._connection is self and self.server.is_connected(self.client):
+                session = self.server._hub.sessions[self.client]
+                session.leaving = True
+            await self._gone()
+
+    async def drop(self) -> None:
+        """Lose the connection without a goodbye, as a network failure does: a session
+        that can be resumed goes offline, any other ends."""
+        if not self.closed:
+            await self._gone()
+
+    async def _gone(self) -> None:
+        self.closed = True
+        self._flowing.set()
+        ending = self.server._lost(self.client, self)
+        if ending is not None:
+            await ending  # the disconnect handlers have run
+        await asyncio.sleep(0)
 
     # ------------------------------------------------------------------ the server's side
 
@@ -116,11 +133,11 @@ class MemoryPeer:
             raise ClientGoneError("the in-memory connection is closed")
 
     def abort(self) -> None:
-        """The server's side: cut the connection; the session ends."""
+        """The server's side: cut the connection."""
         if not self.closed:
             self.closed = True
             self._flowing.set()
-            self.server._track(asyncio.ensure_future(self.server._end_session(self.client)))
+            self.server._lost(self.client, self)
 
 
 class MemoryServer(ServerCore):
@@ -132,7 +149,7 @@ class MemoryServer(ServerCore):
     def __init__(self, connection_handler: Any = None, **options: Any):
         super().__init__(connection_handler, **options)
         self._started = False
-        self._background: set[asyncio.Task] = set()
+        self._closing = False
         self.peers: list[MemoryPeer] = []
 
     async def connect(self, path: str = "/ws", headers: Iterable[tuple[str, str]] = (),
@@ -157,15 +174,16 @@ class MemoryServer(ServerCore):
         await asyncio.sleep(0)  # let its handlers start
         return peer
 
-    def _track(self, task: asyncio.Task) -> None:
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
+    def _running(self) -> bool:
+        return not self._closing
 
     async def close(self) -> None:
         """End every session and stop the handlers, callbacks and autoflush."""
+        self._closing = True
         await self._stop()
         for peer in self.peers:
             await peer.close()
         if self._background:
             await asyncio.wait(list(self._background), timeout=5)
         self._started = False
+        self._closing = False

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a change to this module would break a client of the previous one.
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 #: Generated ids are this, then the element's key: ``__domsync_el_7`` (as in 0.1.2).
 AUTO_ID_PREFIX = "__domsync_el_"
@@ -98,8 +98,10 @@ ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, R
 HELPERS = ("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
            "downloadUrl", "openUrl", "route", "run")
 
-# Batches are numbered 1, 2, 3... in the order a session sends them: batch n is the
-# n-th frame the session sends, and the client counts the frames it applies.
+# Batches are numbered 1, 2, 3... in the order a session sends them. A browser that
+# speaks the resume protocol (it connects with ?v=2) gets them as
+# "<number> <in>\n<JavaScript>", and JSON control frames (the welcome) that start with
+# "{"; see domsync/resume.py. A client without ?v= gets the bare JavaScript, as before.
 
 # ------------------------------------------------------------------ browser -> server
 
@@ -110,7 +112,13 @@ SYNC = "sync"  # a form control's state after the user edited it (two-way bindin
 NAMED = "message"  # domsync.send(name, payload) from page script
 ROUTE_REPORT = "route"  # the URL hash changed in the browser
 ERROR = "error"  # the client failed to apply a batch, run a getter or run_js
-INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR)
+HELLO = "hello"  # the first frame of a connection: {token, batch} (the resume protocol)
+ACK = "ack"  # {a}: the browser applied every batch up to a (when it has nothing else to send)
+BYE = "bye"  # the page is unloading: a reload, a closed tab or a navigation away
+INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR, HELLO, ACK, BYE)
+# Every message of a resuming browser carries "a", the last batch it applied, and all
+# but hello, ack and bye carry "q", its own number for the message (1, 2, 3...), which
+# the server uses to drop a message it already has (one sent again after a resume).
 
 #: Where an error the browser reports happened.
 ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download")
@@ -150,7 +158,8 @@ def js_constants() -> str:
         "PROTOCOL_VERSION": PROTOCOL_VERSION,
         "AUTO_ID_PREFIX": AUTO_ID_PREFIX,
         "HELPERS": list(HELPERS),
-        "MSG": {"SYNC": SYNC, "NAMED": NAMED, "ROUTE": ROUTE_REPORT, "ERROR": ERROR},
+        "MSG": {"SYNC": SYNC, "NAMED": NAMED, "ROUTE": ROUTE_REPORT, "ERROR": ERROR, "HELLO": HELLO,
+                "ACK": ACK, "BYE": BYE},
         "EVENT_KINDS": {kind: {name: default for name, default in fields.items() if default is not None}
                         for kind, fields in EVENT_KINDS.items()},
         "WEBSOCKET_PATH": WEBSOCKET_PATH,

@@ -7,12 +7,19 @@ of the frames the hub makes, with a deadline for browsers that stop reading. It 
 public API of :class:`~domsync.DomsyncServer` (``flush``, ``send``, ``broadcast``,
 ``on``, ...), apart from listening, which is the transport's.
 
-A transport subclasses it and moves bytes: for each browser it makes a
-:class:`~domsync.client.Client` whose ``_connection`` has ``write(frame)`` (queue a
-text frame at once, in order; :class:`~domsync.ClientGoneError` if closed), ``async
-drain()`` (wait until the socket took it) and ``abort()``; then it calls
-:meth:`ServerCore._open`, :meth:`ServerCore._receive` for each frame, and
-:meth:`ServerCore._end_session` once the socket is gone.
+A transport subclasses it and moves bytes: for each browser's socket it makes a
+*connection* with ``write(frame)`` (queue a text frame at once, in order;
+:class:`~domsync.ClientGoneError` if closed), ``async drain()`` (wait until the socket
+took it), ``abort()`` and a ``client`` attribute, a :class:`~domsync.client.Client`
+whose ``_connection`` it is; then it calls :meth:`ServerCore._open` with that client,
+:meth:`ServerCore._receive` with ``connection.client`` for each frame, and
+:meth:`ServerCore._lost` once the socket is gone. When a browser resumes a session,
+the core sets ``connection.client`` to the session's own client.
+
+Sessions outlive their sockets (see :mod:`domsync.resume`): a browser that speaks the
+resume protocol sends a hello first; a socket that drops leaves its session *offline*
+(``is_connected`` stays True, flushes go to the replay log) until the browser comes
+back, or the retention ends it.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ from .document import Document
 from .downloads import Downloads
 from .exceptions import ClientGoneError, WrongTypeError
 from .handlers import Handlers
-from .hub import Frames, Hub, OwnDocuments
+from .hub import Frames, Hub, OwnDocuments, speaks
+from .resume import Retention, parse_hello, welcome_frame
 from .session import Call, Limits, Session
 from .shared import SharedDocument
 from .threadsafe import LockedDocument, run_locked
@@ -41,6 +49,8 @@ ConnectionHandler = Callable[[Any, Client], Awaitable[Any]]
 #: Seconds a browser may take nothing the server sends it before it is cut off (by
 #: broadcasts, shared documents and autoflush, which must not wait for one browser).
 SEND_TIMEOUT = 10
+#: Seconds a browser that speaks the resume protocol has to send its hello.
+HELLO_TIMEOUT = 10
 
 _NO_LOCK = Document._lock  # the lock of a document that is not thread-safe: none
 
@@ -77,7 +87,15 @@ class ServerCore:
         shared: bool = False,
         thread_safe: bool = False,
         autoflush: float | None = None,
+        session_retention: float = 300,
+        reload_grace: float = 5,
+        replay_buffer: int = 4 * 1024 * 1024,
     ):
+        for name, value in (("session_retention", session_retention), ("reload_grace", reload_grace)):
+            if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+                raise WrongTypeError(f"{name} must be a number of seconds, 0 or more, not {value!r}")
+        if type(replay_buffer) is not int or replay_buffer < 0:
+            raise WrongTypeError(f"replay_buffer must be a number of bytes, 0 or more, not {replay_buffer!r}")
         if connection_handler is not None and not callable(connection_handler):
             raise WrongTypeError("connection_handler must be an async function (server, client)")
         if autoflush is not None and not _positive(autoflush):
@@ -99,6 +117,14 @@ class ServerCore:
         self.max_connections = max_connections
         self._tasks: dict[Client, _Tasks] = {}
         self._autoflush_task: asyncio.Task | None = None
+        #: What the resume protocol keeps, and for how long.
+        self.retention = Retention(session_retention, min(reload_grace, session_retention), replay_buffer)
+        #: Connections that have not said hello yet -> their deadline.
+        self._hellos: dict[Client, asyncio.TimerHandle] = {}
+        #: Offline sessions -> the timer that ends them.
+        self._expiry: dict[Client, asyncio.TimerHandle] = {}
+        # Tasks started from callbacks: disconnect handlers, drains, downloads.
+        self._background: set[asyncio.Future] = set()
 
     @property
     def error_notifications(self) -> bool:
@@ -120,8 +146,13 @@ class ServerCore:
 
         - ``connect``: ``handler(client)``, when a browser connects, before
           ``connection_handler``;
-        - ``disconnect``: ``handler(client)``, once it has gone (``is_connected`` is
-          already False);
+        - ``disconnect``: ``handler(client)``, once the session has ended
+          (``is_connected`` is already False): the page was closed or left and did not
+          come back within ``reload_grace``, or the connection dropped and the browser
+          did not come back within ``session_retention``;
+        - ``offline``: ``handler(client)``, when the browser's connection dropped but
+          the session is kept for it to come back (``is_online`` is False);
+        - ``online``: ``handler(client)``, when it came back and resumed the session;
         - ``error``: ``handler(client, exception, event)``, when a handler or callback
           of that client raised; ``event`` is the event message being handled, or
           ``None``;
@@ -137,7 +168,7 @@ class ServerCore:
         function unchanged. Registrations belong to this server only.
 
         Raises:
-            InvalidNameError: for an event other than these four.
+            InvalidNameError: for an event other than these six.
             WrongTypeError: if the handler is not callable or cannot be called with
                 the event's arguments.
         """
@@ -162,15 +193,25 @@ class ServerCore:
     # ------------------------------------------------------------------ clients
 
     def get_clients(self) -> list[Client]:
-        """The connected clients."""
+        """The clients whose sessions are alive (online or not)."""
         return list(self._hub.sessions)
 
     def is_connected(self, client: Client) -> bool:
-        """True while ``client`` is connected; False as soon as it is gone."""
+        """True while ``client``'s session is alive, including while its browser is
+        briefly away (see :meth:`is_online`); False as soon as the session has ended."""
         try:
             return client in self._hub.sessions
         except TypeError:  # not hashable: not a client
             return False
+
+    def is_online(self, client: Client) -> bool:
+        """True while ``client``'s browser is on the line now; False while its session
+        waits for it to come back (and once the session has ended)."""
+        try:
+            session = self._hub.sessions.get(client)
+        except TypeError:
+            return False
+        return session is not None and session.online
 
     @property
     def document(self) -> Document:
@@ -195,8 +236,11 @@ class ServerCore:
         """Send ``client`` its document's updates since the last flush, as one frame.
         With ``shared=True``, or without ``client``, send every browser its updates.
 
+        While the browser is away (:meth:`is_online` is False) the updates are kept
+        for it, and sent when it comes back: this neither raises nor waits.
+
         Raises:
-            ClientGoneError: if ``client`` has disconnected (the updates are dropped
+            ClientGoneError: if ``client``'s session has ended (the updates are dropped
                 with it).
         """
         if client is not None:
@@ -206,12 +250,17 @@ class ServerCore:
             await self._deliver(frames)
             return
         for session, frame in frames:
+            connection = session.client._connection
+            if connection is None:
+                continue  # offline: the replay log has it
             try:
-                connection = session.client._connection
                 connection.write(frame)
-                await connection.drain()
             except ClientGoneError:
-                raise ClientGoneError("the client disconnected while updates were sent to it") from None
+                if session.log is None:
+                    raise ClientGoneError("the client disconnected while updates were sent to it") from None
+                continue  # the socket is going: the browser gets it when it resumes
+            if not await self._drain(session.client, connection) and session.log is None:
+                raise ClientGoneError("the client disconnected while updates were sent to it")
 
     async def send(self, client: Client, name: str, payload: Any = None) -> None:
         """Send a named message to one client's page script, after the DOM changes
@@ -241,27 +290,43 @@ class ServerCore:
         once (so frames leave in the order they were made), then each socket is given
         SEND_TIMEOUT seconds to take it; a browser that does not is cut off, so that it
         holds up no one (it reconnects, and starts afresh)."""
-        waiting = []
-        for session, frame in frames:
-            connection = session.client._connection
-            try:
-                connection.write(frame)
-            except ClientGoneError:
-                continue
-            waiting.append(self._drain(session.client))
+        waiting = [self._drain(client, connection) for client, connection in self._write(frames)]
         if waiting:
             # Shielded: a caller cancelled meanwhile (its client left) must not cancel
             # the others' delivery.
             await asyncio.shield(asyncio.gather(*waiting))
 
-    async def _drain(self, client: Client) -> None:
+    @staticmethod
+    def _write(frames: Frames) -> list[tuple[Client, Any]]:
+        """Queue each frame on its session's socket, at once and in order (a session
+        whose browser is away has it in its replay log). Returns the sockets written to."""
+        written = []
+        for session, frame in frames:
+            connection = session.client._connection
+            if connection is None:
+                continue
+            try:
+                connection.write(frame)
+            except ClientGoneError:
+                continue
+            written.append((session.client, connection))
+        return written
+
+    async def _drain(self, client: Client, connection: Any) -> bool:
+        """Wait until ``connection`` took what was written to it; cut it off if it
+        takes nothing for SEND_TIMEOUT seconds. False if it is gone."""
         try:
-            await asyncio.wait_for(client._connection.drain(), timeout=SEND_TIMEOUT)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
+            # cancellation that arrives as the drain finishes (the task would go on).
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await connection.drain()
+            return True
         except ClientGoneError:
-            pass
+            return False
         except asyncio.TimeoutError:
             logger.warning("client %s took no update for %d s: disconnected it", client.address, SEND_TIMEOUT)
-            client._connection.abort()
+            connection.abort()
+            return False
 
     async def _autoflush_loop(self) -> None:
         """Send what nobody flushed: changes from other threads, or from code that does
@@ -282,29 +347,147 @@ class ServerCore:
         if self.autoflush is not None:
             self._autoflush_task = asyncio.create_task(self._autoflush_loop())
 
-    def _open(self, client: Client) -> Session:
-        """A browser's socket is open: start its session, and its handlers."""
-        session = self._hub.open(client)
+    def _open(self, client: Client) -> None:
+        """A browser's socket is open: start its session and its handlers; or, if the
+        browser speaks the resume protocol, wait for its hello."""
+        version = speaks(client)
+        if version is not None and version >= 2:
+            connection = client._connection
+            self._hellos[client] = asyncio.get_running_loop().call_later(HELLO_TIMEOUT, connection.abort)
+            return
+        self._start_session(client, None)
+
+    def _start_session(self, client: Client, retention: Retention | None, expired: bool = False) -> Session:
+        """Start a new session, and its handlers; with ``retention`` (the browser
+        speaks the resume protocol), welcome it first."""
+        session = self._hub.open(client, retention)
+        if retention is not None:
+            client._connection.write(welcome_frame(session.token, False, expired, 0))
         logger.info("client connected from %s", client.address)
         tasks = self._tasks[client] = _Tasks()
         if self._hub.documents.shared or self.connection_handler is not None \
                 or self._handlers.lifecycle["connect"]:
             tasks.handler = asyncio.create_task(self._run_handler(client))
+        elif expired:
+            self._send_now(self._hub.flush(client))  # the new, empty page replaces the old one
         return session
+
+    def _hello(self, provisional: Client, frame: str | bytes) -> None:
+        """The first frame of a browser that speaks the resume protocol: resume the
+        session it names, or start a new one."""
+        hello = parse_hello(frame)
+        if hello is None:
+            logger.warning("client %s sent no hello first: closed its connection", provisional.address)
+            provisional._connection.abort()
+            return
+        retention = self.retention
+        session = self._hub.resumable(hello, provisional) if retention.seconds > 0 else None
+        if session is None:
+            self._start_session(provisional, retention, expired=hello.token is not None and retention.seconds > 0)
+        else:
+            self._resume(session, provisional, hello.batch)
+
+    def _resume(self, session: Session, provisional: Client, batch: int | None) -> None:
+        """Put a returning browser's connection on its session: the same client,
+        document and handlers. It gets a new token, then what it missed."""
+        client = session.client
+        connection = provisional._connection
+        old = client._connection
+        timer = self._expiry.pop(client, None)
+        if timer is not None:
+            timer.cancel()
+        client._connection = connection
+        connection.client = client
+        client.remote_address = provisional.remote_address
+        was_online, session.online, session.leaving = session.online, True, False
+        if old is not None and old is not connection:
+            old.abort()  # a socket that died without the server noticing yet
+        token = self._hub.rekey(session)
+        connection.write(welcome_frame(token, True, False, session.received))
+        self._send_now(self._hub.rejoin(session, batch))
+        logger.info("client %s resumed its session from %s", client.id, client.address)
+        if not was_online:
+            self._run_lifecycle(client, "online")
+
+    def _send_now(self, frames: Frames) -> None:
+        """Queue frames at once, from code that cannot wait; the sockets drain in a
+        task (with the usual cut-off)."""
+        written = self._write(frames)
+        if written:
+            self._track(asyncio.ensure_future(asyncio.gather(
+                *(self._drain(client, connection) for client, connection in written))))
+
+    def _run_lifecycle(self, client: Client, event: str) -> None:
+        """Run the handlers of a lifecycle event in a task (from code that cannot wait)."""
+        handlers = self._handlers.lifecycle[event]
+        if handlers:
+            async def run() -> None:
+                for handler in handlers:
+                    await self._call_safely(client, Call(handler, (client,), f"{event} handler"))
+            self._track(asyncio.ensure_future(run()))
+
+    def _track(self, task: asyncio.Future) -> None:
+        """Keep a task until it ends (asyncio keeps only weak references), so that
+        close() can wait for it."""
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _receive(self, client: Client, frame: str | bytes) -> None:
         """A frame arrived from ``client``'s browser."""
         session = self._hub.sessions.get(client)
-        if session is None or not session.receive(frame):
+        if session is None:
+            timer = self._hellos.pop(client, None)
+            if timer is not None:
+                timer.cancel()
+                self._hello(client, frame)
+            return
+        if not session.receive(frame):
             return
         tasks = self._tasks[client]
         if tasks.worker is None:
             tasks.worker = asyncio.create_task(self._run_callbacks(client, session, tasks.wake))
         tasks.wake.set()
 
+    def _lost(self, client: Client, connection: Any) -> asyncio.Future | None:
+        """``connection``, ``client``'s socket, is gone. A session that can be resumed
+        goes offline (for ``reload_grace`` after a goodbye, else ``session_retention``);
+        any other ends, in the task returned."""
+        timer = self._hellos.pop(client, None)
+        if timer is not None:
+            timer.cancel()  # it never said hello: it had no session
+            return None
+        if client._connection is not connection:
+            return None  # a socket the session has already left for a new one
+        session = self._hub.sessions.get(client)
+        if session is None:
+            return None
+        client._connection = None
+        retention = self.retention
+        if session.log is None or retention.seconds <= 0 or not self._running():
+            ending = asyncio.ensure_future(self._end_session(client))
+            self._track(ending)
+            return ending
+        session.online = False
+        wait = retention.reload_grace if session.leaving else retention.seconds
+        logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
+        self._expiry[client] = asyncio.get_running_loop().call_later(wait, self._expire, client)
+        self._run_lifecycle(client, "offline")
+        return None
+
+    def _expire(self, client: Client) -> None:
+        self._expiry.pop(client, None)
+        self._track(asyncio.ensure_future(self._end_session(client)))
+
+    def _online_count(self) -> int:
+        """How many sessions have a socket on the line."""
+        return len(self._hub.sessions) - len(self._expiry)
+
     async def _end_session(self, client: Client) -> None:
-        """``client``'s socket is gone: is_connected turns False now, its tasks stop,
+        """``client``'s session ends: is_connected turns False now, its tasks stop,
         and the disconnect handlers run."""
+        timer = self._expiry.pop(client, None)
+        if timer is not None:
+            timer.cancel()
         if self._hub.close(client) is None:
             return
         for task in self._tasks.pop(client, _Tasks()).all():
@@ -329,9 +512,14 @@ class ServerCore:
             self._autoflush_task = None
         for task in tasks:
             task.cancel()
+        for timer in self._hellos.values():
+            timer.cancel()
+        self._hellos.clear()
         self._downloads.close()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
+        for client in list(self._expiry):  # sessions waiting for their browsers end now
+            await self._end_session(client)
 
     # ------------------------------------------------------------------ running application code
 

@@ -30,7 +30,8 @@ from .client import Client
 from .document import Document
 from .handlers import EventContext, Handlers
 from .logs import brief
-from .protocol import ERROR, NAMED, ROUTE_REPORT, SYNC
+from .protocol import ACK, BYE, ERROR, HELLO, NAMED, ROUTE_REPORT, SYNC
+from .resume import ReplayLog, Retention, batch_frame
 
 __all__ = ["Session", "Step", "Call", "Limits", "RateLimit"]
 
@@ -119,19 +120,38 @@ class Session:
         limits: what the browser may send.
         shared: whether the document is shared with other sessions: form state one
             browser sends then changes what the others show, so it is flushed.
-        clock: seconds, for the rate limit (injected by tests).
+        retention: with the resume protocol, how long the session outlives its socket
+            and what it keeps meanwhile; ``None`` for a browser that does not speak it
+            (its frames are bare JavaScript, and the session ends with its socket).
+        clock: seconds, for the rate limit and the replay log's ages (injected by tests).
     """
 
     def __init__(self, client: Client, document: Document, handlers: Handlers,
-                 limits: Limits = Limits(), *, shared: bool = False,
+                 limits: Limits = Limits(), *, shared: bool = False, retention: Retention | None = None,
                  clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.document = document
         self.handlers = handlers
         self.limits = limits
         self.shared = shared
-        #: The number of the last batch sent (batch n is the n-th frame).
+        self.clock = clock
+        #: The number of the last batch sent.
         self.batches = 0
+        #: The resume protocol's settings, or None (the browser does not speak it).
+        self.retention = retention
+        #: The batches the browser has not acknowledged (with the resume protocol).
+        self.log = ReplayLog(retention) if retention is not None else None
+        #: The token a returning browser presents; the one before it stays good until
+        #: the browser shows it has the new one (a welcome lost with its socket).
+        self.token: str | None = None
+        self.previous_token: str | None = None
+        #: The number ("q") of the last message received from the browser.
+        self.received = 0
+        #: Whether a socket is on the line now.
+        self.online = True
+        #: Whether the page said goodbye (it unloaded): its socket's loss is final
+        #: unless it returns within the reload grace.
+        self.leaving = False
         #: Whether the browser has a page: with a shared document it gets the whole
         #: page first, then the batches everyone gets.
         self.has_page = not shared
@@ -149,10 +169,23 @@ class Session:
     def frame(self, batch: str) -> str:
         """The frame that carries an encoded batch, counted as sent (``""`` for an
         empty batch, which is not counted). The caller encodes the ops, once for every
-        session that shows the same document."""
-        if batch:
-            self.batches += 1
-        return batch
+        session that shows the same document. With the resume protocol the frame is
+        numbered, and kept until the browser acknowledges it."""
+        if not batch:
+            return batch
+        self.batches += 1
+        log = self.log
+        if log is None:
+            return batch
+        frame = batch_frame(self.batches, self.received, batch)
+        log.add(self.batches, frame, self.clock())
+        return frame
+
+    def restart_log(self) -> None:
+        """The browser is about to get the whole page: the batches before it need no
+        replay."""
+        if self.log is not None:
+            self.log.clear()
 
     # ------------------------------------------------------------------ incoming
 
@@ -189,11 +222,37 @@ class Session:
             logger.warning("dropped a message from %s that is not a domsync message: %s",
                            client.address, brief(frame))
             return False
+        if self.log is not None and not self._resume_fields(data):
+            return False
         if len(self._inbox) >= self.limits.inbox:
             logger.warning("dropped a message from %s: its callbacks are %d messages behind",
                            client.address, len(self._inbox))
             return False
         self._inbox.append(data)
+        return True
+
+    def _resume_fields(self, data: dict) -> bool:
+        """Read what the resume protocol adds to a message: the acknowledgement, and
+        the message's number. False if the message needs nothing more (an ack, a
+        goodbye) or is one the session already has."""
+        assert self.log is not None
+        self.previous_token = None  # the browser has its new token: the old one is void
+        self.log.ack(data.get("a"))
+        kind = data.get("type")
+        if kind == ACK:
+            return False
+        if kind == BYE:
+            self.leaving = True
+            return False
+        if kind == HELLO:
+            logger.warning("dropped a second hello from %s", self.client.address)
+            return False
+        number = data.get("q")
+        if type(number) is int:
+            if number <= self.received:
+                logger.debug("dropped message %d from %s: it arrived before", number, self.client.address)
+                return False
+            self.received = number
         return True
 
     @property

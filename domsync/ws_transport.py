@@ -135,7 +135,7 @@ class Connection(asyncio.Protocol):
                 waiter.set_exception(ClientGoneError("the browser's connection closed"))
         self.server._connections.discard(self)
         if self.client is not None:
-            self.server._connection_lost(self.client)
+            self.server._lost(self.client, self)
 
     # ------------------------------------------------------------------ what a Client's connection does
 
@@ -220,7 +220,7 @@ class Connection(asyncio.Protocol):
         headers = request.headers
         path = request.path.split("?", 1)[0]
         origin = headers.get_all("Origin") if "Origin" in headers else None
-        refusal = server._site.check(path, headers.get_all("Host"), origin, sessions=len(server.get_clients()),
+        refusal = server._site.check(path, headers.get_all("Host"), origin, sessions=server._online_count(),
                                      max_connections=server.max_connections)
         if refusal is not None:
             self._respond(refusal)
@@ -280,8 +280,8 @@ class Connection(asyncio.Protocol):
             self._timer = self.loop.call_later(PING_INTERVAL, self._keepalive)
 
     def _message(self, data: bytes, text: bool) -> None:
-        if self.client is None:
-            return
+        if self.client is None or self.client._connection is not self:
+            return  # not a session's socket (any more: the browser resumed on another)
         if not text:
             self.server._receive(self.client, data)
             return

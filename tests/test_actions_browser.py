@@ -595,7 +595,8 @@ async def test_actions_reach_only_their_own_client_exactly_once(context, browser
 
 
 async def test_actions_queued_for_a_client_that_left_never_reach_its_next_session(context):
-    async with serving({"sync": set_out("synced")}) as (server, docs):
+    # With no retention, a reload ends the session (with it, the reload would resume it).
+    async with serving({"sync": set_out("synced")}, session_retention=0) as (server, docs):
         page = await open_page(context, server)
         (old_client,) = server.get_clients()
         docs[0].run_js("window.__leak = true;")  # queued, never flushed

@@ -18,7 +18,7 @@ LAYERS = {
     "model": ["names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core"],
-    "session": ["mirror", "client", "handlers", "session"],
+    "session": ["mirror", "client", "handlers", "resume", "session"],
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
     "transports": ["server_core", "ws_transport", "domsync_server", "memory", "background", "demo",
                    "__main__", "__init__"],
