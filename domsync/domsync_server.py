@@ -86,11 +86,22 @@ class DomsyncServer(ServerCore):
         autoflush: every this many seconds, send the changes nobody flushed (changes
             made from another thread, or from code that does not call :meth:`flush`).
             ``None`` (the default) sends only on :meth:`flush` and after callbacks.
+        session_retention: seconds a session outlives a connection that dropped
+            without a goodbye (a network failure, a sleeping laptop), waiting for the
+            browser to come back and resume it: the same client, document and running
+            connection handler, with nothing lost. ``0`` ends a session with its
+            connection, as domsync 0.1.2 did. See :doc:`/howto/resume`.
+        reload_grace: seconds a session outlives a page that unloaded (a reload, a
+            closed tab, a navigation away: the browser cannot tell which), so that a
+            reload resumes it and a closed tab ends it soon.
+        replay_buffer: bytes of batches kept per session for a browser that has not
+            acknowledged them. A browser that missed more gets the whole page instead.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
     ``remote_address`` and ``request`` (the path and headers the browser opened its
-    websocket with). A browser that reconnects is a new client with a new document.
+    websocket with). A browser that reconnects within ``session_retention`` (or reloads
+    within ``reload_grace``) resumes its session: the same client, the same document.
     """
 
     def __init__(
@@ -114,6 +125,9 @@ class DomsyncServer(ServerCore):
         shared: bool = False,
         thread_safe: bool = False,
         autoflush: float | None = None,
+        session_retention: float = 300,
+        reload_grace: float = 5,
+        replay_buffer: int = 4 * 1024 * 1024,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
@@ -122,6 +136,7 @@ class DomsyncServer(ServerCore):
             max_messages_per_second=max_messages_per_second, max_connections=max_connections,
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
+            session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
         )
         self.host = host
         self.port = port

@@ -296,8 +296,7 @@ class ServerCore:
             # the others' delivery.
             await asyncio.shield(asyncio.gather(*waiting))
 
-    @staticmethod
-    def _write(frames: Frames) -> list[tuple[Client, Any]]:
+    def _write(self, frames: Frames) -> list[tuple[Client, Any]]:
         """Queue each frame on its session's socket, at once and in order (a session
         whose browser is away has it in its replay log). Returns the sockets written to."""
         written = []
@@ -326,6 +325,7 @@ class ServerCore:
         except asyncio.TimeoutError:
             logger.warning("client %s took no update for %d s: disconnected it", client.address, SEND_TIMEOUT)
             connection.abort()
+            self._lost(client, connection)  # now, not when the transport gets round to it
             return False
 
     async def _autoflush_loop(self) -> None:
