@@ -11,7 +11,10 @@
  *   domsync.notify(type, title, message)   show a notification (error, warning, info,
  *                           success), as Document.add_notification does
  *   domsync.route           the current route (the URL hash without "#")
- *   domsync.status          "connecting" | "open" | "closed"
+ *   domsync.status          "connecting" | "open" (the session is on the line) | "closed"
+ *   domsync.resumeOnReload  true: a reload resumes the session (the token is kept in
+ *                           sessionStorage, per tab); set false for a page that should
+ *                           start afresh (or data-domsync-reload="new" on the script tag)
  *   domsync.node(key), domsync.socket   debugging aids: an element by key, the socket
  *   ws_send(message)        the 0.1.2 name of domsync.transmit, for event handler code
  *
@@ -22,7 +25,8 @@
  *
  * Sections: Apply (the helpers a batch calls), Actions (downloads, opening URLs,
  * routes and run_js), Events (listeners that message the server), Socket (connection
- * and reconnection), UI (the connection indicator and notifications), Start.
+ * and reconnection, which resumes the session), UI (the connection indicator and
+ * notifications), Start.
  * No build step: this file is served as it is.
  */
 (function () {
@@ -517,8 +521,9 @@
   let url = null;
   let attempts = 0;
   let everOpened = false;
-  /** Retry delays after a drop, in ms: quick at first, then every second, then 5 s. */
-  const RETRY_DELAYS = [100, 250, 500, 1000];
+  /** Retry delays after a drop, in ms: quick at first, then every half second, then
+   * (after about half a minute) every 5 s. */
+  const RETRY_DELAYS = [100, 200, 400, 500];
   const SLOW_RETRY_AFTER = 60;  // attempts
   const SLOW_RETRY_DELAY = 5000;
   /** At most this many unconfirmed messages are kept (the oldest go first). */
@@ -537,8 +542,10 @@
   let ackedBatch = 0;
   /** Messages not yet known to have reached the server: {q, text, message}. */
   const pending = [];
-  /** Whether the current socket has been welcomed (messages go out only then). */
+  /** Whether the current socket has been welcomed (messages go out only then), and
+   * whether the next batch is the first since. */
   let welcomed = false;
+  let ackNow = false;
   let storeKey = null;
 
   /** Send a raw JSON message to the server (now, or once the session is back). */
@@ -606,6 +613,7 @@
     token = w.token;
     store(false);
     welcomed = true;
+    ackNow = true;
     sentQ = Math.max(sentQ, w.in);
     confirmed(w.in);
     setStatus("open");
@@ -628,6 +636,13 @@
     newSessionBatch = false;
     applied = number;
     hasPage = true;
+    if (ackNow && socket) {
+      // The first batch after a welcome is acknowledged at once: it tells the server
+      // that this page holds its token, so the session waits for it after a drop.
+      ackNow = false;
+      control(socket, { type: MSG.ACK, a: applied });
+      ackedBatch = applied;
+    }
     if (!follows && resetCount === resets) {
       // Batches are missing, and this one did not bring the whole page: ask for it.
       report(new Error("missed the batches before batch " + number), "batch");
@@ -738,6 +753,12 @@
   // goodbye, so the server keeps the session only for its short reload grace, and keep
   // the token and the unconfirmed messages for the reload.
   window.addEventListener("pagehide", function () {
+    if (domsync.resumeOnReload === false) {
+      // This page starts afresh when reloaded: its session can end now.
+      if (welcomed) control(socket, { type: MSG.BYE, a: applied, final: true });
+      try { if (storeKey) sessionStorage.removeItem(storeKey); } catch (e) { /* unavailable */ }
+      return;
+    }
     if (welcomed) control(socket, { type: MSG.BYE, a: applied });
     store(true);
   });
@@ -849,6 +870,11 @@
   // with data-domsync-url="ws://..." connects there; data-domsync-url="" (or an inline
   // copy of this file) does not connect until domsync.connect() is called.
   const script = document.currentScript;
+  // data-domsync-reload="new" (or domsync.resumeOnReload = false, set by page script):
+  // a reload of this page starts a new session; network drops still resume.
+  if (domsync.resumeOnReload !== false) {
+    domsync.resumeOnReload = !(script && script.getAttribute("data-domsync-reload") === "new");
+  }
   if (script) {
     const explicit = script.getAttribute("data-domsync-url");
     if (explicit) connect(explicit);

@@ -96,6 +96,8 @@ class DomsyncServer(ServerCore):
             reload resumes it and a closed tab ends it soon.
         replay_buffer: bytes of batches kept per session for a browser that has not
             acknowledged them. A browser that missed more gets the whole page instead.
+        reload_resumes: ``False`` makes a reload of the served page start a new
+            session (network drops still resume), for pages that should start fresh.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -128,6 +130,7 @@ class DomsyncServer(ServerCore):
         session_retention: float = 300,
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
+        reload_resumes: bool = True,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
@@ -145,7 +148,7 @@ class DomsyncServer(ServerCore):
         self.head = head
         self.frame_ancestors = frame_ancestors
         self._site = Site(root_id, title, head, origins=origins, allowed_hosts=allowed_hosts,
-                          bound_host=host, frame_ancestors=frame_ancestors)
+                          bound_host=host, frame_ancestors=frame_ancestors, reload_resumes=reload_resumes)
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop

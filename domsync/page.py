@@ -12,7 +12,8 @@ import html
 __all__ = ["render_page", "client_snippet"]
 
 
-def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js") -> str:
+def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js",
+                reload_resumes: bool = True) -> str:
     """The page: a doctype, a title, extra ``head`` markup, the root element, and the
     client script.
 
@@ -23,7 +24,11 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
             own HTML and is inserted as it is.
         script_src: the URL of ``domsync.js``; relative, so the page works behind a
             path prefix.
+        reload_resumes: whether reloading the page resumes its session; if not, the
+            script tag says so (``data-domsync-reload="new"``) and a reload starts a
+            new session.
     """
+    reload = "" if reload_resumes else ' data-domsync-reload="new"'
     return (
         "<!doctype html>\n"
         '<html lang="en">\n'
@@ -36,7 +41,7 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         "</head>\n"
         "<body>\n"
         f'<div id="{html.escape(root_id)}"></div>\n'
-        f'<script src="{html.escape(script_src)}"></script>\n'
+        f'<script src="{html.escape(script_src)}"{reload}></script>\n'
         "</body>\n"
         "</html>\n"
     )

@@ -463,12 +463,19 @@ class ServerCore:
             return None
         client._connection = None
         retention = self.retention
-        if session.log is None or retention.seconds <= 0 or not self._running():
+        if session.log is None or retention.seconds <= 0 or session.final or not self._running():
             ending = asyncio.ensure_future(self._end_session(client))
             self._track(ending)
             return ending
         session.online = False
-        wait = retention.reload_grace if session.leaving else retention.seconds
+        if len(self._expiry) >= self.max_connections:
+            # Sessions waiting for their browsers are bounded too: the longest-waiting goes.
+            oldest = next(iter(self._expiry))
+            logger.warning("%d sessions wait for their browsers: ended the oldest, of client %s",
+                           len(self._expiry), oldest.address)
+            self._expiry.pop(oldest).cancel()
+            self._track(asyncio.ensure_future(self._end_session(oldest)))
+        wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
         logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
         self._expiry[client] = asyncio.get_running_loop().call_later(wait, self._expire, client)
         self._run_lifecycle(client, "offline")

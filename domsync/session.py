@@ -152,6 +152,12 @@ class Session:
         #: Whether the page said goodbye (it unloaded): its socket's loss is final
         #: unless it returns within the reload grace.
         self.leaving = False
+        #: Whether the page said it will not come back: its session ends with its socket.
+        self.final = False
+        #: Whether the browser has ever sent anything after its welcome (so it knows
+        #: its token). One that never did cannot come back for the session: it is
+        #: kept only for the reload grace.
+        self.confirmed = False
         #: Whether the browser has a page: with a shared document it gets the whole
         #: page first, then the batches everyone gets.
         self.has_page = not shared
@@ -237,12 +243,15 @@ class Session:
         goodbye) or is one the session already has."""
         assert self.log is not None
         self.previous_token = None  # the browser has its new token: the old one is void
+        self.confirmed = True
         self.log.ack(data.get("a"))
         kind = data.get("type")
         if kind == ACK:
             return False
         if kind == BYE:
+            # A page that will not come back (it starts afresh when reloaded) says so.
             self.leaving = True
+            self.final = data.get("final") is True
             return False
         if kind == HELLO:
             logger.warning("dropped a second hello from %s", self.client.address)

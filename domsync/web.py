@@ -89,12 +89,14 @@ class Site:
             :class:`~domsync.DomsyncServer`).
         bound_host: the interface the server listens on.
         frame_ancestors: the CSP ``frame-ancestors`` value of the page.
+        reload_resumes: whether a reload of the page resumes its session.
     """
 
     def __init__(self, root_id: str, title: str = "domsync", head: str = "", *,
                  origins: Iterable[str] | None = None, allowed_hosts: Iterable[str] | None = None,
-                 bound_host: str = "localhost", frame_ancestors: str = "'self'"):
-        self.page = render_page(root_id, title, head, script_src=client_js_name()).encode()
+                 bound_host: str = "localhost", frame_ancestors: str = "'self'", reload_resumes: bool = True):
+        self.page = render_page(root_id, title, head, script_src=client_js_name(),
+                                reload_resumes=reload_resumes).encode()
         self.origins = frozenset(normalize_origin(origin) for origin in strings(origins, "origins"))
         self.allowed_hosts = None if allowed_hosts is None else frozenset(
             host.lower().strip("[]") for host in strings(allowed_hosts, "allowed_hosts"))

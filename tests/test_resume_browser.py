@@ -96,6 +96,7 @@ async def test_the_todo_list_and_the_half_typed_item_survive_a_cut(network, cont
     assert await page.input_value("#new-item") == "chocolate"
     assert await page.locator("#items li span").all_text_contents() == ["milk", "eggs", "bread"]
     assert await page.evaluate("document.activeElement.id") == "new-item"
+    assert await page.evaluate("document.activeElement.selectionStart") == len("chocolate")
     assert server.get_clients() == [client] and server.is_online(client)
     assert await page.locator("#domsync-status").is_hidden()
 
@@ -381,3 +382,49 @@ async def test_a_browser_that_stops_reading_costs_bounded_memory_and_resumes_wit
                                  timeout=20_000)
     await wait_in_sync(page, server, client)
     assert server.get_clients() == [client] and server.is_online(client)
+
+
+async def test_a_page_served_with_reload_resumes_off_starts_afresh_on_reload(network, context):
+    state: dict = {}
+    gone = []
+    server, proxy = await network(clicker(state), reload_resumes=False)
+    server.on("disconnect")(gone.append)
+    page = await context.new_page()
+    await page.goto(proxy.url)
+    await page.click("#b")
+    await page.wait_for_function("document.getElementById('b').textContent === '1'")
+    client = await only_client(server)
+    await proxy.outage(0.2)  # a network drop still resumes
+    await page.wait_for_function("domsync.status === 'open'", timeout=10_000)
+    assert server.get_clients() == [client]
+    await page.reload()
+    await page.wait_for_selector("#b")
+    await eventually(lambda: gone == [client])  # ended at once, not after the reload grace
+    (new,) = server.get_clients()
+    assert new is not client and await page.text_content("#b") == "0"  # a new page
+    assert await page.locator(".domsync-notification").count() == 0
+
+
+async def test_a_background_server_resumes_with_no_code_changes(context):
+    from domsync import serve_in_background
+
+    proxy = await FaultyNetwork.start(0)
+    background = serve_in_background(port=0, host="127.0.0.1", quiet=True, origins=[proxy.origin])
+    try:
+        proxy.target = int(background.url.rsplit(":", 1)[1].strip("/"))
+        page = await context.new_page()
+        await page.goto(proxy.url)
+        root = background.document.getRootElement()
+        root.appendChild(background.document.createElement("p", id="before", innerText="before"))
+        await page.wait_for_selector("#before")
+        outage = asyncio.ensure_future(proxy.outage(0.5))
+        await page.wait_for_function("domsync.status !== 'open'")
+        # Typed at the prompt while the browser is away.
+        root.appendChild(background.document.createElement("p", id="during", innerText="during"))
+        await outage
+        await page.wait_for_selector("#during", timeout=10_000)
+        assert len(background.clients) == 1
+        assert await page.locator(".domsync-notification").count() == 0
+    finally:
+        background.close()
+        await proxy.close()

@@ -402,3 +402,33 @@ def test_retention_settings_are_checked():
         with pytest.raises(WrongTypeError):
             MemoryServer(**bad)
     assert MemoryServer(session_retention=2, reload_grace=10).retention == Retention(2, 2, 4 * 1024 * 1024)
+
+
+async def test_sessions_waiting_for_their_browsers_are_bounded():
+    server, state = counter_app(max_connections=2)
+    try:
+        tabs = [Tab(server) for _ in range(3)]
+        for tab in tabs:
+            await tab.connect()
+            await tab.read()
+        clients = [tab.peer.client for tab in tabs]
+        for tab in tabs:
+            await tab.peer.drop()
+        await eventually(lambda: not server.is_connected(clients[0]))
+        assert [server.is_connected(client) for client in clients] == [False, True, True]
+    finally:
+        await server.close()
+
+
+async def test_a_page_that_will_not_come_back_ends_its_session_at_once():
+    server, state = counter_app()
+    try:
+        tab = Tab(server)
+        await tab.connect()
+        await tab.read()
+        client = tab.peer.client
+        await tab.peer.send({"domsync": True, "type": "bye", "final": True})
+        await tab.peer.drop()
+        assert not server.is_connected(client)
+    finally:
+        await server.close()
