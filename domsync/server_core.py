@@ -418,12 +418,15 @@ class ServerCore:
                 *(self._drain(client, connection) for client, connection in written))))
 
     def _run_lifecycle(self, client: Client, event: str) -> None:
-        """Run the handlers of a lifecycle event in a task (from code that cannot wait)."""
+        """Run the handlers of a lifecycle event in a task (from code that cannot wait),
+        then flush what they changed."""
         handlers = self._handlers.lifecycle[event]
         if handlers:
             async def run() -> None:
                 for handler in handlers:
-                    await self._call_safely(client, Call(handler, (client,), f"{event} handler"))
+                    if not await self._call_safely(client, Call(handler, (client,), f"{event} handler")):
+                        return
+                await self._safe_flush(client)
             self._track(asyncio.ensure_future(run()))
 
     def _track(self, task: asyncio.Future) -> None:

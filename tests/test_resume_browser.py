@@ -72,9 +72,11 @@ async def only_client(server):
     return server.get_clients()[0]
 
 
-async def test_the_todo_list_and_the_half_typed_item_survive_a_cut(network, context):
+@pytest.mark.parametrize("replay_buffer", [4 * 1024 * 1024, 0], ids=["replayed", "whole-page"])
+async def test_the_todo_list_and_the_half_typed_item_survive_a_cut(network, context, replay_buffer):
+    # With no replay buffer, every resume sends the whole page, rebuilt from the model.
     todo = load_example("todo")
-    server, proxy = await network(todo.connection_handler)
+    server, proxy = await network(todo.connection_handler, replay_buffer=replay_buffer)
     page = await context.new_page()
     await page.goto(proxy.url)
     for text in ("milk", "eggs", "bread"):
@@ -428,3 +430,25 @@ async def test_a_background_server_resumes_with_no_code_changes(context):
     finally:
         background.close()
         await proxy.close()
+
+
+async def test_the_resume_example_notes_the_gap_and_keeps_what_was_typed(context):
+    example = load_example("resume")
+    proxy = await FaultyNetwork.start(0)
+    server = example.make_server(host="127.0.0.1", port=0, verbose=False, origins=[proxy.origin])
+    await server.serve()
+    try:
+        proxy.target = server.port
+        page = await context.new_page()
+        await page.goto(proxy.url)
+        await page.fill("#note", "remember me")
+        await page.wait_for_function("document.getElementById('ticks').textContent.startsWith('1 s')")
+        await proxy.outage(1.2)
+        await page.wait_for_selector("#log li", timeout=10_000)
+        assert (await page.text_content("#log li")).startswith("back after")
+        assert await page.input_value("#note") == "remember me"
+        (client,) = server.get_clients()
+        assert server.get_document(client).getElementById("note").value == "remember me"
+    finally:
+        await proxy.close()
+        await server.close()
