@@ -90,6 +90,9 @@ async def test_the_todo_list_and_the_half_typed_item_survive_a_cut(network, cont
     outage = asyncio.ensure_future(proxy.outage(1))
     await page.wait_for_function("domsync.status !== 'open'")
     await page.keyboard.type("olate")  # typed while the network is down
+    document = server.get_document(client)
+    document.getElementById("count").innerText = "changed while away"  # a batch the browser misses
+    await server.flush(client)
     await outage
     await page.wait_for_function("domsync.status === 'open'", timeout=10_000)
     await wait_in_sync(page, server, client)
@@ -99,6 +102,7 @@ async def test_the_todo_list_and_the_half_typed_item_survive_a_cut(network, cont
     assert await page.locator("#items li span").all_text_contents() == ["milk", "eggs", "bread"]
     assert await page.evaluate("document.activeElement.id") == "new-item"
     assert await page.evaluate("document.activeElement.selectionStart") == len("chocolate")
+    assert await page.text_content("#count") == "changed while away"
     assert server.get_clients() == [client] and server.is_online(client)
     assert await page.locator("#domsync-status").is_hidden()
 
