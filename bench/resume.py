@@ -13,8 +13,8 @@ costs while it waits for its browser.
     or needed the whole page. Most of it is the browser's retry delay: it retries
     after 100, 200, 400, then every 500 ms.
 
-(2) Memory per session, with websockets clients that speak the resume protocol (no
-    browser). Each session shows a 50-element page. ``tracemalloc`` measures what the
+(2) Memory per session, with websockets clients that speak the resume protocol, in a
+    process of their own (no browser). Each session shows a 50-element page. ``tracemalloc`` measures what the
     server holds per session while the clients are connected, then again once every
     client has gone without a goodbye (the sessions wait for them, within
     ``session_retention``), after a garbage collection.
@@ -100,9 +100,34 @@ async def measure_resume(args, log) -> dict:
             "replayed": replays, "whole_page": snapshots}
 
 
-async def measure_memory(args, log) -> dict:
-    from websockets.asyncio.client import connect
+# The browsers of (2): websockets clients in a process of their own, so that only the
+# server's memory is traced. They connect, say hello, acknowledge the first batch, print
+# "ready", and on a line from stdin drop their connections without a goodbye.
+CLIENTS = r"""
+import asyncio, json, sys
+from websockets.asyncio.client import connect
 
+async def main(port, count):
+    sockets = []
+    for _ in range(count):
+        ws = await connect(f"ws://127.0.0.1:{port}/ws?v=2&route=", max_size=None)
+        await ws.send(json.dumps({"domsync": True, "type": "hello", "token": None, "batch": None}))
+        await ws.recv()  # the welcome
+        number = int((await ws.recv()).split(" ", 1)[0])
+        await ws.send(json.dumps({"domsync": True, "type": "ack", "a": number}))
+        sockets.append(ws)
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    for ws in sockets:
+        ws.transport.abort()
+    print("gone", flush=True)
+    await asyncio.sleep(0.5)
+
+asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+"""
+
+
+async def measure_memory(args, log) -> dict:
     async def page(server, client):
         doc = server.get_document(client)
         root = doc.getRootElement()
@@ -116,34 +141,29 @@ async def measure_memory(args, log) -> dict:
     tracemalloc.start()
     try:
         before = tracemalloc.get_traced_memory()[0]
-        sockets = []
-        for _ in range(args.sessions):
-            ws = await connect(f"ws://127.0.0.1:{server.port}/ws?v=2&route=", max_size=None)
-            await ws.send(json.dumps({"domsync": True, "type": "hello", "token": None, "batch": None}))
-            await ws.recv()  # the welcome
-            first = await ws.recv()
-            number = int(first.split(" ", 1)[0])
-            await ws.send(json.dumps({"domsync": True, "type": "ack", "a": number}))
-            sockets.append(ws)
-        await asyncio.sleep(0.2)
+        clients = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", CLIENTS, str(server.port), str(args.sessions),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        assert (await clients.stdout.readline()).strip() == b"ready"
+        await asyncio.sleep(0.3)
         gc.collect()
         connected = tracemalloc.get_traced_memory()[0]
-        for ws in sockets:
-            ws.transport.abort()  # gone without a goodbye: the sessions wait
-        del sockets, ws
-        for _ in range(50):
+        clients.stdin.write(b"go\n")
+        await clients.stdin.drain()
+        assert (await clients.stdout.readline()).strip() == b"gone"
+        for _ in range(100):
             await asyncio.sleep(0.02)
             if server._online_count() == 0:
                 break
         gc.collect()
         waiting = tracemalloc.get_traced_memory()[0]
         assert len(server.get_clients()) == args.sessions and server._online_count() == 0
+        await clients.wait()
     finally:
         tracemalloc.stop()
         await server.close()
-    connected_bytes = (connected - before) / args.sessions
-    waiting_bytes = (waiting - before) / args.sessions
-    return {"sessions": args.sessions, "connected_kb": connected_bytes / 1024, "waiting_kb": waiting_bytes / 1024}
+    return {"sessions": args.sessions, "connected_kb": (connected - before) / args.sessions / 1024,
+            "waiting_kb": (waiting - before) / args.sessions / 1024}
 
 
 async def run(args, log, say) -> int:

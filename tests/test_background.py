@@ -183,6 +183,10 @@ async def test_python_m_domsync_serves_the_demo(context):
         await page.locator(".domsync-notification-success").wait_for()
         first = await page.text_content("#clock")
         await page.wait_for_function(f"document.getElementById('clock').textContent !== {first!r}")
+        await page.reload()  # resumes the same session, with no code for it in the demo
+        await page.wait_for_function(
+            "document.getElementById('count') && document.getElementById('count').textContent === 'Clicked 1 time'")
+        assert await page.locator("#list li").count() == 1
     finally:
         process.terminate()
         await process.wait()

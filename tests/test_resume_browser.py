@@ -176,13 +176,18 @@ async def test_clicks_made_while_offline_are_each_handled_once_after_the_resume(
     proxy.down = True
     await proxy.cut()
     await page.wait_for_function("domsync.status !== 'open'")
+    await page.locator("#domsync-status").wait_for(state="visible")  # the reconnecting badge
     for _ in range(10):
         await page.click("#b")
+    await page.evaluate("location.hash = '#after'")  # a route change, queued too
     assert state.get("clicks", 0) == 0
     proxy.down = False
     await page.wait_for_function("document.getElementById('b').textContent === '10'", timeout=10_000)
     await asyncio.sleep(0.5)
     assert state["clicks"] == 10 and await page.text_content("#b") == "10"
+    client = await only_client(server)
+    assert server.get_document(client).page == "after"
+    assert await page.locator("#domsync-status").is_hidden()
 
 
 async def test_random_cuts_during_bursts_of_updates_and_clicks(network, context):
