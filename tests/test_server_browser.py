@@ -184,7 +184,7 @@ async def test_two_browsers_get_independent_documents(start_server, context, bro
         await other_context.close()
 
 
-async def test_a_disconnect_is_seen_at_once_and_the_document_is_freed(start_server, context):
+async def test_a_closed_tab_ends_its_session_after_the_reload_grace_and_the_document_is_freed(start_server, context):
     clients = []
     stopped = asyncio.Event()
 
