@@ -45,6 +45,11 @@ class Tab:
             self.applied = None
         return welcome
 
+    async def start(self) -> None:
+        """Open a new session and read its first page."""
+        await self.connect()
+        await self.read()
+
     async def read(self, timeout: float = 5) -> str:
         """The next batch: its number must follow (or it brings the whole page)."""
         assert self.peer is not None
@@ -63,20 +68,6 @@ class Tab:
             self.q += 1
             number = self.q
         await self.peer.send({**message, "q": number, "a": self.applied or 0})
-
-
-@pytest.fixture
-async def servers():
-    made = []
-
-    def make(*args, **kwargs) -> MemoryServer:
-        server = MemoryServer(*args, **kwargs)
-        made.append(server)
-        return server
-
-    yield make
-    for server in made:
-        await server.close()
 
 
 def counter_app(**options):
@@ -152,8 +143,7 @@ async def test_messages_sent_again_after_a_resume_are_handled_once():
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         button = state["button"]
         await tab.send(click(button))
         await eventually(lambda: state["clicks"] == 1)
@@ -175,8 +165,7 @@ async def test_a_reload_gets_the_whole_page_of_the_same_session():
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         await tab.send(click(state["button"]))
         await eventually(lambda: state["clicks"] == 1)
         await tab.read()
@@ -195,8 +184,7 @@ async def test_a_log_that_no_longer_reaches_back_gets_the_whole_page_instead():
     server, state = counter_app(replay_buffer=200)
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         await tab.peer.drop()
         for _ in range(50):
             await tick(state)
@@ -215,8 +203,7 @@ async def test_acknowledged_batches_are_not_kept():
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         for _ in range(5):
             await tick(state)
             await tab.read()
@@ -232,8 +219,7 @@ async def test_after_the_retention_the_session_ends_once_and_is_freed(caplog):
     server, state = counter_app(session_retention=0.2)
     tab = Tab(server)
     try:
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         client = tab.peer.client
         document = weakref.ref(server.get_document(client))
         await tab.peer.drop()
@@ -260,8 +246,7 @@ async def test_a_page_that_said_goodbye_is_kept_only_for_the_reload_grace():
     server, state = counter_app(session_retention=60, reload_grace=0.1)
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         client = tab.peer.client
         await tab.peer.close()
         assert server.is_connected(client)
@@ -275,8 +260,7 @@ async def test_forged_replaced_and_foreign_tokens_never_resume_a_session(caplog)
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         victim = tab.peer.client
         stolen = tab.token
         await tab.peer.drop()
@@ -302,8 +286,7 @@ async def test_the_token_before_a_lost_welcome_still_resumes():
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         old = tab.token
         await tab.peer.drop()
         await tab.connect()  # the welcome with the new token...
@@ -318,8 +301,7 @@ async def test_a_resume_while_the_old_socket_still_looks_alive_takes_the_session
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         old_peer, client = tab.peer, tab.peer.client
         assert (await tab.connect())["resumed"] is True  # the server never saw the old one die
         assert old_peer.closed and tab.peer.client is client and server.is_online(client)
@@ -347,7 +329,7 @@ async def test_with_no_retention_a_dropped_session_ends_as_in_0_1_2():
         await server.close()
 
 
-async def test_a_client_that_does_not_speak_the_resume_protocol_gets_bare_batches_as_before(servers):
+async def test_a_client_that_does_not_speak_the_resume_protocol_gets_bare_batches_as_before():
     server, state = counter_app()
     try:
         peer = await server.connect("/ws")
@@ -379,11 +361,9 @@ async def test_a_shared_document_resumes_the_same_way():
         doc = server.document
         root = doc.getRootElement()
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         other = Tab(server)
-        await other.connect()
-        await other.read()
+        await other.start()
         await tab.peer.drop()
         root.appendChild(doc.createElement("p", innerText="while away"))
         await server.flush()
@@ -409,8 +389,7 @@ async def test_sessions_waiting_for_their_browsers_are_bounded():
     try:
         tabs = [Tab(server) for _ in range(3)]
         for tab in tabs:
-            await tab.connect()
-            await tab.read()
+            await tab.start()
         clients = [tab.peer.client for tab in tabs]
         for tab in tabs:
             await tab.peer.drop()
@@ -424,8 +403,7 @@ async def test_a_page_that_will_not_come_back_ends_its_session_at_once():
     server, state = counter_app()
     try:
         tab = Tab(server)
-        await tab.connect()
-        await tab.read()
+        await tab.start()
         client = tab.peer.client
         await tab.peer.send({"domsync": True, "type": "bye", "final": True})
         await tab.peer.drop()
