@@ -548,16 +548,36 @@
   let ackNow = false;
   let storeKey = null;
 
-  /** Send a raw JSON message to the server (now, or once the session is back). */
+  /**
+   * Send a raw JSON message to the server (now, or once the session is back). It is
+   * kept until the server confirms it, and sent again after a resume if need be.
+   */
   function transmit(message) {
-    const msg = Object.assign({}, message, { q: ++sentQ, a: applied });
-    const text = JSON.stringify(msg);
-    pending.push({ q: msg.q, text, message: msg });
-    if (pending.length > MAX_PENDING) pending.shift();
-    if (welcomed && socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(text);
-      ackedBatch = applied;
+    const online = welcomed && socket && socket.readyState === WebSocket.OPEN;
+    const last = pending[pending.length - 1];
+    if (!online && last && !last.sent && message.type === MSG.SYNC && last.message.type === MSG.SYNC
+        && last.message.id === message.id) {
+      // Offline typing: the newest state of a control replaces the one queued before it.
+      last.message = Object.assign({}, message, { q: last.q, a: applied });
+      return;
     }
+    if (pending.length >= MAX_PENDING) {
+      // Never drop a queued message (the server takes them strictly in order): refuse
+      // new ones instead, as a dead page would.
+      console.warn("domsync: " + MAX_PENDING + " messages wait for the server; dropped a new one");
+      return;
+    }
+    const entry = { q: ++sentQ, message: Object.assign({}, message, { q: sentQ, a: applied }), sent: 0 };
+    pending.push(entry);
+    if (online) sendEntry(socket, entry);
+  }
+
+  /** Send a kept message, with the newest acknowledgement. */
+  function sendEntry(ws, entry) {
+    entry.message.a = applied;
+    entry.sent = Date.now();
+    ws.send(JSON.stringify(entry.message));
+    ackedBatch = applied;
   }
 
   /** Send a control message (hello, ack, bye): never kept, never numbered. */
@@ -574,7 +594,14 @@
     if (!storeKey) return;
     try {
       const saved = { token, unloaded };
-      if (unloaded) { saved.pending = pending.map(function (entry) { return entry.message; }); saved.q = sentQ; }
+      if (unloaded) {
+        // What a reload needs to carry on: unconfirmed messages and the counters the
+        // server's document remembers (edit numbers, route reports).
+        saved.pending = pending.map(function (entry) { return entry.message; });
+        saved.q = sentQ;
+        saved.edits = Array.from(edits);
+        saved.routeSeq = routeSeq;
+      }
       sessionStorage.setItem(storeKey, JSON.stringify(saved));
     } catch (e) { /* storage unavailable: a reload starts a new session */ }
   }
@@ -589,9 +616,9 @@
       if (!saved || !saved.unloaded || typeof saved.token !== "string") return;
       token = saved.token;
       sentQ = typeof saved.q === "number" ? saved.q : 0;
-      for (const message of saved.pending || []) {
-        pending.push({ q: message.q, text: JSON.stringify(message), message });
-      }
+      for (const message of saved.pending || []) pending.push({ q: message.q, message, sent: 0 });
+      for (const [key, seq] of saved.edits || []) edits.set(key, seq);
+      if (typeof saved.routeSeq === "number") routeSeq = saved.routeSeq;
     } catch (e) { /* unreadable: a new session */ }
   }
 
@@ -609,6 +636,8 @@
       newSession = true;
       routeSeq = 0;
       if (w.expired) notify("info", "The session expired; this is a new one", "");
+    } else {
+      newSession = false;  // the same keys: what the user did is put back after a rebuild
     }
     token = w.token;
     store(false);
@@ -617,10 +646,9 @@
     sentQ = Math.max(sentQ, w.in);
     confirmed(w.in);
     setStatus("open");
-    // What was queued meanwhile goes now, in order, each once: the server drops
-    // numbers it already has.
-    for (const entry of pending) if (ws.readyState === WebSocket.OPEN) ws.send(entry.text);
-    if (pending.length) ackedBatch = applied;
+    // What was queued meanwhile, and what was sent but not confirmed, goes now, in
+    // order: the server takes each number once.
+    for (const entry of pending) if (ws.readyState === WebSocket.OPEN) sendEntry(ws, entry);
   }
 
   /** A numbered batch: apply it unless it is one the page has already applied. */
@@ -707,6 +735,10 @@
       if (data.charCodeAt(0) === 123 /* { */) {
         let w = null;
         try { w = JSON.parse(data); } catch (e) { /* not a control frame */ }
+        if (w && typeof w.in === "number" && w.welcome === undefined) {
+          confirmed(w.in);  // the server's answer to an ack: these messages arrived
+          return;
+        }
         if (w && w.welcome === true) {
           if (!w.resumed) {
             reportedRoute = domsync.route = sentRoute;
@@ -741,9 +773,16 @@
     if (document.visibilityState === "visible") retryNow();
   });
 
-  // An idle page still acknowledges, so the server can let go of what it keeps.
+  // An idle page still acknowledges, so the server can let go of what it keeps, and
+  // asks which of its messages arrived. A message the server has still not confirmed
+  // a while later was dropped on the way (too many at once): it goes again, with those
+  // after it (the server takes messages strictly in order, each once).
   setInterval(function () {
-    if (welcomed && applied > ackedBatch && socket) {
+    if (!welcomed || !socket || socket.readyState !== WebSocket.OPEN) return;
+    const now = Date.now(), oldest = pending.length ? pending[0].sent : 0;
+    if (oldest && now - oldest > 2 * ACK_INTERVAL) {
+      for (const entry of pending) sendEntry(socket, entry);
+    } else if (applied > ackedBatch || (oldest && now - oldest > ACK_INTERVAL)) {
       control(socket, { type: MSG.ACK, a: applied });
       ackedBatch = applied;
     }

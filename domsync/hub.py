@@ -200,15 +200,25 @@ class Hub:
             return None
         return session
 
-    def rekey(self, session: Session) -> str:
-        """Give ``session`` a new token (at its start, and at each resume); the one
-        before it stays good only until the browser sends on the new connection."""
-        if session.previous_token is not None:
-            self.tokens.pop(session.previous_token, None)
-        session.previous_token = session.token
+    def rekey(self, session: Session, presented: str | None = None) -> str:
+        """Give ``session`` a new token (at its start, and at each resume). The token
+        the browser presented stays good until the browser sends on the new connection
+        (its welcome, with the new token, may be lost with the socket); any other is
+        void at once."""
+        for old in (session.token, session.previous_token):
+            if old is not None and old != presented:
+                self.tokens.pop(old, None)
+        session.previous_token = presented
         token = session.token = new_token()
         self.tokens[token] = session
         return token
+
+    def forget_previous(self, session: Session) -> None:
+        """The browser has its new token (it sent something after its welcome): the
+        one it presented is void."""
+        if session.previous_token is not None:
+            self.tokens.pop(session.previous_token, None)
+            session.previous_token = None
 
     def rejoin(self, session: Session, batch: int | None) -> Frames:
         """The frames that bring a returning browser up to date: the batches after

@@ -67,7 +67,8 @@ class MemoryPeer:
         if self.closed:
             raise ClientGoneError("this in-memory connection is closed")
         frame = json.dumps(message) if isinstance(message, dict) else message
-        self.server._receive(self.client, frame)
+        if self.client._connection is self:  # not a socket its session has left for another
+            self.server._receive(self.client, frame)
         await asyncio.sleep(0)  # let the session's worker run
 
     async def next_frame(self, timeout: float = 5) -> str:

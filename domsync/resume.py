@@ -24,7 +24,8 @@ from typing import Any
 
 from .protocol import HELLO
 
-__all__ = ["Retention", "ReplayLog", "Hello", "parse_hello", "new_token", "welcome_frame", "batch_frame"]
+__all__ = ["Retention", "ReplayLog", "Hello", "parse_hello", "new_token", "welcome_frame", "batch_frame",
+           "confirm_frame"]
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,12 @@ def welcome_frame(token: str | None, resumed: bool, expired: bool, received: int
     message the server received from it."""
     return json.dumps({"welcome": True, "token": token, "resumed": resumed, "expired": expired,
                        "in": received}, separators=(",", ":"))
+
+
+def confirm_frame(received: int) -> str:
+    """A control frame that tells the browser which messages arrived (all up to
+    ``received``), for a browser that has sent messages no batch has confirmed."""
+    return f'{{"in":{received}}}'
 
 
 def batch_frame(number: int, received: int, batch: str) -> str:

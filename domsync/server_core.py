@@ -357,12 +357,16 @@ class ServerCore:
             return
         self._start_session(client, None)
 
-    def _start_session(self, client: Client, retention: Retention | None, expired: bool = False) -> Session:
+    def _start_session(self, client: Client, retention: Retention | None, expired: bool = False) -> None:
         """Start a new session, and its handlers; with ``retention`` (the browser
         speaks the resume protocol), welcome it first."""
         session = self._hub.open(client, retention)
         if retention is not None:
-            client._connection.write(welcome_frame(session.token, False, expired, 0))
+            try:
+                client._connection.write(welcome_frame(session.token, False, expired, 0))
+            except ClientGoneError:
+                self._hub.close(client)  # the socket closed at once: no session after all
+                return
         logger.info("client connected from %s", client.address)
         tasks = self._tasks[client] = _Tasks()
         if self._hub.documents.shared or self.connection_handler is not None \
@@ -370,7 +374,6 @@ class ServerCore:
             tasks.handler = asyncio.create_task(self._run_handler(client))
         elif expired:
             self._send_now(self._hub.flush(client))  # the new, empty page replaces the old one
-        return session
 
     def _hello(self, provisional: Client, frame: str | bytes) -> None:
         """The first frame of a browser that speaks the resume protocol: resume the
@@ -383,16 +386,32 @@ class ServerCore:
         retention = self.retention
         session = self._hub.resumable(hello, provisional) if retention.seconds > 0 else None
         if session is None:
+            if self._online_count() >= self.max_connections:
+                logger.warning("refused client %s: max_connections (%d) reached", provisional.address,
+                               self.max_connections)
+                provisional._connection.abort()
+                return
             self._start_session(provisional, retention, expired=hello.token is not None and retention.seconds > 0)
         else:
-            self._resume(session, provisional, hello.batch)
+            assert hello.token is not None
+            self._resume(session, provisional, hello.batch, hello.token)
 
-    def _resume(self, session: Session, provisional: Client, batch: int | None) -> None:
+    def _resume(self, session: Session, provisional: Client, batch: int | None, presented: str) -> None:
         """Put a returning browser's connection on its session: the same client,
         document and handlers. It gets a new token, then what it missed."""
         client = session.client
         connection = provisional._connection
         old = client._connection
+        token = self._hub.rekey(session, presented)
+        try:
+            connection.write(welcome_frame(token, True, False, session.received))
+        except ClientGoneError:
+            return  # this socket closed at once: the session stays as it was
+        session.confirmed_in = session.received
+        if batch is not None:
+            assert session.log is not None
+            session.log.ack(batch)  # the browser has those
+        session.resyncs = 0  # a page rebuilt after a failed batch: three times per connection
         timer = self._expiry.pop(client, None)
         if timer is not None:
             timer.cancel()
@@ -402,8 +421,6 @@ class ServerCore:
         was_online, session.online, session.leaving = session.online, True, False
         if old is not None and old is not connection:
             old.abort()  # a socket that died without the server noticing yet
-        token = self._hub.rekey(session)
-        connection.write(welcome_frame(token, True, False, session.received))
         self._send_now(self._hub.rejoin(session, batch))
         logger.info("client %s resumed its session from %s", client.id, client.address)
         if not was_online:
@@ -444,7 +461,13 @@ class ServerCore:
                 timer.cancel()
                 self._hello(client, frame)
             return
-        if not session.receive(frame):
+        if session.previous_token is not None:
+            self._hub.forget_previous(session)  # anything after the welcome confirms the new token
+        queued = session.receive(frame)
+        if session.control:
+            frames, session.control = session.control, []
+            self._send_now([(session, control) for control in frames])
+        if not queued:
             return
         tasks = self._tasks[client]
         if tasks.worker is None:
@@ -467,17 +490,14 @@ class ServerCore:
         client._connection = None
         retention = self.retention
         if session.log is None or retention.seconds <= 0 or session.final or not self._running():
-            ending = asyncio.ensure_future(self._end_session(client))
-            self._track(ending)
-            return ending
+            return self._finish(client)
         session.online = False
         if len(self._expiry) >= self.max_connections:
             # Sessions waiting for their browsers are bounded too: the longest-waiting goes.
             oldest = next(iter(self._expiry))
             logger.warning("%d sessions wait for their browsers: ended the oldest, of client %s",
                            len(self._expiry), oldest.address)
-            self._expiry.pop(oldest).cancel()
-            self._track(asyncio.ensure_future(self._end_session(oldest)))
+            self._finish(oldest)
         wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
         logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
         self._expiry[client] = asyncio.get_running_loop().call_later(wait, self._expire, client)
@@ -486,23 +506,39 @@ class ServerCore:
 
     def _expire(self, client: Client) -> None:
         self._expiry.pop(client, None)
-        self._track(asyncio.ensure_future(self._end_session(client)))
+        self._finish(client)
 
     def _online_count(self) -> int:
-        """How many sessions have a socket on the line."""
-        return len(self._hub.sessions) - len(self._expiry)
+        """How many sockets are on the line: sessions' and those yet to say hello."""
+        return len(self._hub.sessions) - len(self._expiry) + len(self._hellos)
 
     async def _end_session(self, client: Client) -> None:
-        """``client``'s session ends: is_connected turns False now, its tasks stop,
-        and the disconnect handlers run."""
+        """End ``client``'s session, and wait for its disconnect handlers."""
+        ending = self._finish(client)
+        if ending is not None:
+            await ending
+
+    def _finish(self, client: Client) -> asyncio.Future | None:
+        """End ``client``'s session now: is_connected turns False, no hello can resume
+        it, its socket (if any) closes and its tasks stop. The disconnect handlers run
+        in the task returned (None if the session had already ended)."""
         timer = self._expiry.pop(client, None)
         if timer is not None:
             timer.cancel()
         if self._hub.close(client) is None:
-            return
+            return None
+        connection, client._connection = client._connection, None
+        if connection is not None:
+            connection.abort()
         for task in self._tasks.pop(client, _Tasks()).all():
             task.cancel()
         logger.info("client %s disconnected", client.address)
+        ending = asyncio.ensure_future(self._disconnected(client))
+        self._track(ending)
+        return ending
+
+    async def _disconnected(self, client: Client) -> None:
+        """Run the disconnect handlers of a session that ended."""
         for handler in self._handlers.lifecycle["disconnect"]:
             await self._call_safely(client, Call(handler, (client,), "disconnect handler"))
         if self._hub.documents.shared and self._handlers.lifecycle["disconnect"] and self._running():

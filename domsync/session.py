@@ -31,7 +31,7 @@ from .document import Document
 from .handlers import EventContext, Handlers
 from .logs import brief
 from .protocol import ACK, BYE, ERROR, HELLO, NAMED, ROUTE_REPORT, SYNC
-from .resume import ReplayLog, Retention, batch_frame
+from .resume import ReplayLog, Retention, batch_frame, confirm_frame
 
 __all__ = ["Session", "Step", "Call", "Limits", "RateLimit"]
 
@@ -158,6 +158,10 @@ class Session:
         #: its token). One that never did cannot come back for the session: it is
         #: kept only for the reload grace.
         self.confirmed = False
+        #: The last ``received`` a frame told the browser (it lets go of messages up to it).
+        self.confirmed_in = 0
+        #: Control frames to send now (the transport's core takes them after receive).
+        self.control: list[str] = []
         #: Whether the browser has a page: with a shared document it gets the whole
         #: page first, then the batches everyone gets.
         self.has_page = not shared
@@ -165,7 +169,8 @@ class Session:
         self.private: list[tuple] = []
         self._inbox: deque[dict] = deque()
         self._rate = RateLimit(limits.max_messages_per_second, clock)
-        self._resyncs = 0
+        #: How many times the page was rebuilt after a failed batch, on this connection.
+        self.resyncs = 0
 
     def __repr__(self) -> str:
         return f"<Session {self.client.id} batches={self.batches} waiting={len(self._inbox)}>"
@@ -184,6 +189,7 @@ class Session:
         if log is None:
             return batch
         frame = batch_frame(self.batches, self.received, batch)
+        self.confirmed_in = self.received
         log.add(self.batches, frame, self.clock())
         return frame
 
@@ -228,41 +234,57 @@ class Session:
             logger.warning("dropped a message from %s that is not a domsync message: %s",
                            client.address, brief(frame))
             return False
-        if self.log is not None and not self._resume_fields(data):
+        number = self._resume_fields(data) if self.log is not None else None
+        if number is False:
             return False
         if len(self._inbox) >= self.limits.inbox:
             logger.warning("dropped a message from %s: its callbacks are %d messages behind",
                            client.address, len(self._inbox))
             return False
         self._inbox.append(data)
+        if number is not None:
+            self.received = number  # only now: a message dropped above is sent again
         return True
 
-    def _resume_fields(self, data: dict) -> bool:
+    def _resume_fields(self, data: dict) -> int | bool | None:
         """Read what the resume protocol adds to a message: the acknowledgement, and
-        the message's number. False if the message needs nothing more (an ack, a
-        goodbye) or is one the session already has."""
+        the message's number ``q``. Returns False if the message needs nothing more (an
+        ack, a goodbye), or is one the session already has, or comes after one that was
+        dropped (the browser sends both again); else its number (None if it has none).
+
+        Messages are taken strictly in order: a message dropped here (too many, too
+        big, a full inbox) does not count as received, so the browser, which keeps
+        every message until the server confirms it, sends it again, and every message
+        is handled once."""
         assert self.log is not None
-        self.previous_token = None  # the browser has its new token: the old one is void
-        self.confirmed = True
+        self.confirmed = True  # anything after the welcome: the browser holds its token
         self.log.ack(data.get("a"))
         kind = data.get("type")
-        if kind == ACK:
-            return False
         if kind == BYE:
             # A page that will not come back (it starts afresh when reloaded) says so.
             self.leaving = True
             self.final = data.get("final") is True
             return False
+        self.leaving = False  # still here after all (back from the back-forward cache)
+        if kind == ACK:
+            if self.received > self.confirmed_in:
+                self.control.append(confirm_frame(self.received))
+                self.confirmed_in = self.received
+            return False
         if kind == HELLO:
             logger.warning("dropped a second hello from %s", self.client.address)
             return False
         number = data.get("q")
-        if type(number) is int:
-            if number <= self.received:
-                logger.debug("dropped message %d from %s: it arrived before", number, self.client.address)
-                return False
-            self.received = number
-        return True
+        if type(number) is not int:
+            return None
+        if number <= self.received:
+            logger.debug("dropped message %d from %s: it arrived before", number, self.client.address)
+            return False
+        if number != self.received + 1:
+            logger.debug("dropped message %d from %s: message %d has not arrived (it is sent again)",
+                         number, self.client.address, self.received + 1)
+            return False
+        return number
 
     @property
     def waiting(self) -> int:
@@ -317,7 +339,7 @@ class Session:
         source = data.get("source")
         logger.warning("client %s reported an error in %s: %s", self.client.address, brief(source),
                        brief(data.get("message"), 500))
-        if source != "batch" or self._resyncs >= MAX_RESYNCS:
+        if source != "batch" or self.resyncs >= MAX_RESYNCS:
             return False
-        self._resyncs += 1
+        self.resyncs += 1
         return True

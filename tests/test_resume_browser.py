@@ -461,3 +461,32 @@ async def test_the_resume_example_notes_the_gap_and_keeps_what_was_typed(context
     finally:
         await proxy.close()
         await server.close()
+
+
+async def test_a_reload_carries_unconfirmed_typing_and_edit_numbers_into_the_resumed_page(network, context):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("input", id="name"))  # two-way binding only
+        await server.flush(client)
+
+    server, proxy = await network(handler)
+    page = await context.new_page()
+    await page.goto(proxy.url)
+    await page.fill("#name", "first")
+    client = await only_client(server)
+    name = server.get_document(client).getElementById("name")
+    await eventually(lambda: name.value == "first")
+    edits_before = name._props["seq"]
+    # Messages lost on the way (the socket takes them, nothing arrives), then a reload.
+    await page.evaluate("WebSocket.prototype.send = function () {}")
+    await page.fill("#name", "second")
+    await page.reload()
+    await page.wait_for_selector("#name")
+    assert server.get_clients() == [client]
+    # The whole page came from the model ("first"); the page put its unconfirmed edit
+    # back, and sent it again: browser and model agree on "second".
+    await eventually(lambda: name.value == "second")
+    assert await page.input_value("#name") == "second"
+    await page.fill("#name", "third")
+    await eventually(lambda: name.value == "third")
+    assert name._props["seq"] > edits_before + 1  # edit numbers carried on across the reload

@@ -102,6 +102,17 @@ def counter_app(**options):
     return server, state
 
 
+async def test_new_sessions_beyond_max_connections_are_refused():
+    server, state = counter_app(max_connections=1)
+    try:
+        await Tab(server).start()
+        peer = await server.connect("/ws?v=2", headers=[ORIGIN])
+        await peer.send({"domsync": True, "type": "hello", "token": None, "batch": None})
+        assert peer.closed and peer.frames == [] and len(server.get_clients()) == 1
+    finally:
+        await server.close()
+
+
 def click(button) -> dict:
     return {"domsync": True, "event": "click", "id": button._key}
 
@@ -388,11 +399,11 @@ async def test_sessions_waiting_for_their_browsers_are_bounded():
     server, state = counter_app(max_connections=2)
     try:
         tabs = [Tab(server) for _ in range(3)]
-        for tab in tabs:
+        for tab in tabs:  # one at a time: at most two may be on the line at once
             await tab.start()
-        clients = [tab.peer.client for tab in tabs]
-        for tab in tabs:
+            await tab.peer.send({"domsync": True, "type": "ack", "a": 1})
             await tab.peer.drop()
+        clients = [tab.peer.client for tab in tabs]
         await eventually(lambda: not server.is_connected(clients[0]))
         assert [server.is_connected(client) for client in clients] == [False, True, True]
     finally:
@@ -408,5 +419,100 @@ async def test_a_page_that_will_not_come_back_ends_its_session_at_once():
         await tab.peer.send({"domsync": True, "type": "bye", "final": True})
         await tab.peer.drop()
         assert not server.is_connected(client)
+    finally:
+        await server.close()
+
+
+async def test_a_burst_beyond_the_inbox_loses_nothing_once_sent_again():
+    server, state = counter_app()
+    try:
+        tab = Tab(server)
+        await tab.start()
+        button = state["button"]
+        for q in range(1, 301):  # in one go: more than the inbox holds (256)
+            server._receive(tab.peer.client, json.dumps({**click(button), "q": q, "a": 1}))
+        session = server._hub.session(tab.peer.client)
+        assert session.received == 256  # the rest were dropped, and do not count as received
+        await eventually(lambda: state["clicks"] == 256)
+        for q in range(257, 301):  # the browser sends what was not confirmed again
+            await tab.peer.send({**click(button), "q": q, "a": 1})
+        await eventually(lambda: state["clicks"] == 300)
+        await asyncio.sleep(0.05)
+        assert state["clicks"] == 300 and session.received == 300
+    finally:
+        await server.close()
+
+
+async def test_an_ack_gets_the_messages_confirmed_when_no_batch_does():
+    server = MemoryServer(lambda server, client: server.flush(client))
+    seen = []
+    server.on_event("note")(lambda context: seen.append(context.payload))
+    try:
+        tab = Tab(server)
+        await tab.start()
+        await tab.send({"domsync": True, "type": "message", "name": "note", "payload": 1})
+        await eventually(lambda: seen == [1])
+        assert len(tab.peer.frames) == 2  # the welcome and the page: nothing confirms message 1
+        await tab.peer.send({"domsync": True, "type": "ack", "a": 1})
+        assert json.loads(await tab.peer.next_frame()) == {"in": 1}
+        await tab.peer.send({"domsync": True, "type": "ack", "a": 1})
+        await asyncio.sleep(0.05)
+        assert len(tab.peer.frames) == 3  # nothing new to confirm: no answer
+    finally:
+        await server.close()
+
+
+async def test_a_session_that_expires_as_its_browser_returns_is_not_resumed():
+    server, state = counter_app()
+    try:
+        tab = Tab(server)
+        await tab.start()
+        client = tab.peer.client
+        await tab.peer.drop()
+        server._expire(client)  # the retention timer fires...
+        welcome = await tab.connect()  # ...just before the hello arrives
+        assert welcome["resumed"] is False and welcome["expired"] is True
+        assert tab.peer.client is not client and server.is_online(tab.peer.client)
+        await asyncio.sleep(0.05)
+        assert state["events"] == ["connect", "offline", "disconnect", "connect"]
+    finally:
+        await server.close()
+
+
+async def test_tokens_are_forgotten_and_the_document_freed_after_many_resumes():
+    server, state = counter_app(session_retention=0.2)
+    try:
+        tab = Tab(server)
+        await tab.start()
+        client = tab.peer.client
+        document = weakref.ref(server.get_document(client))
+        for _ in range(3):
+            await tab.peer.drop()
+            assert (await tab.connect())["resumed"] is True
+            await tab.peer.send({"domsync": True, "type": "ack", "a": tab.applied})
+        assert list(server._hub.tokens) == [tab.token]
+        await tab.peer.drop()
+        await eventually(lambda: not server.is_connected(client))
+        assert server._hub.tokens == {}
+        tab.peer = None
+        state.pop("button")
+        del client
+        gc.collect()
+        assert document() is None
+    finally:
+        await server.close()
+
+
+async def test_the_token_the_browser_holds_survives_two_lost_welcomes():
+    server, state = counter_app()
+    try:
+        tab = Tab(server)
+        await tab.start()
+        held = tab.token
+        for _ in range(2):
+            await tab.peer.drop()
+            assert (await tab.connect(token=held))["resumed"] is True  # its welcome is lost...
+        await tab.peer.drop()
+        assert (await tab.connect(token=held))["resumed"] is True  # ...and the browser still holds the first
     finally:
         await server.close()
