@@ -43,6 +43,14 @@ async def network():
         await server.close()
 
 
+async def open_through(context, proxy, selector: str):
+    """A new page, opened through the faulty network, once it shows ``selector``."""
+    page = await context.new_page()
+    await page.goto(proxy.url)
+    await page.wait_for_selector(selector)
+    return page
+
+
 async def model_html(server, client) -> str:
     return server.get_document(client).getRootElement().innerHTML
 
@@ -135,9 +143,7 @@ OBSERVE_COUNT = """() => {
 async def test_a_ticking_page_applies_every_batch_once_across_a_cut(network, context):
     state: dict = {}
     server, proxy = await network(ticker(state))
-    page = await context.new_page()
-    await page.goto(proxy.url)
-    await page.wait_for_selector("#count")
+    page = await open_through(context, proxy, "#count")
     await page.evaluate(OBSERVE_COUNT)
     await eventually(lambda: state.get("n", 0) >= 5)
     await proxy.outage(2)
@@ -170,9 +176,7 @@ def clicker(state):
 async def test_clicks_made_while_offline_are_each_handled_once_after_the_resume(network, context):
     state: dict = {}
     server, proxy = await network(clicker(state))
-    page = await context.new_page()
-    await page.goto(proxy.url)
-    await page.wait_for_selector("#b")
+    page = await open_through(context, proxy, "#b")
     proxy.down = True
     await proxy.cut()
     await page.wait_for_function("domsync.status !== 'open'")
@@ -210,9 +214,7 @@ async def test_random_cuts_during_bursts_of_updates_and_clicks(network, context)
         await server.flush(client)
 
     server, proxy = await network(handler)
-    page = await context.new_page()
-    await page.goto(proxy.url)
-    await page.wait_for_selector("#b")
+    page = await open_through(context, proxy, "#b")
     client = await only_client(server)
     doc = state["doc"]
     items = doc.getElementById("items")
@@ -368,9 +370,7 @@ async def test_a_browser_that_stops_reading_costs_bounded_memory_and_resumes_wit
         state["done"] = True
 
     server, proxy = await network(handler, replay_buffer=cap)
-    page = await context.new_page()
-    await page.goto(proxy.url)
-    await page.wait_for_selector("#text")
+    page = await open_through(context, proxy, "#text")
     client = await only_client(server)
     session = server._hub.session(client)
     proxy.stall()
