@@ -16,14 +16,14 @@ from __future__ import annotations
 import logging
 import time
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 
 from .actions import Download
 from .protocol import DOWNLOAD_PATH as _RELATIVE_PATH
-from .web import HttpResponse
+from .web import HttpResponse, status_response
 
-__all__ = ["Downloads", "Pending", "DOWNLOAD_PATH", "download_head", "content_disposition"]
+__all__ = ["Downloads", "Pending", "DOWNLOAD_PATH", "download_head", "content_disposition", "answer_download"]
 
 #: Where the browser fetches a large download, from the server's root: this, then its token.
 DOWNLOAD_PATH = "/" + _RELATIVE_PATH
@@ -108,6 +108,33 @@ class Downloads:
         now = self.clock()
         for token in [token for token, pending in self._pending.items() if pending.expires <= now]:
             del self._pending[token]
+
+
+def answer_download(downloads: "Downloads", method: str, token: str
+                    ) -> tuple[HttpResponse, Iterator[bytes | memoryview] | None, Download | None]:
+    """The answer to a request for a large download, for every transport: a response
+    to send as it is (with ``None, None``), or, for a GET of a valid token, the
+    response's head, the file's chunks to stream after it, and the download (its token
+    is used up: it answers once). 404 for an unknown, expired or used token (HEAD keeps
+    it valid), 410 if the file can no longer be read, 405 for other methods, 503 while
+    the server stops."""
+    if method not in ("GET", "HEAD"):
+        response = status_response(HTTPStatus.METHOD_NOT_ALLOWED, "")
+        response.headers.append(("Allow", "GET, HEAD"))
+        return response, None, None
+    if downloads.closed:
+        return status_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping\n"), None, None
+    download = downloads.peek(token) if method == "HEAD" else downloads.take(token)
+    if download is None:
+        return status_response(HTTPStatus.NOT_FOUND, "this download has expired or was already taken\n"), None, None
+    if method == "HEAD":
+        return download_head(download, download.file.size), None, None
+    try:
+        size, chunks = download.file.open()
+    except OSError as exc:
+        logger.error("could not read the download %r: %s", download.file_name, exc)
+        return status_response(HTTPStatus.GONE, "the file of this download cannot be read any more\n"), None, None
+    return download_head(download, size), chunks, download
 
 
 def download_head(download: Download, size: int) -> HttpResponse:

@@ -28,8 +28,8 @@ from websockets.server import ServerProtocol
 from .client import Client, Request
 from .exceptions import ClientGoneError
 from .protocol import DOWNLOAD_PATH, WEBSOCKET_PATH
-from .downloads import download_head
-from .web import HttpResponse, status_response
+from .downloads import answer_download
+from .web import HttpResponse
 
 if TYPE_CHECKING:  # pragma: no cover
     from .domsync_server import DomsyncServer
@@ -310,29 +310,12 @@ class Connection(asyncio.Protocol):
         """Answer a request for a large download: 404 if the token is unknown, expired
         or used; for HEAD, the headers (the token stays valid); for GET, the file,
         streamed in chunks with flow control, then the connection closes."""
-        downloads = self.server._downloads
-        if method not in ("GET", "HEAD"):
-            response = status_response(HTTPStatus.METHOD_NOT_ALLOWED, "")
-            response.headers.append(("Allow", "GET, HEAD"))
-            self._respond(response)
+        head, chunks, download = answer_download(self.server._downloads, method, token)
+        if chunks is None or download is None:
+            self._respond(head)
             return
-        if downloads.closed:
-            self._respond(status_response(HTTPStatus.SERVICE_UNAVAILABLE, "the server is stopping\n"))
-            return
-        download = downloads.peek(token) if method == "HEAD" else downloads.take(token)
-        if download is None:
-            self._respond(status_response(HTTPStatus.NOT_FOUND, "this download has expired or was already taken\n"))
-            return
-        if method == "HEAD":
-            self._respond(download_head(download, download.file.size))
-            return
-        try:
-            size, chunks = download.file.open()
-        except OSError as exc:
-            logger.error("could not read the download %r: %s", download.file_name, exc)
-            self._respond(status_response(HTTPStatus.GONE, "the file of this download cannot be read any more\n"))
-            return
-        self._respond(download_head(download, size), close=False)
+        self._respond(head, close=False)
+        size = int(head.header("Content-Length") or 0)
         sent = await self._stream(chunks, size)
         if sent == size:
             logger.info("sent the download %r (%d bytes)", download.file_name, size)
