@@ -23,7 +23,7 @@ import asyncio
 import logging
 from typing import Iterable
 
-from .client import Client
+from .asgi import AsgiApp
 from .exceptions import WrongTypeError
 from .handlers import LIFECYCLE_EVENTS, EventContext
 from .logs import show_info_until_configured
@@ -152,6 +152,8 @@ class DomsyncServer(ServerCore):
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
+        self._asgi: AsgiApp | None = None
+        self._asgi_serving = False  # the ASGI app has started
 
     @property
     def origins(self) -> frozenset[str]:
@@ -251,7 +253,22 @@ class DomsyncServer(ServerCore):
 
     # ------------------------------------------------------------------ for the connections
 
+    def asgi(self) -> AsgiApp:
+        """This server as an ASGI 3 application, for Starlette, FastAPI or uvicorn:
+        ``app.mount("/live", server.asgi())``, or ``uvicorn module:app`` with ``app =
+        server.asgi()``.
+
+        It serves the page, the client script, the websocket and one-time downloads
+        relative to wherever it is mounted, with the same sessions, handlers, limits
+        and checks as :meth:`serve` (which it does not need: don't call both). The first
+        request starts it; it needs no lifespan hook from a parent app. See
+        :doc:`/howto/asgi`.
+        """
+        if self._asgi is None:
+            self._asgi = AsgiApp(self)
+        return self._asgi
+
     def _running(self) -> bool:
-        return self._server is not None
+        return self._server is not None or self._asgi_serving
 
 

@@ -105,16 +105,17 @@ class Site:
 
     # ------------------------------------------------------------------ checks
 
-    def host_allowed(self, host: str | None) -> bool:
+    def host_allowed(self, host: str | None, bound_host: str | None = None) -> bool:
         """Whether a request naming ``host`` (its ``Host`` header) is answered: this
-        defends against DNS rebinding."""
+        defends against DNS rebinding. ``bound_host``: the address the request came in
+        on, if not the one the server listens on (under ASGI)."""
         if host is None:
             return False
         name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
         name = name.lower().strip("[]")
         allowed = self.allowed_hosts
         if allowed is None:
-            if self.bound_host not in _LOOPBACK_NAMES:
+            if (self.bound_host if bound_host is None else bound_host) not in _LOOPBACK_NAMES:
                 return True  # bound to a public interface: any name may lead here
             allowed = _LOOPBACK_NAMES
         return name in allowed
@@ -128,11 +129,11 @@ class Site:
         return origin in (normalize_origin(f"http://{host}"), normalize_origin(f"https://{host}"))
 
     def check(self, path: str, host: list[str], origin: list[str] | None, *, sessions: int = 0,
-              max_connections: int | None = None) -> HttpResponse | None:
+              max_connections: int | None = None, bound_host: str | None = None) -> HttpResponse | None:
         """The refusal of a request, or None to go on: ``host`` and ``origin`` are the
         values of those headers (``origin`` None when the header is absent); a
         websocket for a new session also needs room under ``max_connections``."""
-        if len(host) != 1 or not self.host_allowed(host[0]):
+        if len(host) != 1 or not self.host_allowed(host[0], bound_host):
             logger.warning("refused a request for host %.100r (allow it with allowed_hosts=[...])",
                            host[0] if host else None)
             return status_response(HTTPStatus.FORBIDDEN, "host not allowed\n")

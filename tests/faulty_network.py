@@ -7,12 +7,14 @@ between a browser and a server, in the test's own event loop.
     proxy.down = True             # new connections are refused while down
     proxy.stall(True)             # nothing moves, in either direction
     proxy.delay = 0.05            # 50 ms more each way
+    proxy.strip_prefix = b"/app"  # a reverse proxy that serves the app under /app
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 
 
 class FaultyNetwork:
@@ -28,6 +30,7 @@ class FaultyNetwork:
         self.target = target
         self.down = False
         self.delay = 0.0
+        self.strip_prefix = b""
         self.connections = 0
         self._server: asyncio.Server | None = None
         self._pairs: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
@@ -97,18 +100,23 @@ class FaultyNetwork:
         self.connections += 1
         pair = (browser, server)
         self._pairs.add(pair)
-        for reader, writer in ((browser_reader, server), (server_reader, browser)):
-            task = asyncio.ensure_future(self._pipe(reader, writer, pair))
+        for reader, writer, upstream in ((browser_reader, server, True), (server_reader, browser, False)):
+            task = asyncio.ensure_future(self._pipe(reader, writer, pair, upstream))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pair) -> None:
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, pair, upstream: bool) -> None:
         try:
             while True:
                 await self._flowing.wait()
                 data = await reader.read(65536)
                 if not data:
                     break
+                if upstream and self.strip_prefix:
+                    # A request line for <prefix>/x goes on as /x (Chromium writes each
+                    # request's head in one piece).
+                    data = re.sub(rb"(^|\r\n)([A-Z]+) " + re.escape(self.strip_prefix) + rb"(/| )",
+                                  rb"\1\2 /", data) if data[:1].isupper() else data
                 if self.delay:
                     await asyncio.sleep(self.delay)
                 await self._flowing.wait()

@@ -20,7 +20,7 @@ LAYERS = {
               "threadsafe", "components", "core"],
     "session": ["mirror", "client", "handlers", "resume", "session"],
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
-    "transports": ["runner", "server_core", "ws_transport", "domsync_server", "memory", "background", "demo",
+    "transports": ["runner", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
                    "__main__", "__init__"],
 }
 LAYER_OF = {module: index for index, modules in enumerate(LAYERS.values()) for module in modules}

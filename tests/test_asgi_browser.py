@@ -1,0 +1,205 @@
+"""domsync as an ASGI app, in Chromium: mounted in Starlette and FastAPI under uvicorn
+(both of uvicorn's websockets implementations), standalone, and behind a proxy's
+root_path."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+
+import pytest
+from conftest import eventually
+from faulty_network import FaultyNetwork
+from test_hostile_browser import HOSTILE
+
+from domsync import pack_bytes
+from domsync.domsync_server import DomsyncServer
+
+uvicorn = pytest.importorskip("uvicorn")
+starlette_applications = pytest.importorskip("starlette.applications")
+from starlette.responses import JSONResponse  # noqa: E402
+from starlette.routing import Mount, Route  # noqa: E402
+
+WS_IMPLEMENTATIONS = ["websockets-sansio", "websockets"]
+
+
+class Uvicorn:
+    """uvicorn serving ``app`` in this event loop, on a free port."""
+
+    def __init__(self, app, ws: str = "websockets-sansio", **options):
+        self.config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", ws=ws,
+                                     lifespan="auto", **options)
+        self.server = uvicorn.Server(self.config)
+        self.task: asyncio.Task | None = None
+
+    async def __aenter__(self) -> "Uvicorn":
+        self.server.install_signal_handlers = lambda: None  # the test runner keeps Ctrl-C
+        self.task = asyncio.ensure_future(self.server.serve())
+        await eventually(lambda: self.server.started or self.task.done())
+        assert self.server.started, "uvicorn did not start"
+        return self
+
+    @property
+    def port(self) -> int:
+        return self.server.servers[0].sockets[0].getsockname()[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def __aexit__(self, *exc) -> None:
+        self.server.should_exit = True
+        await asyncio.wait_for(self.task, 10)
+
+
+def counter_server(**options) -> DomsyncServer:
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="0")
+        name = doc.createElement("input", id="name")  # two-way binding
+        button.addEventListener("click", lambda event: setattr(button, "innerText", str(int(button.innerText) + 1)))
+        doc.getRootElement().append(button, name)
+        await server.flush(client)
+
+    return DomsyncServer(handler, verbose=False, **options)
+
+
+def starlette_app(live) -> object:
+    async def api(request):
+        return JSONResponse({"ok": True})
+
+    return starlette_applications.Starlette(routes=[Route("/api", api), Mount("/live", app=live)])
+
+
+@pytest.mark.parametrize("ws", WS_IMPLEMENTATIONS)
+async def test_mounted_in_starlette_a_click_round_trip_binding_and_the_apps_own_routes(context, ws):
+    server = counter_server()
+    async with Uvicorn(starlette_app(server.asgi()), ws=ws) as web:
+        page = await context.new_page()
+        response = await page.goto(web.url + "/live")  # redirected to /live/
+        assert response.url == web.url + "/live/"
+        for n in range(1, 4):
+            await page.click("#b")
+            await page.wait_for_function(f"document.getElementById('b').textContent === '{n}'")
+        (client,) = server.get_clients()
+        await page.locator("#name").press_sequentially("typed at speed")
+        name = server.get_document(client).getElementById("name")
+        await eventually(lambda: name.value == "typed at speed")
+        assert await (await page.request.get(web.url + "/api")).json() == {"ok": True}
+        assert (await page.request.get(web.url + "/live/nothing")).status == 404
+    await server.asgi().close()
+
+
+async def test_mounted_in_fastapi_with_a_30_mb_download(context):
+    fastapi = pytest.importorskip("fastapi")
+    data = bytes(range(256)) * (30 * 1024 * 1024 // 256)
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="get", innerText="download")
+        button.addEventListener("click", lambda event: doc.file_download(pack_bytes(data), "big.bin"))
+        doc.getRootElement().appendChild(button)
+        await server.flush(client)
+
+    server = DomsyncServer(handler, verbose=False)
+    app = fastapi.FastAPI()
+
+    @app.get("/api/status")
+    def status():
+        return {"status": "fine"}
+
+    app.mount("/live", server.asgi())
+    async with Uvicorn(app) as web:
+        page = await context.new_page()
+        await page.goto(web.url + "/live/")
+        async with page.expect_download() as info:
+            await page.click("#get")
+        download = await info.value
+        path = await download.path()
+        assert download.suggested_filename == "big.bin"
+        assert hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest()
+        assert await (await page.request.get(web.url + "/api/status")).json() == {"status": "fine"}
+    await server.asgi().close()
+
+
+async def test_hostile_strings_arrive_as_data_over_asgi(context):
+    values = list(HOSTILE.values())
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        for i, value in enumerate(values):
+            doc.getRootElement().appendChild(doc.createElement("p", id=f"p{i}", innerText=value,
+                                                               attributes={"title": value}))
+        await server.flush(client)
+
+    server = DomsyncServer(handler, verbose=False)
+    async with Uvicorn(server.asgi()) as web:  # standalone: uvicorn runs its lifespan
+        page = await context.new_page()
+        await page.goto(web.url + "/")
+        await page.wait_for_selector(f"#p{len(values) - 1}")
+        got = await page.evaluate("n => Array.from({length: n}, (_, i) => {"
+                                  " const p = document.getElementById('p' + i); return [p.textContent, p.title]; })",
+                                  len(values))
+        assert got == [[value, value] for value in values]
+        assert await page.evaluate("window.__pwned === undefined")
+
+
+async def test_behind_a_proxy_that_serves_it_under_a_prefix_with_root_path(context):
+    server = counter_server()
+    # The proxy serves the app at /app/ and strips /app before passing requests on;
+    # uvicorn --root-path /app tells the app.
+    async with Uvicorn(server.asgi(), root_path="/app") as web:
+        proxy = await FaultyNetwork.start(web.port)
+        proxy.strip_prefix = b"/app"
+        try:
+            page = await context.new_page()
+            await page.goto(proxy.url + "app/")
+            assert await page.evaluate("new URL(domsync.socket.url).pathname") == "/app/ws"
+            await page.click("#b")
+            await page.wait_for_function("document.getElementById('b').textContent === '1'")
+        finally:
+            await proxy.close()
+
+
+async def test_a_session_resumes_over_asgi(context):
+    server = counter_server()
+    async with Uvicorn(server.asgi()) as web:
+        proxy = await FaultyNetwork.start(web.port)
+        try:
+            page = await context.new_page()
+            await page.goto(proxy.url)
+            await page.click("#b")
+            await page.wait_for_function("document.getElementById('b').textContent === '1'")
+            (client,) = server.get_clients()
+            await proxy.outage(0.3)
+            await page.wait_for_function("domsync.status === 'open'", timeout=10_000)
+            await page.click("#b")
+            await page.wait_for_function("document.getElementById('b').textContent === '2'")
+            assert server.get_clients() == [client]
+        finally:
+            await proxy.close()
+
+
+async def test_origin_host_and_capacity_checks_apply_over_asgi(context, caplog):
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidStatus
+
+    server = counter_server(max_connections=1)
+    async with Uvicorn(server.asgi()) as web:
+        ws_url = f"ws://127.0.0.1:{web.port}/ws"
+        with caplog.at_level(logging.WARNING, "domsync.server"):
+            with pytest.raises(InvalidStatus):
+                async with connect(ws_url, origin="http://evil.example"):
+                    pass
+            with pytest.raises(InvalidStatus):
+                async with connect(ws_url, additional_headers={"Host": "evil.example"}):
+                    pass
+        assert "refused a websocket from origin" in caplog.text
+        response = await context.request.get(web.url + "/", headers={"Host": "evil.example"})
+        assert response.status == 403
+        async with connect(ws_url):
+            await eventually(lambda: len(server.get_clients()) == 1)
+            with pytest.raises(InvalidStatus):
+                async with connect(ws_url):
+                    pass
