@@ -130,6 +130,7 @@ class AsgiApp:
         self._started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one ASGI connection: ``lifespan``, ``http`` or ``websocket``."""
         kind = scope["type"]
         if kind == "lifespan":
             await self._lifespan(receive, send)
@@ -255,6 +256,7 @@ def route_path(scope: Scope) -> str:
 
 
 async def send_head(send: Send, response: HttpResponse) -> None:
+    """Send a response's status and headers (not those the ASGI server owns)."""
     await send({"type": "http.response.start", "status": int(response.status),
                 "headers": [(name.lower().encode("latin-1"), value.encode("latin-1"))
                             for name, value in response.headers if name.lower() not in _HOP_BY_HOP]})

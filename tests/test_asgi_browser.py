@@ -203,3 +203,61 @@ async def test_origin_host_and_capacity_checks_apply_over_asgi(context, caplog):
             with pytest.raises(InvalidStatus):
                 async with connect(ws_url):
                     pass
+
+
+async def test_the_fastapi_example_under_uvicorn_stops_cleanly_on_ctrl_c(context):
+    """``uvicorn examples.fastapi_app:app``, a browser on the dashboard, then SIGINT: a
+    clean exit, and no warning or error in the log."""
+    import os
+    import signal
+    import socket
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(repo), os.environ.get("PYTHONPATH", "")]),
+           "PYTHONWARNINGS": "default"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--host", "127.0.0.1", "--port", str(port),
+        "--ws", "websockets-sansio", cwd=repo, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        log = b""
+        while b"Application startup complete" not in log:
+            log += await asyncio.wait_for(process.stderr.readline(), 20)
+        page = await context.new_page()
+        await page.goto(f"http://127.0.0.1:{port}/live/")
+        await page.wait_for_function("document.getElementById('uptime_s') && "
+                                     "document.getElementById('dashboard_viewers').textContent === '1'")
+        stats = await (await page.request.get(f"http://127.0.0.1:{port}/api/stats")).json()
+        assert stats["dashboard_viewers"] == 1 and stats["api_calls"] == 1
+        first = await page.text_content("#uptime_s")
+        await page.wait_for_function(f"document.getElementById('uptime_s').textContent !== {first!r}")
+        process.send_signal(signal.SIGINT)
+        _, rest = await asyncio.wait_for(process.communicate(), 20)
+        log += rest
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    text = log.decode(errors="replace")
+    assert process.returncode == 0, text
+    assert "Finished server process" in text, text
+    for bad in ("Traceback", "ERROR", "Task was destroyed", "was never awaited", "Warning"):
+        assert bad not in text, text
+
+
+async def test_the_own_page_example_carries_the_mount_path(context):
+    from test_server_browser import load_example
+
+    example = load_example("fastapi_own_page")
+    async with Uvicorn(example.app) as web:
+        page = await context.new_page()
+        await page.goto(web.url + "/")
+        assert await page.text_content("h1") == "My own page"
+        await page.locator("#name").press_sequentially("Ada")
+        await page.wait_for_function("document.getElementById('hello').textContent === 'Hello, Ada!'")
+    await example.live.asgi().close()
