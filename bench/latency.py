@@ -398,6 +398,21 @@ async def isolate(route):
     await route.fulfill(response=response, headers=headers)
 
 
+async def start_uvicorn(server):
+    """uvicorn serving ``server.asgi()`` mounted at /live in Starlette, in this loop."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    web = uvicorn.Server(uvicorn.Config(Starlette(routes=[Mount("/live", app=server.asgi())]), host="127.0.0.1",
+                                        port=0, log_level="warning", ws="websockets-sansio"))
+    web.install_signal_handlers = lambda: None
+    web.serving = asyncio.ensure_future(web.serve())
+    while not web.started:
+        await asyncio.sleep(0.01)
+    return web
+
+
 async def measure_latency(args, log):
     """Floor, (a) and (b), interleaved in one browser. Returns a dict of results."""
     from playwright.async_api import async_playwright
@@ -408,6 +423,10 @@ async def measure_latency(args, log):
     table_batches = []
     table_server = TimedDomsyncServer(make_table_handler(table_batches), "127.0.0.1", 0, verbose=False,
                                       title="bench table", max_messages_per_second=1e6)
+    # (a) again, over ASGI: the same server mounted in Starlette, under uvicorn.
+    asgi_server = TimedDomsyncServer(make_click_handler(), "127.0.0.1", 0, verbose=False,
+                                     title="bench click asgi", max_messages_per_second=1e6)
+    asgi_web = await start_uvicorn(asgi_server)
     floor_url = await floor.start()
     await click_server.serve()
     await table_server.serve()
@@ -439,11 +458,17 @@ async def measure_latency(args, log):
                 await table_page.wait_for_function(
                     f"domsync.status === 'open' && document.querySelectorAll('#t td').length === "
                     f"{TABLE_ROWS * TABLE_COLS}", timeout=20000)
+                asgi_page = await context.new_page()
+                await asgi_page.goto(f"http://127.0.0.1:{asgi_web.servers[0].sockets[0].getsockname()[1]}/live/")
+                await asgi_page.wait_for_function(
+                    "domsync.status === 'open' && document.getElementById('out') !== null", timeout=10000)
                 targets = [Target("floor", floor_page, "out"), Target("a", click_page, "out"),
-                           Target("b", table_page, "t"), Target("floor_table", floor_table_page, "t")]
+                           Target("b", table_page, "t"), Target("floor_table", floor_table_page, "t"),
+                           Target("a_asgi", asgi_page, "out")]
                 for t in targets:
                     await t.clicks(WARMUP_CLICKS, record=False)
                 for times in (*floor.server_times.values(), click_server.server_times, table_server.server_times,
+                              asgi_server.server_times, asgi_server.click_bytes,
                               *floor.reply_bytes.values(), table_batches, click_server.click_bytes, floor.click_bytes):
                     del times[:]
                 started = time.perf_counter()
@@ -464,6 +489,8 @@ async def measure_latency(args, log):
     finally:
         await table_server.close()
         await click_server.close()
+        asgi_web.should_exit = True
+        await asgi_web.serving
         await floor.close()
     by_name = {t.name: t for t in targets}
     return {
@@ -473,6 +500,7 @@ async def measure_latency(args, log):
         "missed": {name: t.missed for name, t in by_name.items()},
         "server_us": {"floor": [s * 1e6 for s in floor.server_times["plain"]],
                       "a": [s * 1e6 for s in click_server.server_times],
+                      "a_asgi": [s * 1e6 for s in asgi_server.server_times],
                       "b": [s * 1e6 for s in table_server.server_times],
                       "floor_table": [s * 1e6 for s in floor.server_times["table"]]},
         "bytes": {"floor": floor.reply_bytes["plain"], "b": table_batches,
@@ -518,6 +546,25 @@ async def mem_worker(kind: str, lifetime: float) -> None:
         server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
         await server.serve()
         port, close = server.port, server.close
+    elif kind == "asgi":  # the same server's ASGI app, under uvicorn alone
+        async def handler(server, client):
+            build_small_form(server.get_document(client))
+            await server.flush(client)
+
+        import uvicorn
+
+        server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+        web = uvicorn.Server(uvicorn.Config(server.asgi(), host="127.0.0.1", port=0, log_level="warning",
+                                            ws="websockets-sansio"))
+        web.install_signal_handlers = lambda: None
+        serving = asyncio.ensure_future(web.serve())
+        while not web.started:
+            await asyncio.sleep(0.01)
+        port = web.servers[0].sockets[0].getsockname()[1]
+
+        async def close():
+            web.should_exit = True
+            await serving
     else:
         batch = small_form_batch()
 
@@ -591,13 +638,13 @@ async def measure_memory_once(kind: str, n_clients: int) -> dict:
 
 
 async def measure_memory(args, log):
-    runs = {"domsync": [], "bare": []}
+    runs = {"domsync": [], "bare": [], "asgi": []}
     for rnd in range(args.mem_rounds):
-        order = ["bare", "domsync"] if rnd % 2 == 0 else ["domsync", "bare"]
+        order = ["bare", "domsync", "asgi"] if rnd % 2 == 0 else ["asgi", "domsync", "bare"]
         for kind in order:
             runs[kind].append(await measure_memory_once(kind, args.mem_clients))
         log(f"memory round {rnd + 1}/{args.mem_rounds} done: "
-            + ", ".join(f"{k} {runs[k][-1]['kb_per_client']:.1f} KB/client" for k in ("domsync", "bare")))
+            + ", ".join(f"{k} {runs[k][-1]['kb_per_client']:.1f} KB/client" for k in ("domsync", "asgi", "bare")))
     return runs
 
 
@@ -651,6 +698,12 @@ def build_rows(lat, mem):
         if cb.get("a") and cb.get("floor"):
             add("", "bytes a click sends (max)", max(cb["a"]), max(cb["floor"]), "d", "<=100 B",
                 lambda n, r: n <= 100)
+        if t.get("a_asgi"):
+            add("(a') the same over ASGI", "p50 ms", p("a_asgi", 50), p("floor", 50), ".3f", "<=1.5x floor",
+                lambda n, r: r is not None and r <= 1.5)
+            add("  (uvicorn, Starlette mount)", "p99 ms", p("a_asgi", 99), p("floor", 99), ".3f")
+            add("", "server us/click p50", p("a_asgi", 50, s), p("floor", 50, s), ".0f")
+            add("", "clicks timed (missed)", timed("a_asgi"), timed("floor"), "", ratio=False)
         add("(b) 1000x5 table, 1 cell", "p50 ms", p("b", 50), p("floor", 50), ".3f", "<=2x floor",
             lambda n, r: r is not None and r <= 2)
         add("", "p99 ms", p("b", 99), p("floor", 99), ".3f")
@@ -672,6 +725,10 @@ def build_rows(lat, mem):
             lambda n, r: r is not None and r <= 1.3)
         add("", "first message bytes", mem["domsync"][0]["first_message_bytes"],
             mem["bare"][0]["first_message_bytes"], "d", ratio=False)
+        if mem.get("asgi"):
+            a = statistics.median(r["kb_per_client"] for r in mem["asgi"])
+            add("(c') the same under uvicorn (ASGI)", "KB per client", a, b, ".1f")
+            add("", "vs domsync's own server", a, d, ".1f")
     return rows, report
 
 
@@ -705,7 +762,8 @@ async def run(args, log, say):
         say(f"Chromium {lat['chromium']} ({chromium_executable()}), headless")
         say("timer: performance.now() at 5 us (pages cross-origin isolated)" if lat["cross_origin_isolated"]
             else "timer: WARNING, pages not cross-origin isolated: performance.now() is coarsened to 100 us")
-        say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page (floor, floor + table, a, b interleaved), "
+        say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page "
+            "(floor, floor + table, a, b, a over ASGI interleaved), "
             f"after {WARMUP_CLICKS} warm-up clicks each")
     if not args.skip_memory:
         mem = await measure_memory(args, log)
@@ -759,7 +817,7 @@ def main(argv=None):
     p.add_argument("--skip-latency", action="store_true", help="skip the browser measurements (a, b)")
     p.add_argument("--skip-memory", action="store_true", help="skip the memory measurement (c)")
     p.add_argument("--timeout", type=float, default=300, help="give up after this many seconds (default 300)")
-    p.add_argument("--mem-worker", choices=["domsync", "bare"], help=argparse.SUPPRESS)
+    p.add_argument("--mem-worker", choices=["domsync", "bare", "asgi"], help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.mem_worker:
         asyncio.run(mem_worker(args.mem_worker, lifetime=120))

@@ -567,9 +567,24 @@
       console.warn("domsync: " + MAX_PENDING + " messages wait for the server; dropped a new one");
       return;
     }
-    const entry = { q: ++sentQ, message: Object.assign({}, message, { q: sentQ, a: applied }), sent: 0 };
+    const msg = Object.assign({}, message, { q: sentQ + 1, a: applied });
+    if (tooBig(JSON.stringify(msg))) {
+      // The server would drop it every time it came (and wait for it, in order).
+      const error = new Error("a message over the server's max_message_size (" + maxMessage + " bytes) was not sent");
+      if (message.type === MSG.ERROR) console.error("domsync:", error, message.message);
+      else report(error, "send");
+      return;
+    }
+    const entry = { q: ++sentQ, message: msg, sent: 0 };
     pending.push(entry);
     if (online) sendEntry(socket, entry);
+  }
+
+  /** The largest message the server takes, in UTF-8 bytes (its welcome says). */
+  let maxMessage = Infinity;
+
+  function tooBig(text) {
+    return text.length > maxMessage / 3 && new TextEncoder().encode(text).length > maxMessage;
   }
 
   /** Send a kept message, with the newest acknowledgement. */
@@ -640,6 +655,7 @@
       newSession = false;  // the same keys: what the user did is put back after a rebuild
     }
     token = w.token;
+    if (typeof w.max === "number") maxMessage = w.max;
     store(false);
     welcomed = true;
     ackNow = true;

@@ -121,7 +121,7 @@ INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR, HELLO, ACK, BYE)
 # the server uses to drop a message it already has (one sent again after a resume).
 
 #: Where an error the browser reports happened.
-ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download")
+ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download", "send")
 
 #: What an event message's ``detail`` carries, by the kind of DOM event: the browser
 #: sends ``kind`` and only the fields whose value differs from the default here, and

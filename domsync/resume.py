@@ -163,12 +163,13 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def welcome_frame(token: str | None, resumed: bool, expired: bool, received: int) -> str:
+def welcome_frame(token: str | None, resumed: bool, expired: bool, received: int, max_size: int) -> str:
     """The server's answer to a hello: the session's new token, whether the session was
-    resumed, whether the browser's session had ended, and the number of the last
-    message the server received from it."""
+    resumed, whether the browser's session had ended, the number of the last message
+    the server received from it, and the largest message it takes (``max``: the page
+    refuses to send a larger one, which the server would drop every time)."""
     return json.dumps({"welcome": True, "token": token, "resumed": resumed, "expired": expired,
-                       "in": received}, separators=(",", ":"))
+                       "in": received, "max": max_size}, separators=(",", ":"))
 
 
 def confirm_frame(received: int) -> str:

@@ -295,7 +295,7 @@ class ServerCore(AppRunner):
         session = self._hub.open(client, retention)
         if retention is not None:
             try:
-                client._connection.write(welcome_frame(session.token, False, expired, 0))
+                client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size))
             except ClientGoneError:
                 self._hub.close(client)  # the socket closed at once: no session after all
                 return
@@ -336,7 +336,7 @@ class ServerCore(AppRunner):
         old = client._connection
         token = self._hub.rekey(session, presented)
         try:
-            connection.write(welcome_frame(token, True, False, session.received))
+            connection.write(welcome_frame(token, True, False, session.received, self.max_message_size))
         except ClientGoneError:
             return  # this socket closed at once: the session stays as it was
         session.confirmed_in = session.received

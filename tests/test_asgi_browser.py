@@ -261,3 +261,39 @@ async def test_the_own_page_example_carries_the_mount_path(context):
         await page.locator("#name").press_sequentially("Ada")
         await page.wait_for_function("document.getElementById('hello').textContent === 'Hello, Ada!'")
     await example.live.asgi().close()
+
+
+async def test_mounted_in_starlette_under_hypercorn(context):
+    pytest.importorskip("hypercorn")
+    import socket
+
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = counter_server()
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(hypercorn_serve(starlette_app(server.asgi()), config, shutdown_trigger=stop.wait))
+    try:
+        page = await context.new_page()
+        for _ in range(100):  # until it listens
+            try:
+                await page.goto(f"http://127.0.0.1:{port}/live/")
+                break
+            except Exception:
+                await asyncio.sleep(0.05)
+        for n in range(1, 4):
+            await page.click("#b")
+            await page.wait_for_function(f"document.getElementById('b').textContent === '{n}'")
+        (client,) = server.get_clients()
+        await page.locator("#name").press_sequentially("hyper")
+        await eventually(lambda: server.get_document(client).getElementById("name").value == "hyper")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+        await server.asgi().close()

@@ -90,5 +90,5 @@ def test_tokens_are_unguessable_and_url_safe():
 
 def test_frames():
     assert batch_frame(12, 3, 'R("x")') == '12 3\nR("x")'
-    welcome = json.loads(welcome_frame("tok", True, False, 9))
-    assert welcome == {"welcome": True, "token": "tok", "resumed": True, "expired": False, "in": 9}
+    welcome = json.loads(welcome_frame("tok", True, False, 9, 65536))
+    assert welcome == {"welcome": True, "token": "tok", "resumed": True, "expired": False, "in": 9, "max": 65536}

@@ -127,7 +127,8 @@ async def test_a_dropped_connection_resumes_the_same_session_and_replays_what_it
     try:
         tab = Tab(server)
         welcome = await tab.connect()
-        assert welcome == {"welcome": True, "token": welcome["token"], "resumed": False, "expired": False, "in": 0}
+        assert welcome == {"welcome": True, "token": welcome["token"], "resumed": False, "expired": False, "in": 0,
+                           "max": 64 * 1024}
         assert (await tab.read()).startswith('R("domsync_root_id")')
         client = tab.peer.client
         first_token = tab.token

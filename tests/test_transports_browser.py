@@ -209,3 +209,56 @@ async def test_the_0_1_2_input_components_example(serve, context):
     await page.wait_for_function("document.getElementById('domsync_root_id.button').textContent === 'off'")
     await page.locator("[id='domsync_root_id.textinput']").fill("typed")
     await page.wait_for_function("document.body.innerText.includes('typed')")
+
+
+async def test_a_shared_document_with_autoflush(serve, context):
+    server, url, _ = await serve(shared=True, autoflush=0.02)
+    doc = server.document
+    status = doc.createElement("p", id="status", innerText="start")
+    button = doc.createElement("button", id="b", innerText="press")
+    button.addEventListener("click", lambda event: setattr(status, "innerText", "pressed"))
+    doc.getRootElement().append(status, button)
+    first, second = await context.new_page(), await context.new_page()
+    for page in (first, second):
+        await page.goto(url)
+        await page.wait_for_selector("#status")
+    await first.click("#b")
+    await second.wait_for_function("document.getElementById('status').textContent === 'pressed'")
+    status.innerText = "changed with no flush"  # autoflush sends it to both
+    for page in (first, second):
+        await page.wait_for_function("document.getElementById('status').textContent === 'changed with no flush'")
+
+
+async def test_the_message_limits_apply(serve, context, caplog):
+    seen = []
+    server, url, _ = await serve(max_message_size=1000)
+
+    @server.on("connect")
+    def connect(client):
+        server.get_document(client).getRootElement().appendChild(
+            server.get_document(client).createElement("p", id="ready", innerText="ready"))
+
+    server.on_event("note")(lambda context_: seen.append(context_.payload))
+    page = await context.new_page()
+    await page.goto(url)
+    await page.wait_for_selector("#ready")
+    await page.evaluate("window.__errors = []; document.addEventListener('domsync:error', "
+                        "e => window.__errors.push(e.detail.source))")
+    with caplog.at_level("WARNING", "domsync.server"):
+        # The page knows the limit (its welcome says), and does not send what the
+        # server would drop; it reports it, and the session goes on.
+        await page.evaluate("domsync.send('note', 'x'.repeat(5000))")
+        await page.evaluate("domsync.send('note', 'small')")
+        await eventually(lambda: seen == ["small"])
+        assert await page.evaluate("window.__errors") == ["send"]
+        await eventually(lambda: "reported an error in 'send'" in caplog.text)
+    # A client of its own that sends too much anyway is dropped with a log line.
+    from websockets.asyncio.client import connect
+
+    ws_url = url.replace("http", "ws") + "ws"
+    with caplog.at_level("WARNING", "domsync.server"):
+        async with connect(ws_url) as ws:
+            await ws.recv()
+            await ws.send('{"domsync": true, "type": "message", "name": "note", "payload": "' + "y" * 5000 + '"}')
+            await eventually(lambda: "max_message_size is 1000" in caplog.text)
+    assert seen == ["small"]
