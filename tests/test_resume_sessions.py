@@ -22,9 +22,10 @@ ORIGIN = ("Origin", "http://localhost:8888")
 class Tab:
     """A browser tab that speaks the resume protocol over in-memory connections."""
 
-    def __init__(self, server: MemoryServer, origin: tuple[str, str] = ORIGIN):
+    def __init__(self, server: MemoryServer, origin: tuple[str, str] = ORIGIN, route: str = ""):
         self.server = server
         self.origin = origin
+        self.route = route  # the URL hash the page was opened with
         self.token: str | None = None
         self.applied: int | None = None  # None: no page (a new tab, or after a reload)
         self.batches: list[tuple[int, str]] = []  # (number, JavaScript) applied
@@ -34,7 +35,7 @@ class Tab:
 
     async def connect(self, token: str | None = None, batch: int | None = -1) -> dict:
         """Open a connection and say hello; returns the welcome."""
-        self.peer = peer = await self.server.connect("/ws?v=2&route=", headers=[self.origin])
+        self.peer = peer = await self.server.connect(f"/ws?v=2&route={self.route}", headers=[self.origin])
         await peer.send({"domsync": True, "type": "hello", "token": self.token if token is None else token,
                          "batch": self.applied if batch == -1 else batch})
         welcome = json.loads(await peer.next_frame())

@@ -1,8 +1,15 @@
-"""One suite of feature scenarios, run in Chromium over each transport: domsync's own
-websockets server, and the ASGI app mounted in Starlette under uvicorn. A scenario gets
-a server made by the transport and the URL of its page, and must behave the same on
-both. (The in-memory transport runs the same sessions in test_memory.py and
-test_resume_sessions.py, with no browser.)"""
+"""One suite of feature scenarios, run over each transport: domsync's own websockets
+server and the ASGI app mounted in Starlette under uvicorn, in Chromium; and the
+in-memory transport, with no browser and no socket. A scenario gets a server made by
+the transport and the URL of its page (``None`` in memory), and must behave the same
+on all three.
+
+In memory, a :class:`MemoryTab` plays the browser at the protocol's level: it sends the
+messages the browser client sends (hello, events with their form state and edit
+numbers, syncs, named messages, routes), and checks the batches it gets: they are the
+very JavaScript a browser would run, so the checks look for the statements the
+browser's page would apply. (A browserless client with a page of its own, and
+Playwright's API, is another issue's.)"""
 
 from __future__ import annotations
 
@@ -16,10 +23,52 @@ from conftest import eventually
 from faulty_network import FaultyNetwork
 from test_hostile_browser import HOSTILE
 
-from domsync import pack_bytes
-from domsync.domsync_server import DomsyncServer
+from test_resume_sessions import Tab
 
-TRANSPORTS = ["websockets", "asgi"]
+from domsync import encode_js, pack_bytes
+from domsync.document import Document
+from domsync.downloads import answer_download
+from domsync.domsync_server import DomsyncServer
+from domsync.encoding import js_string
+from domsync.memory import MemoryServer
+
+TRANSPORTS = ["websockets", "asgi", "memory"]
+
+
+class MemoryTab(Tab):
+    """The browser's end of an in-memory session, as the browser client would act."""
+
+    async def until(self, text: str, timeout: float = 5) -> str:
+        """Read batches until one holds ``text``; returns it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            batch = await self.read(max(0.01, deadline - loop.time()))
+            if text in batch:
+                return batch
+
+    def element(self, element_id: str):
+        return self.server.get_document(self.peer.client).getElementById(element_id)
+
+    async def click(self, element_id: str) -> None:
+        await self.send({"domsync": True, "event": "click", "id": self.element(element_id)._key,
+                         "detail": {"kind": "mouse"}})
+
+    async def type(self, element_id: str, text: str, event: str = "input") -> None:
+        """Type one key at a time, as the client sends it: the event, with the
+        control's state and its edit number, for a control listening to ``event``; a
+        sync message otherwise."""
+        el = self.element(element_id)
+        listens = event in ((el._props or {}).get("on") or {})
+        value = el.value or ""
+        for seq, char in enumerate(text, start=1):
+            value += char
+            if listens:
+                await self.send({"domsync": True, "event": event, "id": el._key, "value": value,
+                                 "state": {"value": value}, "seq": seq, "origin": "memory"})
+            else:
+                await self.send({"domsync": True, "type": "sync", "id": el._key, "state": {"value": value},
+                                 "seq": seq, "origin": "memory"})
 
 
 @pytest.fixture(params=TRANSPORTS)
@@ -29,6 +78,10 @@ async def serve(request):
     started = []
 
     async def start(handler=None, **options):
+        if request.param == "memory":
+            server = MemoryServer(handler, **{k: v for k, v in options.items() if k not in ("verbose", "origins")})
+            started.append((None, server.close))
+            return server, None, None
         proxy = await FaultyNetwork.start(0)
         options.setdefault("verbose", False)
         options.setdefault("origins", [proxy.origin])
@@ -54,7 +107,8 @@ async def serve(request):
 
     yield start
     for proxy, stop in started:
-        await proxy.close()
+        if proxy is not None:
+            await proxy.close()
         await stop()
 
 
@@ -67,6 +121,13 @@ async def test_a_click_round_trip(serve, context):
         await server.flush(client)
 
     server, url, _ = await serve(handler)
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        for n in range(1, 6):
+            await tab.click("b")
+            await tab.until(f'textContent="{n}"')
+        return
     page = await context.new_page()
     await page.goto(url)
     for n in range(1, 6):
@@ -88,6 +149,16 @@ async def test_binding_loses_no_keystroke_under_latency(serve, context):
         await server.flush(client)
 
     server, url, proxy = await serve(handler)
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        await tab.type("entry", "keep every key")  # all sent before the first answer
+        entry = tab.element("entry")
+        await eventually(lambda: entry.value == "KEEP EVERY KEY")
+        # Every answer says which edit it answers: the page keeps a newer keystroke.
+        answer = await tab.until('"KEEP EVERY KEY"')
+        assert f'V({entry._key},"value","KEEP EVERY KEY",14' in answer
+        return
     proxy.delay = 0.02
     page = await context.new_page()
     await page.goto(url)
@@ -110,6 +181,14 @@ async def test_named_messages_both_ways(serve, context):
     async def ping(context_):
         await server.send(context_.client, "pong", {"got": context_.payload, "quote": "</script>\"'`${x}"})
 
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        await tab.send({"domsync": True, "type": "message", "name": "ping", "payload": {"n": 1, "list": [1, 2]}})
+        expected = encode_js.encode([Document._message_op(
+            "pong", {"got": {"n": 1, "list": [1, 2]}, "quote": "</script>\"'`${x}"})])
+        await tab.until(expected.strip())
+        return
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_selector("#ready")
@@ -131,6 +210,17 @@ async def test_a_30_mb_download(serve, context):
         await server.flush(client)
 
     server, url, _ = await serve(handler)
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        await tab.click("get")
+        batch = await tab.until("downloadUrl(")
+        token = batch.split("downloadUrl(", 1)[1].split('"')[1]
+        head, chunks, _ = answer_download(server._downloads, "GET", token)  # what GET <token> answers
+        assert head.status == 200 and 'filename="thirty.bin"' in (head.header("Content-Disposition") or "")
+        assert hashlib.sha256(b"".join(bytes(chunk) for chunk in chunks)).digest() == hashlib.sha256(data).digest()
+        assert answer_download(server._downloads, "GET", token)[0].status == 404  # once
+        return
     page = await context.new_page()
     await page.goto(url)
     async with page.expect_download() as info:
@@ -152,6 +242,15 @@ async def test_routes_both_ways(serve, context):
 
     server, url, _ = await serve(handler)
     server.on("route")(lambda client, page, route_vars: seen.append((page, route_vars)))
+    if url is None:
+        tab = MemoryTab(server, route="start")
+        await tab.start()
+        assert server.get_document(tab.peer.client).page == "start"
+        await tab.click("go")
+        await tab.until(f"route({js_string('shop/item=4%2F2')}")
+        await tab.send({"domsync": True, "type": "route", "hash": "start", "seq": 1})  # back
+        await eventually(lambda: seen == [("start", {})])
+        return
     page = await context.new_page()
     await page.goto(url + "#start")
     await page.wait_for_selector("#go")
@@ -178,6 +277,16 @@ async def test_hostile_input_is_data(serve, context):
         await server.flush(client)
 
     server, url, _ = await serve(handler)
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        page_batch = tab.batches[0][1]
+        assert all(js_string(value) in page_batch for value in values)  # every one as a string literal
+        hostile = "</script><img src=x onerror=alert(1)>"
+        echo = tab.element("echo")
+        await tab.send({"domsync": True, "event": "input", "id": echo._key, "value": hostile})
+        await eventually(lambda: got and got[-1] == hostile)
+        return
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_selector("#echo")
@@ -202,6 +311,15 @@ async def test_the_0_1_2_input_components_example(serve, context):
         await server.flush(client)
 
     server, url, _ = await serve(connection_handler)
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        await tab.click("domsync_root_id.button")
+        await tab.until('"off"')
+        await tab.send({"domsync": True, "event": "input", "id": tab.element("domsync_root_id.textinput")._key,
+                        "value": "typed", "state": {"value": "typed"}, "seq": 1})
+        await tab.until('"typed"')
+        return
     page = await context.new_page()
     await page.goto(url)
     button = page.locator("[id='domsync_root_id.button']")
@@ -218,6 +336,16 @@ async def test_a_shared_document_with_autoflush(serve, context):
     button = doc.createElement("button", id="b", innerText="press")
     button.addEventListener("click", lambda event: setattr(status, "innerText", "pressed"))
     doc.getRootElement().append(status, button)
+    if url is None:
+        first_tab, second_tab = MemoryTab(server), MemoryTab(server)
+        for tab in (first_tab, second_tab):
+            await tab.start()
+        await first_tab.click("b")
+        await second_tab.until('"pressed"')
+        status.innerText = "changed with no flush"  # autoflush sends it to both
+        for tab in (first_tab, second_tab):
+            await tab.until('"changed with no flush"')
+        return
     first, second = await context.new_page(), await context.new_page()
     for page in (first, second):
         await page.goto(url)
@@ -239,6 +367,17 @@ async def test_the_message_limits_apply(serve, context, caplog):
             server.get_document(client).createElement("p", id="ready", innerText="ready"))
 
     server.on_event("note")(lambda context_: seen.append(context_.payload))
+    if url is None:
+        tab = MemoryTab(server)
+        await tab.start()
+        with caplog.at_level("WARNING", "domsync.server"):
+            await tab.peer.send('{"domsync": true, "type": "message", "name": "note", "payload": "'
+                                + "y" * 5000 + '"}')
+        assert "max_message_size is 1000" in caplog.text
+        assert tab.welcomes[0]["max"] == 1000  # the browser client does not send such a message
+        await tab.send({"domsync": True, "type": "message", "name": "note", "payload": "small"})
+        await eventually(lambda: seen == ["small"])
+        return
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_selector("#ready")
