@@ -38,6 +38,13 @@ TRANSPORTS = ["websockets", "asgi", "memory"]
 class MemoryTab(Tab):
     """The browser's end of an in-memory session, as the browser client would act."""
 
+    @classmethod
+    async def opened(cls, server: MemoryServer, route: str = "") -> "MemoryTab":
+        """A tab with a new session and its first page."""
+        tab = cls(server, route=route)
+        await tab.start()
+        return tab
+
     async def until(self, text: str, timeout: float = 5) -> str:
         """Read batches until one holds ``text``; returns it."""
         loop = asyncio.get_running_loop()
@@ -122,8 +129,7 @@ async def test_a_click_round_trip(serve, context):
 
     server, url, _ = await serve(handler)
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         for n in range(1, 6):
             await tab.click("b")
             await tab.until(f'textContent="{n}"')
@@ -150,8 +156,7 @@ async def test_binding_loses_no_keystroke_under_latency(serve, context):
 
     server, url, proxy = await serve(handler)
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         await tab.type("entry", "keep every key")  # all sent before the first answer
         entry = tab.element("entry")
         await eventually(lambda: entry.value == "KEEP EVERY KEY")
@@ -182,8 +187,7 @@ async def test_named_messages_both_ways(serve, context):
         await server.send(context_.client, "pong", {"got": context_.payload, "quote": "</script>\"'`${x}"})
 
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         await tab.send({"domsync": True, "type": "message", "name": "ping", "payload": {"n": 1, "list": [1, 2]}})
         expected = encode_js.encode([Document._message_op(
             "pong", {"got": {"n": 1, "list": [1, 2]}, "quote": "</script>\"'`${x}"})])
@@ -211,8 +215,7 @@ async def test_a_30_mb_download(serve, context):
 
     server, url, _ = await serve(handler)
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         await tab.click("get")
         batch = await tab.until("downloadUrl(")
         token = batch.split("downloadUrl(", 1)[1].split('"')[1]
@@ -243,8 +246,7 @@ async def test_routes_both_ways(serve, context):
     server, url, _ = await serve(handler)
     server.on("route")(lambda client, page, route_vars: seen.append((page, route_vars)))
     if url is None:
-        tab = MemoryTab(server, route="start")
-        await tab.start()
+        tab = await MemoryTab.opened(server, route="start")
         assert server.get_document(tab.peer.client).page == "start"
         await tab.click("go")
         await tab.until(f"route({js_string('shop/item=4%2F2')}")
@@ -278,8 +280,7 @@ async def test_hostile_input_is_data(serve, context):
 
     server, url, _ = await serve(handler)
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         page_batch = tab.batches[0][1]
         assert all(js_string(value) in page_batch for value in values)  # every one as a string literal
         hostile = "</script><img src=x onerror=alert(1)>"
@@ -312,8 +313,7 @@ async def test_the_0_1_2_input_components_example(serve, context):
 
     server, url, _ = await serve(connection_handler)
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         await tab.click("domsync_root_id.button")
         await tab.until('"off"')
         await tab.send({"domsync": True, "event": "input", "id": tab.element("domsync_root_id.textinput")._key,
@@ -337,9 +337,7 @@ async def test_a_shared_document_with_autoflush(serve, context):
     button.addEventListener("click", lambda event: setattr(status, "innerText", "pressed"))
     doc.getRootElement().append(status, button)
     if url is None:
-        first_tab, second_tab = MemoryTab(server), MemoryTab(server)
-        for tab in (first_tab, second_tab):
-            await tab.start()
+        first_tab, second_tab = await MemoryTab.opened(server), await MemoryTab.opened(server)
         await first_tab.click("b")
         await second_tab.until('"pressed"')
         status.innerText = "changed with no flush"  # autoflush sends it to both
@@ -368,8 +366,7 @@ async def test_the_message_limits_apply(serve, context, caplog):
 
     server.on_event("note")(lambda context_: seen.append(context_.payload))
     if url is None:
-        tab = MemoryTab(server)
-        await tab.start()
+        tab = await MemoryTab.opened(server)
         with caplog.at_level("WARNING", "domsync.server"):
             await tab.peer.send('{"domsync": true, "type": "message", "name": "note", "payload": "'
                                 + "y" * 5000 + '"}')
