@@ -163,7 +163,7 @@ class AsgiApp:
         if refusal is not None:
             await respond(send, refusal, method)
         elif path.startswith("/" + DOWNLOAD_PATH):
-            await self._download(send, method, path[len(DOWNLOAD_PATH) + 1:])
+            await self._download(receive, send, method, path[len(DOWNLOAD_PATH) + 1:])
         else:
             await respond(send, self.server._site.respond(method, path, headers.get("Accept-Encoding", ""),
                                                           headers.get("If-None-Match")), method)
@@ -230,14 +230,20 @@ class AsgiApp:
             if connection.client is not None:
                 server._lost(connection.client, connection)
 
-    async def _download(self, send: Send, method: str, token: str) -> None:
+    async def _download(self, receive: Receive, send: Send, method: str, token: str) -> None:
         head, chunks, download = answer_download(self.server._downloads, method, token)
         if chunks is None or download is None:
             await respond(send, head, method)
             return
         await send_head(send, head)
         size = int(head.header("Content-Length") or 0)
-        sent = await stream(send, chunks, size)
+        # An ASGI server's send() after the browser left returns quietly: watch for the
+        # disconnect, so as not to read the rest of the file for nobody.
+        gone = asyncio.ensure_future(_disconnect(receive))
+        try:
+            sent = await stream(send, chunks, size, gone)
+        finally:
+            gone.cancel()
         if sent == size:
             logger.info("sent the download %r (%d bytes)", download.file_name, size)
         else:
@@ -268,17 +274,27 @@ async def respond(send: Send, response: HttpResponse, method: str = "GET") -> No
     await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
 
 
-async def stream(send: Send, chunks: Iterator[bytes | memoryview], size: int) -> int:
+async def _disconnect(receive: Receive) -> None:
+    """Return once the ASGI server says the HTTP client has gone."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def stream(send: Send, chunks: Iterator[bytes | memoryview], size: int,
+                 gone: asyncio.Future | None = None) -> int:
     """Send a download's body in chunks: the ASGI server's ``send`` waits while the
-    browser is slow. Returns how many bytes went out."""
+    browser is slow; ``gone`` done means the browser left. Returns how many bytes went
+    out."""
     sent = 0
     try:
-        while True:
+        while gone is None or not gone.done():
             chunk = await asyncio.to_thread(next, chunks, None)  # may touch the disk
             if chunk is None:
                 break
             await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
             sent += len(chunk)
+        else:
+            return sent  # the browser left: the response stays incomplete
         await send({"type": "http.response.body", "body": b""})
     except OSError as exc:  # a disk error: the browser gets an incomplete download
         logger.error("a download failed after %d of %d bytes: %s", sent, size, exc)

@@ -283,3 +283,31 @@ async def test_mounted_in_starlette_under_hypercorn(context):
         stop.set()
         await asyncio.wait_for(task, 10)
         await server.asgi().close()
+
+
+async def test_a_download_stops_reading_its_file_when_the_browser_leaves(tmp_path, caplog):
+    from domsync import pack_file
+
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"z" * (64 * 1024 * 1024))
+    tokens = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.file_download(pack_file(str(path)), "big.bin")
+        await server.flush(client)
+        tokens.extend(server._downloads._pending)
+
+    from websockets.asyncio.client import connect
+
+    server = DomsyncServer(handler, verbose=False)
+    async with Uvicorn(server.asgi()) as web:
+        async with connect(f"ws://127.0.0.1:{web.port}/ws"):
+            await eventually(lambda: tokens)
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+            writer.write(f"GET /_domsync/download/{tokens[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            await reader.readexactly(1024 * 1024)  # a little of it, then the browser goes
+            with caplog.at_level("INFO", "domsync.server"):
+                writer.transport.abort()
+                await eventually(lambda: "stopped after" in caplog.text or "sent the download" in caplog.text)
+    assert "stopped after" in caplog.text
