@@ -558,7 +558,8 @@
     if (!online && last && !last.sent && message.type === MSG.SYNC && last.message.type === MSG.SYNC
         && last.message.id === message.id) {
       // Offline typing: the newest state of a control replaces the one queued before it.
-      last.message = Object.assign({}, message, { q: last.q, a: applied });
+      const newer = Object.assign({}, message, { q: last.q, a: applied });
+      if (!tooBig(JSON.stringify(newer))) last.message = newer;
       return;
     }
     if (pending.length >= MAX_PENDING) {
@@ -583,8 +584,10 @@
   /** The largest message the server takes, in UTF-8 bytes (its welcome says). */
   let maxMessage = Infinity;
 
+  /** Whether a message is over the server's limit (with room for a newer "a"). */
   function tooBig(text) {
-    return text.length > maxMessage / 3 && new TextEncoder().encode(text).length > maxMessage;
+    const limit = maxMessage - 32;
+    return text.length > limit / 3 && new TextEncoder().encode(text).length > limit;
   }
 
   /** Send a kept message, with the newest acknowledgement. */
@@ -655,7 +658,24 @@
       newSession = false;  // the same keys: what the user did is put back after a rebuild
     }
     token = w.token;
-    if (typeof w.max === "number") maxMessage = w.max;
+    if (typeof w.max === "number" && w.max !== maxMessage) {
+      maxMessage = w.max;
+      // Queued before the server said its limit: those it would drop go now, and the
+      // rest are numbered again, so that the server, which takes them strictly in
+      // order, finds no gap (it has none of them yet).
+      const kept = pending.filter(function (entry) {
+        if (entry.q <= w.in || !tooBig(JSON.stringify(entry.message))) return true;
+        console.error("domsync: a queued message over the server's max_message_size was not sent");
+        return false;
+      });
+      if (kept.length !== pending.length) {
+        let q = w.in;
+        for (const entry of kept) if (entry.q > w.in) entry.q = entry.message.q = ++q;
+        pending.length = 0;
+        pending.push(...kept);
+        sentQ = q;
+      }
+    }
     store(false);
     welcomed = true;
     ackNow = true;

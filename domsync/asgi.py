@@ -9,12 +9,18 @@ documents, autoflush and resume behave the same on both transports.
 
 No lifespan hook is needed: the first request starts what the server needs (the
 autoflush loop); a lifespan ``shutdown`` (uvicorn serving this app alone) stops it, and
-otherwise it stops with the event loop. Pure ASGI: no framework is imported.
+otherwise it stops with the event loop. No framework is imported; it runs on asyncio
+ASGI servers (uvicorn, Hypercorn's asyncio worker).
+
+Unlike domsync's own transport, an ASGI app cannot cut a TCP connection: to cut off a
+browser it sends a websocket close, and the ASGI server's own keepalive notices a dead
+connection (uvicorn pings every 20 s; Hypercorn only with ``websocket_ping_interval``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from collections import deque
 from http import HTTPStatus
@@ -40,6 +46,8 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 # Characters queued for a websocket before writers wait in drain() (as ws_transport).
 _QUEUE_HIGH, _QUEUE_LOW = 32 * 1024, 8 * 1024
+#: A download whose reader takes nothing for this many seconds is cut off.
+IDLE_TIMEOUT = 60
 # Headers the ASGI server owns (hop-by-hop).
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding"}
 
@@ -49,8 +57,9 @@ class AsgiConnection:
     frame at once, a task of its own hands the frames to the ASGI server's ``send`` in
     order, ``drain`` waits while too much is queued, ``abort`` closes."""
 
-    def __init__(self, send: Send):
+    def __init__(self, send: Send, track: Callable[[asyncio.Future], None] = lambda task: None):
         self._send = send
+        self._track = track
         self._frames: deque[str] = deque()
         self._queued = 0
         self._wake = asyncio.Event()
@@ -91,7 +100,7 @@ class AsgiConnection:
             return
         self._gone()
         self._pump.cancel()
-        asyncio.ensure_future(self._close())
+        self._track(asyncio.ensure_future(self._close()))
 
     def _gone(self) -> None:
         self.closed = True
@@ -128,6 +137,7 @@ class AsgiApp:
     def __init__(self, server: "DomsyncServer"):
         self.server = server
         self._started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one ASGI connection: ``lifespan``, ``http`` or ``websocket``."""
@@ -140,16 +150,15 @@ class AsgiApp:
         headers = Headers([(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]])
         if kind == "http" and path == "" and scope.get("root_path"):
             # Mounted at /live, asked for /live: the page's relative URLs need /live/.
-            await respond(send, HttpResponse(HTTPStatus.TEMPORARY_REDIRECT, [("Location", scope["root_path"] + "/")]))
+            query = scope.get("query_string", b"").decode("latin-1")
+            location = scope["root_path"].rstrip("/") + "/" + ("?" + query if query else "")
+            await respond(send, HttpResponse(HTTPStatus.TEMPORARY_REDIRECT, [("Location", location)]))
             return
         origin = headers.get_all("Origin") if "Origin" in headers else None
-        # Loopback names only, unless allowed_hosts says otherwise, for a request that
-        # came in on a loopback address (the DNS-rebinding defence of serve()).
-        local = scope.get("server")
         refusal = self.server._site.check(path, headers.get_all("Host"), origin,
                                           sessions=self.server._online_count(),
                                           max_connections=self.server.max_connections,
-                                          bound_host=str(local[0]) if local else "")
+                                          bound_host=arrived_on(scope))
         if kind == "websocket":
             if refusal is not None or path != "/" + WEBSOCKET_PATH:
                 await receive()  # websocket.connect
@@ -169,9 +178,12 @@ class AsgiApp:
                                                           headers.get("If-None-Match")), method)
 
     def _start(self) -> None:
-        """The first request starts the server's background work (no lifespan needed)."""
-        if not self._started:
+        """The first request starts the server's background work (no lifespan needed),
+        and so does the first in a new event loop (a second test client, say)."""
+        loop = asyncio.get_running_loop()
+        if not self._started or self._loop is not loop:
             self._started = True
+            self._loop = loop
             self.server._asgi_serving = True
             self.server._start()
 
@@ -202,10 +214,15 @@ class AsgiApp:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
+        if self.server._online_count() >= self.server.max_connections:
+            # Checked again: others may have connected while this one was on its way.
+            logger.warning("refused a websocket: max_connections (%d) reached", self.server.max_connections)
+            await send({"type": "websocket.close", "code": 1013})
+            return
         await send({"type": "websocket.accept"})
         query = scope.get("query_string", b"").decode("latin-1")
         path = "/" + WEBSOCKET_PATH + ("?" + query if query else "")
-        connection = AsgiConnection(send)
+        connection = AsgiConnection(send, self.server._track)
         client = Client(Request(path, headers), tuple(scope["client"]) if scope.get("client") else None)
         client._connection = connection
         connection.client = client
@@ -222,7 +239,7 @@ class AsgiApp:
                 if frame is None:
                     frame = message.get("bytes") or b""
                 current = connection.client
-                if current is not None and current._connection is connection:
+                if not connection.closed and current is not None and current._connection is connection:
                     server._receive(current, frame)
         finally:
             connection._gone()
@@ -241,7 +258,7 @@ class AsgiApp:
         # disconnect, so as not to read the rest of the file for nobody.
         gone = asyncio.ensure_future(_disconnect(receive))
         try:
-            sent = await stream(send, chunks, size, gone)
+            sent = await stream(send, chunks, size, gone, self.server._downloads)
         finally:
             gone.cancel()
         if sent == size:
@@ -250,12 +267,27 @@ class AsgiApp:
             logger.warning("the download %r stopped after %d of %d bytes", download.file_name, sent, size)
 
 
+def arrived_on(scope: Scope) -> str:
+    """The address a request came in on, for the Host check: ``"localhost"`` for a
+    loopback address (IPv4-mapped too), a unix socket, or none known (as strict as
+    loopback: names other than the loopback ones need ``allowed_hosts``)."""
+    server = scope.get("server")
+    if not server or server[1] is None:
+        return "localhost"
+    try:
+        address = ipaddress.ip_address(str(server[0]).split("%")[0])
+    except ValueError:
+        return "localhost"
+    mapped = getattr(address, "ipv4_mapped", None)
+    return "localhost" if (mapped or address).is_loopback else str(address)
+
+
 def route_path(scope: Scope) -> str:
     """The request's path below where the app is mounted (``root_path``), whether the
     ASGI server left the mount in ``path`` (as Starlette's ``Mount`` and uvicorn's
     ``--root-path`` do) or not."""
     path: str = scope["path"]
-    root = scope.get("root_path", "")
+    root = scope.get("root_path", "").rstrip("/")
     if root and (path == root or path.startswith(root + "/")):
         return path[len(root):]
     return path
@@ -281,21 +313,28 @@ async def _disconnect(receive: Receive) -> None:
 
 
 async def stream(send: Send, chunks: Iterator[bytes | memoryview], size: int,
-                 gone: asyncio.Future | None = None) -> int:
+                 gone: asyncio.Future | None = None, downloads: Any = None) -> int:
     """Send a download's body in chunks: the ASGI server's ``send`` waits while the
-    browser is slow; ``gone`` done means the browser left. Returns how many bytes went
-    out."""
+    browser is slow. It stops, leaving the response incomplete (the ASGI server then
+    drops the connection, so the browser never takes a short file for a whole one),
+    when ``gone`` is done (the browser left), when the server stops (``downloads``
+    closed), when the reader takes nothing for IDLE_TIMEOUT seconds, or when the file
+    ends early. Returns how many bytes went out."""
     sent = 0
     try:
-        while gone is None or not gone.done():
+        while not (gone is not None and gone.done()) and not (downloads is not None and downloads.closed):
             chunk = await asyncio.to_thread(next, chunks, None)  # may touch the disk
             if chunk is None:
                 break
-            await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
+            async with asyncio.timeout(IDLE_TIMEOUT):
+                await send({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
             sent += len(chunk)
         else:
-            return sent  # the browser left: the response stays incomplete
-        await send({"type": "http.response.body", "body": b""})
+            return sent  # the browser left, or the server stops
+        if sent == size:
+            await send({"type": "http.response.body", "body": b""})
+    except TimeoutError:
+        logger.warning("cut off a download: its reader took nothing for %d s", IDLE_TIMEOUT)
     except OSError as exc:  # a disk error: the browser gets an incomplete download
         logger.error("a download failed after %d of %d bytes: %s", sent, size, exc)
     finally:

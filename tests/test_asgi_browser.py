@@ -311,3 +311,31 @@ async def test_a_download_stops_reading_its_file_when_the_browser_leaves(tmp_pat
                 writer.transport.abort()
                 await eventually(lambda: "stopped after" in caplog.text or "sent the download" in caplog.text)
     assert "stopped after" in caplog.text
+
+
+async def test_a_download_whose_reader_stops_reading_is_cut_off(tmp_path, caplog, monkeypatch):
+    from websockets.asyncio.client import connect
+
+    from domsync import asgi, pack_file
+
+    monkeypatch.setattr(asgi, "IDLE_TIMEOUT", 0.5)
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"z" * (64 * 1024 * 1024))
+    tokens = []
+
+    async def handler(server, client):
+        server.get_document(client).file_download(pack_file(str(path)), "big.bin")
+        await server.flush(client)
+        tokens.extend(server._downloads._pending)
+
+    server = DomsyncServer(handler, verbose=False)
+    async with Uvicorn(server.asgi()) as web:
+        async with connect(f"ws://127.0.0.1:{web.port}/ws"):
+            await eventually(lambda: tokens)
+            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
+            with caplog.at_level("INFO", "domsync.server"):
+                writer.write(f"GET /_domsync/download/{tokens[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+                # ...and read nothing: uvicorn's send() waits, and the app gives up.
+                await eventually(lambda: "cut off a download" in caplog.text)
+            writer.transport.abort()
+    assert "stopped after" in caplog.text
