@@ -19,7 +19,13 @@ starlette_applications = pytest.importorskip("starlette.applications")
 from starlette.responses import JSONResponse  # noqa: E402
 from starlette.routing import Mount, Route  # noqa: E402
 
-WS_IMPLEMENTATIONS = ["websockets-sansio", "websockets"]
+# uvicorn's "websockets" implementation is deprecated (by uvicorn, and the legacy API it
+# uses by websockets): tested still, since deployments use it, with its warnings expected.
+WS_IMPLEMENTATIONS = ["websockets-sansio", pytest.param("websockets", marks=[
+    pytest.mark.filterwarnings("ignore:websockets.legacy is deprecated:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The `websockets` implementation is deprecated"),
+    pytest.mark.filterwarnings("ignore:remove second argument of ws_handler:DeprecationWarning"),
+])]
 
 
 class Uvicorn:
