@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, MutableMap
 from wsgiref.headers import Headers
 
 from .client import Client, Request
-from .downloads import answer_download
+from .downloads import answer_download, log_download
 from .exceptions import ClientGoneError
 from .protocol import DOWNLOAD_PATH, WEBSOCKET_PATH
 from .web import HttpResponse
@@ -261,10 +261,7 @@ class AsgiApp:
             sent = await stream(send, chunks, size, gone, self.server._downloads)
         finally:
             gone.cancel()
-        if sent == size:
-            logger.info("sent the download %r (%d bytes)", download.file_name, size)
-        else:
-            logger.warning("the download %r stopped after %d of %d bytes", download.file_name, sent, size)
+        log_download(download, sent, size)
 
 
 def arrived_on(scope: Scope) -> str:

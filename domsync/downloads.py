@@ -23,7 +23,8 @@ from .actions import Download
 from .protocol import DOWNLOAD_PATH as _RELATIVE_PATH
 from .web import HttpResponse, status_response
 
-__all__ = ["Downloads", "Pending", "DOWNLOAD_PATH", "download_head", "content_disposition", "answer_download"]
+__all__ = ["Downloads", "Pending", "DOWNLOAD_PATH", "download_head", "content_disposition", "answer_download",
+           "log_download"]
 
 #: Where the browser fetches a large download, from the server's root: this, then its token.
 DOWNLOAD_PATH = "/" + _RELATIVE_PATH
@@ -135,6 +136,14 @@ def answer_download(downloads: "Downloads", method: str, token: str
         logger.error("could not read the download %r: %s", download.file_name, exc)
         return status_response(HTTPStatus.GONE, "the file of this download cannot be read any more\n"), None, None
     return download_head(download, size), chunks, download
+
+
+def log_download(download: Download, sent: int, size: int) -> None:
+    """Log how a streamed download ended: whole, or cut short after ``sent`` bytes."""
+    if sent == size:
+        logger.info("sent the download %r (%d bytes)", download.file_name, size)
+    else:
+        logger.warning("the download %r stopped after %d of %d bytes", download.file_name, sent, size)
 
 
 def download_head(download: Download, size: int) -> HttpResponse:

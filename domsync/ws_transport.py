@@ -28,7 +28,7 @@ from websockets.server import ServerProtocol
 from .client import Client, Request
 from .exceptions import ClientGoneError
 from .protocol import DOWNLOAD_PATH, WEBSOCKET_PATH
-from .downloads import answer_download
+from .downloads import answer_download, log_download
 from .web import HttpResponse
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -317,10 +317,7 @@ class Connection(asyncio.Protocol):
         self._respond(head, close=False)
         size = int(head.header("Content-Length") or 0)
         sent = await self._stream(chunks, size)
-        if sent == size:
-            logger.info("sent the download %r (%d bytes)", download.file_name, size)
-        else:
-            logger.warning("the download %r stopped after %d of %d bytes", download.file_name, sent, size)
+        log_download(download, sent, size)
 
     async def _stream(self, chunks: Any, size: int) -> int:
         """Write a download's body with flow control, then close the connection.

@@ -5,6 +5,7 @@ root_path."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import pytest
@@ -291,40 +292,14 @@ async def test_mounted_in_starlette_under_hypercorn(context):
         await server.asgi().close()
 
 
-async def test_a_download_stops_reading_its_file_when_the_browser_leaves(tmp_path, caplog):
+@contextlib.asynccontextmanager
+async def requesting_a_large_download(tmp_path):
+    """A session under uvicorn that sent a 64 MB download, and a raw HTTP connection
+    that has just asked for it: yields its (reader, writer)."""
+    from websockets.asyncio.client import connect
+
     from domsync import pack_file
 
-    path = tmp_path / "big.bin"
-    path.write_bytes(b"z" * (64 * 1024 * 1024))
-    tokens = []
-
-    async def handler(server, client):
-        doc = server.get_document(client)
-        doc.file_download(pack_file(str(path)), "big.bin")
-        await server.flush(client)
-        tokens.extend(server._downloads._pending)
-
-    from websockets.asyncio.client import connect
-
-    server = DomsyncServer(handler, verbose=False)
-    async with Uvicorn(server.asgi()) as web:
-        async with connect(f"ws://127.0.0.1:{web.port}/ws"):
-            await eventually(lambda: tokens)
-            reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
-            writer.write(f"GET /_domsync/download/{tokens[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-            await reader.readexactly(1024 * 1024)  # a little of it, then the browser goes
-            with caplog.at_level("INFO", "domsync.server"):
-                writer.transport.abort()
-                await eventually(lambda: "stopped after" in caplog.text or "sent the download" in caplog.text)
-    assert "stopped after" in caplog.text
-
-
-async def test_a_download_whose_reader_stops_reading_is_cut_off(tmp_path, caplog, monkeypatch):
-    from websockets.asyncio.client import connect
-
-    from domsync import asgi, pack_file
-
-    monkeypatch.setattr(asgi, "IDLE_TIMEOUT", 0.5)
     path = tmp_path / "big.bin"
     path.write_bytes(b"z" * (64 * 1024 * 1024))
     tokens = []
@@ -339,9 +314,28 @@ async def test_a_download_whose_reader_stops_reading_is_cut_off(tmp_path, caplog
         async with connect(f"ws://127.0.0.1:{web.port}/ws"):
             await eventually(lambda: tokens)
             reader, writer = await asyncio.open_connection("127.0.0.1", web.port)
-            with caplog.at_level("INFO", "domsync.server"):
-                writer.write(f"GET /_domsync/download/{tokens[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
-                # ...and read nothing: uvicorn's send() waits, and the app gives up.
-                await eventually(lambda: "cut off a download" in caplog.text)
+            writer.write(f"GET /_domsync/download/{tokens[0]} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+            try:
+                yield reader, writer
+            finally:
+                writer.transport.abort()
+
+
+async def test_a_download_stops_reading_its_file_when_the_browser_leaves(tmp_path, caplog):
+    with caplog.at_level("INFO", "domsync.server"):
+        async with requesting_a_large_download(tmp_path) as (reader, writer):
+            await reader.readexactly(1024 * 1024)  # a little of it, then the browser goes
             writer.transport.abort()
+            await eventually(lambda: "stopped after" in caplog.text or "sent the download" in caplog.text)
+    assert "stopped after" in caplog.text
+
+
+async def test_a_download_whose_reader_stops_reading_is_cut_off(tmp_path, caplog, monkeypatch):
+    from domsync import asgi
+
+    monkeypatch.setattr(asgi, "IDLE_TIMEOUT", 0.5)
+    with caplog.at_level("INFO", "domsync.server"):
+        async with requesting_a_large_download(tmp_path):
+            # ...and read nothing: uvicorn's send() waits, and the app gives up.
+            await eventually(lambda: "cut off a download" in caplog.text)
     assert "stopped after" in caplog.text

@@ -279,16 +279,21 @@ async def test_a_reload_resumes_the_session_and_another_tab_is_another_session(n
     await page.wait_for_function("document.getElementById('b').textContent === '5'")
 
 
-async def test_an_expired_session_ends_once_is_freed_and_the_browser_gets_a_new_page(network, context):
-    state: dict = {}
-    gone = []
-    server, proxy = await network(clicker(state), session_retention=0.5)
+async def clicked_once(network, context, **options):
+    """The clicker page through the faulty network, clicked once; returns the server,
+    the proxy, the page, its client and the list the disconnect handler fills."""
+    gone: list = []
+    server, proxy = await network(clicker({}), **options)
     server.on("disconnect")(gone.append)
     page = await context.new_page()
     await page.goto(proxy.url)
     await page.click("#b")
     await page.wait_for_function("document.getElementById('b').textContent === '1'")
-    client = await only_client(server)
+    return server, proxy, page, await only_client(server), gone
+
+
+async def test_an_expired_session_ends_once_is_freed_and_the_browser_gets_a_new_page(network, context):
+    server, proxy, page, client, gone = await clicked_once(network, context, session_retention=0.5)
     document = weakref.ref(server.get_document(client))
     await proxy.outage(1.5)
     await eventually(lambda: gone == [client])
@@ -396,15 +401,7 @@ async def test_a_browser_that_stops_reading_costs_bounded_memory_and_resumes_wit
 
 
 async def test_a_page_served_with_reload_resumes_off_starts_afresh_on_reload(network, context):
-    state: dict = {}
-    gone = []
-    server, proxy = await network(clicker(state), reload_resumes=False)
-    server.on("disconnect")(gone.append)
-    page = await context.new_page()
-    await page.goto(proxy.url)
-    await page.click("#b")
-    await page.wait_for_function("document.getElementById('b').textContent === '1'")
-    client = await only_client(server)
+    server, proxy, page, client, gone = await clicked_once(network, context, reload_resumes=False)
     await proxy.outage(0.2)  # a network drop still resumes
     await page.wait_for_function("domsync.status === 'open'", timeout=10_000)
     assert server.get_clients() == [client]

@@ -5,6 +5,7 @@ faulty network are in test_resume_browser.py)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import logging
@@ -104,12 +105,19 @@ def counter_app(**options):
 
 
 async def test_new_sessions_beyond_max_connections_are_refused():
-    server, state = counter_app(max_connections=1)
-    try:
+    async with running(counter_app(max_connections=1)) as (server, state):
         await Tab(server).start()
         peer = await server.connect("/ws?v=2", headers=[ORIGIN])
         await peer.send({"domsync": True, "type": "hello", "token": None, "batch": None})
         assert peer.closed and peer.frames == [] and len(server.get_clients()) == 1
+
+
+@contextlib.asynccontextmanager
+async def running(app):
+    """``counter_app(...)`` as a context: the server closes at the end."""
+    server, state = app
+    try:
+        yield server, state
     finally:
         await server.close()
 
@@ -124,8 +132,7 @@ async def tick(state) -> None:
 
 
 async def test_a_dropped_connection_resumes_the_same_session_and_replays_what_it_missed():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         welcome = await tab.connect()
         assert welcome == {"welcome": True, "token": welcome["token"], "resumed": False, "expired": False, "in": 0,
@@ -147,14 +154,11 @@ async def test_a_dropped_connection_resumes_the_same_session_and_replays_what_it
         await tick(state)
         assert 'data-tick","4"' in await tab.read()  # the same loop, the same local variable
         assert state["events"] == ["connect", "offline", "online"]
-    finally:
-        await server.close()
     assert state["events"][-1] == "disconnect"
 
 
 async def test_messages_sent_again_after_a_resume_are_handled_once():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         button = state["button"]
@@ -170,13 +174,10 @@ async def test_messages_sent_again_after_a_resume_are_handled_once():
         await eventually(lambda: state["clicks"] == 11)
         await asyncio.sleep(0.05)
         assert state["clicks"] == 11
-    finally:
-        await server.close()
 
 
 async def test_a_reload_gets_the_whole_page_of_the_same_session():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         await tab.send(click(state["button"]))
@@ -189,13 +190,10 @@ async def test_a_reload_gets_the_whole_page_of_the_same_session():
         page = await tab.read()
         assert page.startswith('R("domsync_root_id")') and '"1"' in page
         assert state["events"] == ["connect", "offline", "online"]
-    finally:
-        await server.close()
 
 
 async def test_a_log_that_no_longer_reaches_back_gets_the_whole_page_instead():
-    server, state = counter_app(replay_buffer=200)
-    try:
+    async with running(counter_app(replay_buffer=200)) as (server, state):
         tab = Tab(server)
         await tab.start()
         await tab.peer.drop()
@@ -208,13 +206,10 @@ async def test_a_log_that_no_longer_reaches_back_gets_the_whole_page_instead():
         assert page.startswith('R("domsync_root_id")') and '"data-tick","50"' in page
         await tick(state)
         assert '"data-tick","51"' in await tab.read()
-    finally:
-        await server.close()
 
 
 async def test_acknowledged_batches_are_not_kept():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         for _ in range(5):
@@ -224,8 +219,6 @@ async def test_acknowledged_batches_are_not_kept():
         assert [number for number, *_ in session.log.entries] == [1, 2, 3, 4, 5, 6]
         await tab.peer.send({"domsync": True, "type": "ack", "a": 4})
         assert [number for number, *_ in session.log.entries] == [5, 6]
-    finally:
-        await server.close()
 
 
 async def test_after_the_retention_the_session_ends_once_and_is_freed(caplog):
@@ -256,8 +249,7 @@ async def test_after_the_retention_the_session_ends_once_and_is_freed(caplog):
 
 
 async def test_a_page_that_said_goodbye_is_kept_only_for_the_reload_grace():
-    server, state = counter_app(session_retention=60, reload_grace=0.1)
-    try:
+    async with running(counter_app(session_retention=60, reload_grace=0.1)) as (server, state):
         tab = Tab(server)
         await tab.start()
         client = tab.peer.client
@@ -265,13 +257,10 @@ async def test_a_page_that_said_goodbye_is_kept_only_for_the_reload_grace():
         assert server.is_connected(client)
         await eventually(lambda: not server.is_connected(client), timeout=2)
         assert state["events"] == ["connect", "offline", "disconnect"]
-    finally:
-        await server.close()
 
 
 async def test_forged_replaced_and_foreign_tokens_never_resume_a_session(caplog):
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         victim = tab.peer.client
@@ -291,13 +280,10 @@ async def test_forged_replaced_and_foreign_tokens_never_resume_a_session(caplog)
         replay = Tab(server)
         assert (await replay.connect(token=stolen))["resumed"] is False
         assert replay.peer.client is not victim and server.is_online(victim)
-    finally:
-        await server.close()
 
 
 async def test_the_token_before_a_lost_welcome_still_resumes():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         old = tab.token
@@ -306,13 +292,10 @@ async def test_the_token_before_a_lost_welcome_still_resumes():
         await tab.peer.drop()  # ...was lost with the socket before the browser used it
         welcome = await tab.connect(token=old)
         assert welcome["resumed"] is True
-    finally:
-        await server.close()
 
 
 async def test_a_resume_while_the_old_socket_still_looks_alive_takes_the_session_over():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         old_peer, client = tab.peer, tab.peer.client
@@ -321,13 +304,10 @@ async def test_a_resume_while_the_old_socket_still_looks_alive_takes_the_session
         assert state["events"] == ["connect"]
         await tick(state)
         assert "data-tick" in await tab.read()
-    finally:
-        await server.close()
 
 
 async def test_with_no_retention_a_dropped_session_ends_as_in_0_1_2():
-    server, state = counter_app(session_retention=0)
-    try:
+    async with running(counter_app(session_retention=0)) as (server, state):
         tab = Tab(server)
         welcome = await tab.connect()
         assert welcome["token"] is None
@@ -338,32 +318,24 @@ async def test_with_no_retention_a_dropped_session_ends_as_in_0_1_2():
         welcome = await tab.connect(token="y" * 32)
         assert welcome["resumed"] is False and welcome["expired"] is False
         assert state["events"] == ["connect", "disconnect", "connect"]
-    finally:
-        await server.close()
 
 
 async def test_a_client_that_does_not_speak_the_resume_protocol_gets_bare_batches_as_before():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         peer = await server.connect("/ws")
         assert (await peer.next_frame()).startswith('R("domsync_root_id")')
         client = peer.client
         await peer.drop()
         assert not server.is_connected(client)
-    finally:
-        await server.close()
 
 
 async def test_a_first_frame_that_is_not_a_hello_closes_the_connection(caplog):
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         peer = await server.connect("/ws?v=2")
         with caplog.at_level(logging.WARNING, "domsync.server"):
             await peer.send({"domsync": True, "event": "click", "id": 1})
         assert peer.closed and "sent no hello first" in caplog.text
         assert server.get_clients() == []
-    finally:
-        await server.close()
 
 
 async def test_a_shared_document_resumes_the_same_way():
@@ -398,8 +370,7 @@ def test_retention_settings_are_checked():
 
 
 async def test_sessions_waiting_for_their_browsers_are_bounded():
-    server, state = counter_app(max_connections=2)
-    try:
+    async with running(counter_app(max_connections=2)) as (server, state):
         tabs = [Tab(server) for _ in range(3)]
         for tab in tabs:  # one at a time: at most two may be on the line at once
             await tab.start()
@@ -408,26 +379,20 @@ async def test_sessions_waiting_for_their_browsers_are_bounded():
         clients = [tab.peer.client for tab in tabs]
         await eventually(lambda: not server.is_connected(clients[0]))
         assert [server.is_connected(client) for client in clients] == [False, True, True]
-    finally:
-        await server.close()
 
 
 async def test_a_page_that_will_not_come_back_ends_its_session_at_once():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         client = tab.peer.client
         await tab.peer.send({"domsync": True, "type": "bye", "final": True})
         await tab.peer.drop()
         assert not server.is_connected(client)
-    finally:
-        await server.close()
 
 
 async def test_a_burst_beyond_the_inbox_loses_nothing_once_sent_again():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         button = state["button"]
@@ -441,8 +406,6 @@ async def test_a_burst_beyond_the_inbox_loses_nothing_once_sent_again():
         await eventually(lambda: state["clicks"] == 300)
         await asyncio.sleep(0.05)
         assert state["clicks"] == 300 and session.received == 300
-    finally:
-        await server.close()
 
 
 async def test_an_ack_gets_the_messages_confirmed_when_no_batch_does():
@@ -465,8 +428,7 @@ async def test_an_ack_gets_the_messages_confirmed_when_no_batch_does():
 
 
 async def test_a_session_that_expires_as_its_browser_returns_is_not_resumed():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         client = tab.peer.client
@@ -477,13 +439,10 @@ async def test_a_session_that_expires_as_its_browser_returns_is_not_resumed():
         assert tab.peer.client is not client and server.is_online(tab.peer.client)
         await asyncio.sleep(0.05)
         assert state["events"] == ["connect", "offline", "disconnect", "connect"]
-    finally:
-        await server.close()
 
 
 async def test_tokens_are_forgotten_and_the_document_freed_after_many_resumes():
-    server, state = counter_app(session_retention=0.2)
-    try:
+    async with running(counter_app(session_retention=0.2)) as (server, state):
         tab = Tab(server)
         await tab.start()
         client = tab.peer.client
@@ -501,13 +460,10 @@ async def test_tokens_are_forgotten_and_the_document_freed_after_many_resumes():
         del client
         gc.collect()
         assert document() is None
-    finally:
-        await server.close()
 
 
 async def test_the_token_the_browser_holds_survives_two_lost_welcomes():
-    server, state = counter_app()
-    try:
+    async with running(counter_app()) as (server, state):
         tab = Tab(server)
         await tab.start()
         held = tab.token
@@ -516,5 +472,3 @@ async def test_the_token_the_browser_holds_survives_two_lost_welcomes():
             assert (await tab.connect(token=held))["resumed"] is True  # its welcome is lost...
         await tab.peer.drop()
         assert (await tab.connect(token=held))["resumed"] is True  # ...and the browser still holds the first
-    finally:
-        await server.close()
