@@ -154,6 +154,7 @@ class DomsyncServer(ServerCore):
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop
         self._asgi: AsgiApp | None = None
         self._asgi_serving = False  # the ASGI app has started
+        self._memory_users = 0  # domsync.testing pages open on it without a socket
 
     @property
     def origins(self) -> frozenset[str]:
@@ -269,6 +270,6 @@ class DomsyncServer(ServerCore):
         return self._asgi
 
     def _running(self) -> bool:
-        return self._server is not None or self._asgi_serving
+        return self._server is not None or self._asgi_serving or self._memory_users > 0
 
 

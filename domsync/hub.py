@@ -13,7 +13,6 @@ import logging
 from typing import Iterable, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from . import encode_js
 from .client import Client
 from .document import Document
 from .downloads import Downloads
@@ -22,9 +21,9 @@ from .handlers import Handlers
 from .logs import brief
 from .protocol import PROTOCOL_VERSION
 from .resume import Hello, Retention, new_token
-from .session import Call, Limits, Session
+from .session import JS_WIRE, WIRES, Call, Limits, Session, Wire
 
-__all__ = ["Hub", "Documents", "OwnDocuments", "Frames", "speaks"]
+__all__ = ["Hub", "Documents", "OwnDocuments", "Frames", "speaks", "wire_of"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -88,7 +87,7 @@ class OwnDocuments:
                 taken = document._take_downloads()
             if ops:
                 downloads.add([session.client], taken)
-                frames.append((session, session.frame(encode_js.encode(ops))))
+                frames.append((session, session.frame(session.wire.encode(ops))))
         return frames
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
@@ -100,7 +99,7 @@ class OwnDocuments:
             page = document.snapshot_ops()
             taken = document._take_downloads()
         downloads.add([session.client], taken)
-        return [(session, session.frame(encode_js.encode(page + actions)))]
+        return [(session, session.frame(session.wire.encode(page + actions)))]
 
     def queue(self, session: Session, op: tuple) -> None:
         """Recorded in the session's own document, in order with its changes."""
@@ -123,6 +122,13 @@ def speaks(client: Client) -> int | None:
         return int(version[0][:10])
     except ValueError:
         return 0
+
+
+def wire_of(client: Client) -> Wire | None:
+    """The wire the client of ``client`` asked for (``?wire=json`` in its websocket
+    URL; JavaScript without one), or None for a wire this server does not know."""
+    wire = parse_qs(urlsplit(client.request.path).query).get("wire")
+    return WIRES.get(wire[0]) if wire else JS_WIRE
 
 
 class Hub:
@@ -162,7 +168,7 @@ class Hub:
                            "reloaded", client.address, version, PROTOCOL_VERSION)
         documents = self.documents
         session = Session(client, documents.document_for(client), self.handlers, self.limits,
-                          shared=documents.shared, retention=retention)
+                          shared=documents.shared, retention=retention, wire=wire_of(client) or JS_WIRE)
         self.sessions[client] = session
         if retention is not None and retention.seconds > 0:
             self.rekey(session)
@@ -191,6 +197,10 @@ class Hub:
             self.tokens.pop(token, None)
             logger.warning("client %s presented an unknown, expired or replaced session token: "
                            "it gets a new session", client.address)
+            return None
+        if wire_of(client) is not session.wire:
+            logger.warning("client %s asked for another wire than its session's: it gets a new session",
+                           client.address)
             return None
         origin = client.request.headers.get("Origin")
         if origin != session.client.request.headers.get("Origin"):

@@ -21,14 +21,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from wsgiref.headers import Headers
 
 from .client import Client, Request
 from .exceptions import ClientGoneError
 from .server_core import ServerCore
 
-__all__ = ["MemoryServer", "MemoryPeer"]
+__all__ = ["MemoryServer", "MemoryPeer", "connect_peer"]
 
 _peers = itertools.count(1)
 
@@ -45,7 +45,7 @@ class MemoryPeer:
             browser that stopped reading makes the server wait.
     """
 
-    def __init__(self, server: "MemoryServer", client: Client):
+    def __init__(self, server: ServerCore, client: Client):
         self.server = server
         self.client = client
         self.frames: list[str] = []
@@ -167,12 +167,8 @@ class MemoryServer(ServerCore):
         if not self._started:
             self._started = True
             self._start()
-        client = Client(Request(path, Headers(list(headers))), remote_address or ("memory", next(_peers)))
-        peer = MemoryPeer(self, client)
-        client._connection = peer
+        peer = await connect_peer(self, path, headers, remote_address)
         self.peers.append(peer)
-        self._open(client)
-        await asyncio.sleep(0)  # let its handlers start
         return peer
 
     def _running(self) -> bool:
@@ -188,3 +184,20 @@ class MemoryServer(ServerCore):
             await asyncio.wait(list(self._background), timeout=5)
         self._started = False
         self._closing = False
+
+
+async def connect_peer(server: ServerCore, path: str = "/ws", headers: Iterable[tuple[str, str]] = (),
+                       remote_address: Any = None, peer_class: type[MemoryPeer] = MemoryPeer,
+                       prepare: Callable[[MemoryPeer], None] | None = None) -> MemoryPeer:
+    """Open an in-memory connection to any server (its transport started): what
+    :meth:`MemoryServer.connect` does, for :mod:`domsync.testing`, which also drives a
+    :class:`~domsync.DomsyncServer` this way. ``peer_class`` makes the browser's end,
+    and ``prepare`` is called with it before the server sees it."""
+    client = Client(Request(path, Headers(list(headers))), remote_address or ("memory", next(_peers)))
+    peer = peer_class(server, client)
+    if prepare is not None:
+        prepare(peer)
+    client._connection = peer
+    server._open(client)
+    await asyncio.sleep(0)  # let its handlers start
+    return peer

@@ -74,6 +74,16 @@ class MirrorElement:
         return self._tag
 
     @property
+    def id(self) -> str:
+        """The ``id`` attribute, or ``""`` (as the model's, for the selector engine)."""
+        return self._attrs.get("id", "")
+
+    @property
+    def _parent(self) -> MirrorElement | None:
+        # The model's name for the parent, which the selector engine walks.
+        return self.parent
+
+    @property
     def attributes(self) -> dict[str, str]:
         """A copy of the attributes, in order."""
         return dict(self._attrs)
@@ -188,6 +198,9 @@ class Mirror:
         self.edits: dict[int, int] = {}
         #: Names this page's edits, as the browser client does (for shared documents).
         self.origin = secrets.token_hex(5)
+        #: True until the session's first RESET: as in the browser client, the edit
+        #: numbers are the session's, so a later RESET (a rebuilt page) keeps them.
+        self.new_session = True
         self.route_seq = 0
         self.messages: list[tuple[str, Any]] = []
         self.notifications: list[tuple[str, str, str]] = []
@@ -287,7 +300,9 @@ class Mirror:
         root.value = root.checked = None
         self._nodes = {0: root}
         self.listeners = {}
-        self.edits = {}
+        if self.new_session:
+            self.edits = {}
+        self.new_session = False
 
     def _append(self, op: Any) -> None:
         parent = self._n(op[1])

@@ -33,7 +33,7 @@ from .document import Document
 from .downloads import Downloads
 from .exceptions import ClientGoneError, WrongTypeError
 from .handlers import Handlers
-from .hub import Frames, Hub, OwnDocuments, speaks
+from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .resume import Retention, parse_hello, welcome_frame
 from .session import Call, Limits, Session
 from .runner import AppRunner, _Tasks
@@ -282,6 +282,11 @@ class ServerCore(AppRunner):
     def _open(self, client: Client) -> None:
         """A browser's socket is open: start its session and its handlers; or, if the
         browser speaks the resume protocol, wait for its hello."""
+        if wire_of(client) is None:
+            logger.warning("client %s asked for an unknown wire (?wire= is js or json): closed its connection",
+                           client.address)
+            client._connection.abort()
+            return
         version = speaks(client)
         if version is not None and version >= 2:
             connection = client._connection

@@ -24,8 +24,9 @@ import logging
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from . import encode_js, encode_json
 from .client import Client
 from .document import Document
 from .handlers import EventContext, Handlers
@@ -33,7 +34,7 @@ from .logs import brief
 from .protocol import ACK, BYE, ERROR, HELLO, NAMED, ROUTE_REPORT, SYNC
 from .resume import ReplayLog, Retention, batch_frame, confirm_frame
 
-__all__ = ["Session", "Step", "Call", "Limits", "RateLimit"]
+__all__ = ["Session", "Step", "Call", "Limits", "RateLimit", "Wire", "JS_WIRE", "JSON_WIRE", "WIRES"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -83,6 +84,35 @@ class RateLimit:
 
 
 @dataclass(frozen=True)
+class Wire:
+    """How a session's batches are written: JavaScript statements (the browser client's
+    default) or a JSON list of ops (``?wire=json``: :mod:`domsync.testing`'s client,
+    and any client that must not evaluate code).
+
+    Attributes:
+        name: ``"js"`` or ``"json"``, as the client asks for it.
+        encode: ops -> the batch's text, ``""`` for no ops.
+    """
+
+    name: str
+    encode: Callable[[Sequence[tuple]], str]
+
+    def join(self, first: str, second: str) -> str:
+        """Two encoded batches as one (either may be ``""``)."""
+        if not first or not second:
+            return first or second
+        if self.name == "json":  # "[a,b]" + "[c]" -> "[a,b,c]"
+            return first[:-1] + "," + second[1:]
+        return first + second  # statements follow statements
+
+
+JS_WIRE = Wire("js", encode_js.encode)
+JSON_WIRE = Wire("json", lambda ops: encode_json.encode(ops) if ops else "")
+#: The wires a client may ask for with ``?wire=``.
+WIRES = {wire.name: wire for wire in (JS_WIRE, JSON_WIRE)}
+
+
+@dataclass(frozen=True)
 class Call:
     """Application code to run for a session: ``function(*args)``, sync or async.
 
@@ -124,12 +154,15 @@ class Session:
             and what it keeps meanwhile; ``None`` for a browser that does not speak it
             (its frames are bare JavaScript, and the session ends with its socket).
         clock: seconds, for the rate limit and the replay log's ages (injected by tests).
+        wire: how its batches are written (:data:`JS_WIRE` unless the client asked for
+            JSON).
     """
 
     def __init__(self, client: Client, document: Document, handlers: Handlers,
                  limits: Limits = Limits(), *, shared: bool = False, retention: Retention | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, wire: Wire = JS_WIRE):
         self.client = client
+        self.wire = wire
         self.document = document
         self.handlers = handlers
         self.limits = limits

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from . import encode_js
 from .client import Client
 from .document import Document
 from .downloads import Downloads
@@ -50,18 +49,23 @@ class SharedDocument:
             ops = document.take_ops()
             taken = document._take_downloads()
             page = document.snapshot_ops() if joining is not None else None
-        body = encode_js.encode(ops)
+        bodies: dict[str, str] = {}  # the batch, encoded once for each wire in use
         receivers = [session for session in everyone if session.has_page and session is not joining]
         if taken and receivers:
             downloads.add([session.client for session in receivers], taken)
         frames = []
         for session in receivers:
-            text = body + self._private(session)
+            wire = session.wire
+            body = bodies.get(wire.name)
+            if body is None:
+                body = bodies[wire.name] = wire.encode(ops)
+            text = wire.join(body, self._private(session))
             if text:
                 frames.append((session, session.frame(text)))
         if joining is not None and page is not None:
             joining.has_page = True
-            frames.append((joining, joining.frame(encode_js.encode(page) + self._private(joining))))
+            wire = joining.wire
+            frames.append((joining, joining.frame(wire.join(wire.encode(page), self._private(joining)))))
         return frames
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
@@ -83,6 +87,6 @@ class SharedDocument:
     def _private(session: Session) -> str:
         if not session.private:
             return ""
-        text = encode_js.encode(session.private)
+        text = session.wire.encode(session.private)
         session.private = []
         return text

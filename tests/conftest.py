@@ -74,6 +74,12 @@ async def browser():
         await browser.close()
 
 
+@pytest.fixture(scope="session")
+def domsync_browser(browser):
+    """The plugin's Chromium (domsync.testing's domsync_chromium_page) is the suite's."""
+    return browser
+
+
 @pytest_asyncio.fixture
 async def context(browser):
     """A fresh browser context (cookies, storage) for each test."""

@@ -22,6 +22,9 @@ LAYERS = {
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
     "transports": ["runner", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
                    "__main__", "__init__"],
+    # domsync.testing: the browserless client and its pytest plugin, above everything.
+    "testing": ["testing.dom", "testing.tab", "testing.locator", "testing.assertions", "testing.context",
+                "testing.chromium", "testing.plugin", "testing.__init__"],
 }
 LAYER_OF = {module: index for index, modules in enumerate(LAYERS.values()) for module in modules}
 # Libraries only the transports may use: the event loop and the network.
@@ -29,14 +32,24 @@ IO_LIBRARIES = {"asyncio", "websockets", "socket", "selectors", "ssl", "starlett
 
 
 def modules() -> list[str]:
-    return sorted(path.stem for path in PACKAGE.glob("*.py"))
+    return sorted([path.stem for path in PACKAGE.glob("*.py")]
+                  + [f"testing.{path.stem}" for path in (PACKAGE / "testing").glob("*.py")])
+
+
+def _source(module: str) -> Path:
+    return PACKAGE / (module.replace(".", "/") + ".py")
 
 
 def imports(module: str) -> tuple[set[str], set[str]]:
     """The package modules and the outside top-level packages ``module`` imports when it
     runs (function-level imports included; ``if TYPE_CHECKING:`` blocks left out)."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text(encoding="utf-8"))
+    tree = ast.parse(_source(module).read_text(encoding="utf-8"))
     inside, outside = set(), set()
+    # Relative imports: "." is the module's own package, ".." the one above.
+    own = "testing." if module.startswith("testing.") else ""
+
+    def relative(level: int, name: str) -> str:
+        return (own if level == 1 else "") + name
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
@@ -47,15 +60,17 @@ def imports(module: str) -> tuple[set[str], set[str]]:
             for alias in node.names:
                 top = alias.name.split(".")[0]
                 if top == "domsync":
-                    inside.add(alias.name.split(".")[1] if "." in alias.name else "__init__")
+                    parts = alias.name.split(".")
+                    inside.add(".".join(parts[1:3]) if parts[1:2] == ["testing"] else parts[1] if len(parts) > 1
+                               else "__init__")
                 else:
                     outside.add(top)
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # from . import x / from .x import y
                 if node.module:
-                    inside.add(node.module.split(".")[0])
+                    inside.add(relative(node.level, node.module.split(".")[0]))
                 else:
-                    inside.update(alias.name for alias in node.names)
+                    inside.update(relative(node.level, alias.name) for alias in node.names)
             elif node.module and node.module.split(".")[0] == "domsync":
                 inside.add(node.module.split(".")[1] if "." in node.module else "__init__")
             elif node.module:

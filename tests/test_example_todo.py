@@ -1,0 +1,74 @@
+"""The to-do example, tested as a user uses it: once without a browser
+(domsync.testing) and once in Chromium, with the same steps and assertions. Only the
+page fixture differs: that is the point of this file."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from domsync.testing import expect
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "todo.py"
+
+
+def load_todo():
+    spec = importlib.util.spec_from_file_location("example_todo", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def domsync_app():
+    return load_todo().connection_handler
+
+
+@pytest.fixture(params=["browserless", "chromium"])
+def page(request):
+    """The same test, twice: domsync.testing's page, then a real Chromium page."""
+    return request.getfixturevalue("domsync_browserless_page" if request.param == "browserless" else "domsync_chromium_page")
+
+
+async def add(page, text: str) -> None:
+    await page.get_by_placeholder("What needs doing?").fill(text)
+    await page.get_by_role("button", name="Add").click()
+
+
+async def test_add_tick_delete_and_count(page):
+    await expect(page.get_by_role("heading", name="To do")).to_be_visible()
+    await expect(page.locator("#count")).to_have_text("0 of 0 left")
+    await add(page, "milk")
+    await add(page, "eggs")
+    await expect(page.get_by_role("listitem")).to_have_text([re.compile("milk"), re.compile("eggs")])
+    await expect(page.locator("#count")).to_have_text("2 of 2 left")
+    await expect(page.get_by_placeholder("What needs doing?")).to_have_value("")
+
+    milk = page.get_by_role("listitem").filter(has_text="milk")
+    await milk.get_by_role("checkbox").check()
+    await expect(milk).to_have_class("done")
+    await expect(page.locator("#count")).to_have_text("1 of 2 left")
+
+    await page.get_by_role("listitem").filter(has_text="eggs").get_by_role("button", name="Delete").click()
+    await expect(page.get_by_role("listitem")).to_have_count(1)
+    await expect(page.locator("#count")).to_have_text("0 of 1 left")
+
+    await milk.get_by_role("checkbox").uncheck()
+    await expect(milk).not_to_have_class("done")
+    await expect(page.locator("#count")).to_have_text("1 of 1 left")
+
+
+async def test_enter_adds_an_item_and_blank_text_adds_none(page):
+    entry = page.get_by_placeholder("What needs doing?")
+    await entry.fill("bread")
+    await entry.press("Enter")
+    await expect(page.get_by_text("bread")).to_be_visible()
+    await entry.fill("   ")
+    await entry.press("Enter")
+    await entry.fill("jam")
+    await entry.press("Enter")
+    await expect(page.get_by_role("listitem")).to_have_count(2)
+    await expect(page.locator("#items span")).to_have_text(["bread", "jam"])
