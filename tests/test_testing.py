@@ -1,0 +1,375 @@
+"""domsync.testing: the browserless client against Chromium, its faults, its messages,
+and its live client over a real websocket."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+
+import pytest
+from conftest import eventually
+
+from domsync import DomsyncServer
+from domsync.memory import MemoryServer
+from domsync.testing import (
+    ActionTimeoutError, NotEmulatedError, StrictModeError, connect, expect, open,
+)
+from domsync.testing.chromium import chromium_page
+
+
+# ---------------------------------------------------------------------- an app with every kind of control
+
+
+def make_form_app(log: list):
+    """A page with a listener of each kind; what each callback saw goes to ``log``."""
+
+    def handler(server, client):
+        doc = server.get_document(client)
+        root = doc.getRootElement()
+
+        def seen(name):
+            return lambda event: log.append((name, event.value))
+
+        button = doc.createElement("button", id="b", innerText="Go", attributes={"data-n": "7"})
+        button.addEventListener("click", seen("click"), "this.dataset.n")
+        name = doc.createElement("input", id="name", attributes={"aria-label": "Name"})
+        name.addEventListener("input", seen("input"), "this.value")
+        plain = doc.createElement("input", id="plain", attributes={"placeholder": "plain"})
+        box = doc.createElement("input", id="c", attributes={"type": "checkbox"})
+        box.addEventListener("change", seen("change"))
+        select = doc.createElement("select", id="s")
+        for value in ("one", "two", "three"):
+            select.appendChild(doc.createElement("option", innerText=value.title(), attributes={"value": value}))
+        select.addEventListener("change", seen("select"), "this.value")
+        keys = doc.createElement("input", id="k", attributes={"placeholder": "keys"})
+        keys.addEventListener("keydown", seen("keydown"), "event.key")
+        form = doc.createElement("form", id="f")
+        field = doc.createElement("input", id="field", attributes={"name": "field", "placeholder": "field"})
+        form.append(field, doc.createElement("button", innerText="Send", attributes={"type": "submit"}))
+        form.addEventListener("submit", seen("submit"), prevent_default=True)
+        link = doc.createElement("a", id="about", innerText="About", attributes={"href": "#about"})
+        root.append(button, name, plain, box, select, keys, form, link, doc.createElement("p", id="out"))
+    return handler
+
+
+def form_server(log: list) -> DomsyncServer:
+    server = DomsyncServer(make_form_app(log), "127.0.0.1", 0, verbose=False)
+
+    @server.on("route")
+    def routed(client, page, route_vars):
+        server.get_document(client).getElementById("out").innerText = f"route {page}"
+
+    return server
+
+
+async def act(page):
+    """The same user steps, in the same words, for Playwright's page and ours."""
+    await page.locator("#b").click()
+    await page.get_by_label("Name").fill("Ada")
+    await page.get_by_placeholder("plain").fill("x")
+    await page.locator("#c").check()
+    await page.locator("#s").select_option("two")
+    await page.get_by_placeholder("keys").press("a")
+    await page.get_by_placeholder("field").fill("hello")
+    await page.get_by_role("button", name="Send").click()
+    await page.get_by_role("link", name="About").click()
+    await expect(page.locator("#out")).to_have_text("route about")
+
+
+def recording(server) -> list:
+    """The messages the server receives (control messages left out), as it gets them."""
+    received: list = []
+    original = server._receive
+
+    def receive(client, frame):
+        message = json.loads(frame)
+        if message.get("type") not in ("hello", "ack", "bye"):
+            received.append(message)
+        original(client, frame)
+
+    server._receive = receive
+    return received
+
+
+def comparable(messages: list) -> list:
+    """What must be equal: everything but the acknowledgement, the tab's random name
+    for its edits and where the mouse was (the test client has no layout)."""
+    out = []
+    for message in messages:
+        message = {key: value for key, value in message.items() if key not in ("a", "origin")}
+        detail = message.get("detail")
+        if detail:
+            message["detail"] = {key: value for key, value in detail.items()
+                                 if key not in ("clientX", "clientY", "pageX", "pageY", "offsetX", "offsetY")}
+        out.append(message)
+    return out
+
+
+async def test_the_test_client_sends_what_chromium_sends(browser):
+    """The same steps in Chromium and in the test client reach the server as the same
+    messages: the same events, fields, values, form states, edit numbers and order."""
+    runs = {}
+    for kind in ("chromium", "browserless"):
+        log: list = []
+        server = form_server(log)
+        received = recording(server)
+        if kind == "chromium":
+            async with chromium_page(browser, server) as page:
+                await act(page)
+                await eventually(lambda: len(log) >= 6)
+        else:
+            async with open(server) as page:
+                await act(page)
+                await eventually(lambda: len(log) >= 6)
+        runs[kind] = (comparable(received), log)
+    chromium, browserless = runs["chromium"], runs["browserless"]
+    assert browserless[0] == chromium[0]
+    assert browserless[1] == chromium[1] == [
+        ("click", "7"), ("input", "Ada"), ("change", "on"), ("select", "two"), ("keydown", "a"), ("submit", None)]
+    kinds = [(message.get("event") or message.get("type"), message.get("id")) for message in browserless[0]]
+    # Chromium's sequence, which the test client reproduces: a field that is left after
+    # an edit fires change (synced, as it has no change listener), a checkbox and a
+    # select fire input (synced) then change, a key types into the field (input, synced).
+    assert kinds == [("click", 1), ("input", 2), ("sync", 2), ("sync", 3), ("sync", 3), ("sync", 4),
+                     ("change", 4), ("sync", 5), ("change", 5), ("keydown", 9), ("sync", 9), ("sync", 9),
+                     ("sync", 11), ("sync", 11), ("submit", 10), ("route", None)]
+    assert [message.get("seq") for message in browserless[0] if message.get("id") == 9] == [1, 2, 3]
+
+
+# ---------------------------------------------------------------------- faults on demand
+
+
+def counter_app(server, client):
+    doc = server.get_document(client)
+    count = doc.createElement("button", id="count", innerText="0")
+    entry = doc.createElement("input", id="entry", attributes={"placeholder": "entry"})
+    shown = doc.createElement("p", id="shown")
+
+    def bump(event):
+        count.innerText = str(int(count.innerText) + 1)
+        shown.innerText = entry.value or ""
+
+    count.addEventListener("click", bump)
+    doc.getRootElement().append(count, entry, shown)
+
+
+async def test_offline_clicks_and_typing_arrive_once_when_back_online():
+    server = MemoryServer(counter_app)
+    async with open(server) as page:
+        await page.locator("#count").click()
+        await expect(page.locator("#count")).to_have_text("1")
+        await page.go_offline()
+        assert page.state == "offline"
+        await expect(page.get_by_role("status")).to_have_text("reconnecting…")
+        await page.get_by_placeholder("entry").fill("typed offline")
+        for _ in range(3):
+            await page.locator("#count").click()
+        assert server.is_connected(server.get_clients()[0])
+        await page.go_online()
+        await expect(page.locator("#count")).to_have_text("4")
+        await expect(page.locator("#shown")).to_have_text("typed offline")
+        await expect(page.get_by_role("status")).to_be_hidden()
+        assert page.state == "online"
+        assert len(server.get_clients()) == 1  # the same session
+    await server.close()
+
+
+async def test_the_server_keeps_sending_while_the_page_is_offline():
+    server = MemoryServer(counter_app)
+    async with open(server) as page:
+        await page.go_offline()
+        client = server.get_clients()[0]
+        doc = server.get_document(client)
+        doc.getElementById("count").innerText = "99"
+        await server.flush(client)
+        await expect(page.locator("#count")).to_have_text("0", timeout=100)  # not delivered: offline
+        await page.go_online()
+        await expect(page.locator("#count")).to_have_text("99")  # replayed
+    await server.close()
+
+
+async def test_latency_delays_each_way_and_keeps_the_order():
+    async with open(counter_app, latency=0.05) as page:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        for _ in range(5):
+            await page.locator("#count").click()
+        with pytest.raises(AssertionError):
+            await expect(page.locator("#count")).to_have_text("5", timeout=40)
+        await expect(page.locator("#count")).to_have_text("5")
+        assert loop.time() - start >= 0.1  # there and back
+        page.set_latency(0)
+        await page.locator("#count").click()
+        await expect(page.locator("#count")).to_have_text("6")
+
+
+async def test_a_reload_resumes_the_session_with_the_whole_page():
+    server = MemoryServer(counter_app)
+    async with open(server) as page:
+        await page.locator("#count").click()
+        await expect(page.locator("#count")).to_have_text("1")
+        client = server.get_clients()[0]
+        await page.reload()
+        await expect(page.locator("#count")).to_have_text("1")
+        assert server.get_clients() == [client]
+        await page.locator("#count").click()
+        await expect(page.locator("#count")).to_have_text("2")
+    await server.close()
+
+
+async def test_the_server_cutting_the_connection_makes_the_page_reconnect_and_resume():
+    server = MemoryServer(counter_app)
+    async with open(server) as page:
+        client = server.get_clients()[0]
+        client._connection.abort()  # as the server does to a browser that takes nothing
+        await eventually(lambda: page.state == "online" and client._connection is not None)
+        await page.locator("#count").click()
+        await expect(page.locator("#count")).to_have_text("1")
+        assert server.get_clients() == [client]
+    await server.close()
+
+
+async def test_two_pages_of_a_shared_document_see_each_other():
+    server = MemoryServer(shared=True)
+
+    @server.on("connect")
+    def build(client):
+        doc = server.document
+        if doc.getElementById("count", strict=False) is None:
+            count = doc.createElement("button", id="count", innerText="0")
+            count.addEventListener("click", lambda event: setattr(count, "innerText", str(int(count.innerText) + 1)))
+            doc.getRootElement().appendChild(count)
+
+    async with open(server) as first:
+        second = await first.context.new_page()
+        await first.locator("#count").click()
+        await expect(second.locator("#count")).to_have_text("1")
+        await second.locator("#count").click()
+        await expect(first.locator("#count")).to_have_text("2")
+        assert len(server.get_clients()) == 2
+    assert server.get_clients() == []
+    await server.close()
+
+
+# ---------------------------------------------------------------------- what the test sees
+
+
+async def test_strict_mode_and_timeouts_say_what_matched_and_show_the_page():
+    def app(server, client):
+        doc = server.get_document(client)
+        for n in range(2):
+            doc.getRootElement().appendChild(doc.createElement("button", innerText=f"b{n}"))
+        doc.getRootElement().appendChild(doc.createElement("button", innerText="off", attributes={"disabled": ""}))
+
+    async with open(app, timeout=100) as page:
+        with pytest.raises(StrictModeError, match=r"(?s)resolved to 3 elements.*<button[^>]*>b0</button>.*\.first"):
+            await page.get_by_role("button").click()
+        with pytest.raises(ActionTimeoutError, match=r"matches no element[\s\S]*<button"):
+            await page.locator("#missing").click()
+        with pytest.raises(ActionTimeoutError, match="is not enabled"):
+            await page.get_by_role("button", name="off").click()
+        with pytest.raises(AssertionError) as failure:
+            await expect(page.get_by_role("button").first).to_have_text("nope")
+        text = str(failure.value)
+        assert "expected to have text 'nope'" in text and "Actual value: 'b0'" in text
+        assert '<div id="domsync_root_id"><button' in text  # the HTML around it
+
+
+async def test_getters_the_client_cannot_run_raise_with_the_way_out():
+    def app(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="go")
+        button.addEventListener("click", lambda event: None, "window.innerWidth * 2")
+        doc.getRootElement().appendChild(button)
+
+    async with open(app) as page:
+        with pytest.raises(NotEmulatedError, match=r"window.innerWidth \* 2.*element.value.*Chromium"):
+            await page.locator("#b").click()
+
+
+async def test_actions_are_captured():
+    from domsync import pack_bytes
+
+    def app(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", id="b", innerText="go")
+
+        def everything(event):
+            doc.add_notification("warning", "Careful", "<b>text</b>")
+            doc.file_download(pack_bytes(b"\x00\x01data", "application/octet-stream"), "d.bin")
+            doc.open_url("https://example.org/")
+            doc.run_js("console.log('hi')")
+            doc.set_page("next")
+
+        button.addEventListener("click", everything)
+        doc.getRootElement().appendChild(button)
+
+    async with open(app) as page:
+        async with page.expect_download() as download_info, page.expect_popup() as popup_info:
+            await page.locator("#b").click()
+        download = await download_info.value
+        assert (download.suggested_filename, download.data) == ("d.bin", b"\x00\x01data")
+        assert (await popup_info.value).url == "https://example.org/"
+        await expect(page.get_by_role("alert")).to_contain_text("Careful<b>text</b>")
+        assert [(n.type, n.title, n.message) for n in page.notifications] == [("warning", "Careful", "<b>text</b>")]
+        assert page.scripts == ["console.log('hi')"]
+        await expect(page).to_have_url(re.compile("#next$"))
+        assert page.route == "next"
+
+
+async def test_named_messages_go_both_ways():
+    server = MemoryServer(lambda server, client: None)
+    got = []
+
+    @server.on_event("ping")
+    async def ping(event):
+        got.append(event.payload)
+        await server.send(event.client, "pong", {"n": event.payload["n"] + 1})
+
+    async with open(server) as page:
+        await page.send_message("ping", {"n": 1})
+        await eventually(lambda: page.messages == [("pong", {"n": 2})])
+        assert got == [{"n": 1}]
+    await server.close()
+
+
+async def test_open_takes_a_handler_a_server_its_asgi_app_or_a_memory_server():
+    def app(server, client):
+        server.get_document(client).getRootElement().appendChild(
+            server.get_document(client).createElement("p", innerText="hi"))
+
+    for target in (app, MemoryServer(app), DomsyncServer(app, verbose=False), DomsyncServer(app, verbose=False).asgi()):
+        async with open(target) as page:
+            await expect(page.locator("p")).to_have_text("hi")
+    with pytest.raises(Exception, match="connect"):
+        open("http://localhost:8888/")
+
+
+# ---------------------------------------------------------------------- the live client
+
+
+async def test_connect_drives_a_running_server_over_a_websocket(caplog):
+    server = DomsyncServer(counter_app, "127.0.0.1", 0, verbose=False)
+    await server.serve()
+    try:
+        async with connect(server.url) as page:
+            states = page.connection_states()
+            assert await anext(states) == "online"
+            stream = page.received()
+            await page.locator("#count").click()
+            item = await asyncio.wait_for(anext(stream), 5)
+            assert item.kind == "batch" and item.data == [[8, 1, "1"]]  # TEXT of the button: "1"
+            await expect(page.locator("#count")).to_have_text("1")
+            client = server.get_clients()[0]
+            client._connection.abort()  # the server cuts the socket: the page comes back
+            assert await asyncio.wait_for(anext(states), 5) == "offline"
+            assert await asyncio.wait_for(anext(states), 5) == "connecting"
+            assert await asyncio.wait_for(anext(states), 5) == "online"
+            await page.locator("#count").click()
+            await expect(page.locator("#count")).to_have_text("2")
+            assert server.get_clients() == [client]  # resumed
+        await eventually(lambda: server.get_clients() == [])
+    finally:
+        await server.close()
