@@ -61,6 +61,7 @@ async def test_a_message_appears_on_both_pages_with_its_author(chat):
             await expect(seen_by.locator("#messages li span")).to_have_text(["hello there", "hi guest-1"])
             await expect(seen_by.locator("#messages li").nth(1)).to_have_text("guest-2:hi guest-1")
         await expect(entry(other)).to_have_value("")
+        assert page.errors == [] and other.errors == []  # e.g. a submit that reloaded the page
 
 
 async def test_the_online_list_shows_both_guests_and_drops_a_closed_page(chat):
@@ -96,3 +97,4 @@ async def test_an_empty_message_posts_nothing(chat):
             await expect(seen_by.locator("#messages li span")).to_have_text(["only this"])
             await expect(seen_by.locator("#messages li")).to_have_count(1)
             await expect(seen_by.locator("#messages li b")).to_have_text(["guest-1:"])
+        assert page.errors == [] and other.errors == []
