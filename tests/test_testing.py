@@ -373,3 +373,24 @@ async def test_connect_drives_a_running_server_over_a_websocket(caplog):
         await eventually(lambda: server.get_clients() == [])
     finally:
         await server.close()
+
+
+async def test_a_page_opens_before_the_app_flushes_and_sees_the_server_stop():
+    gate = asyncio.Event()
+
+    async def slow(server, client):
+        await gate.wait()  # the browser shows nothing until the app's first flush
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", innerText="ready"))
+
+    server = MemoryServer(slow)
+    page = await open(server)
+    assert page.state == "online" and page.inner_html() == ""
+    gate.set()
+    await expect(page.locator("p")).to_have_text("ready")
+    await server.close()
+    await eventually(lambda: page.state == "offline")
+    await asyncio.sleep(0.3)
+    assert page.state == "offline"  # no server to come back to: no reconnecting
+    await page.context.close()
+    assert page.state == "closed"

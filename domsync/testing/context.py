@@ -43,8 +43,10 @@ class BrowserContext:
         return f"<BrowserContext pages={len(self.pages)}>"
 
     async def new_page(self, route: str = "") -> Page:
-        """Open a new tab at ``route`` (``"shop"`` or ``"#shop"``), and wait until it
-        shows its page."""
+        """Open a new tab at ``route`` (``"shop"`` or ``"#shop"``). It returns once
+        the server has welcomed the session, as Playwright's ``goto`` returns once the
+        page has loaded: the first batch may still be on its way (what the app builds
+        before its first flush), so wait for the page with ``expect``."""
         if self._closed:
             raise UsageError("this browser context is closed")
         root_id = self.server.root_id if self.server is not None else None
@@ -54,7 +56,7 @@ class BrowserContext:
         page.set_default_timeout(self._timeout)
         await tab.connect()
         self.pages.append(page)
-        await tab.wait_online(self._timeout / 1000)
+        await tab.wait_online(self._timeout / 1000, page=False)
         return page
 
     async def close(self) -> None:

@@ -145,6 +145,10 @@ class _TabPeer(MemoryPeer):
             super().abort()
             self.link._server_closed(self)
 
+    async def _gone(self) -> None:
+        await super()._gone()
+        self.link._server_closed(self)  # a MemoryServer closing (the tab's own closes are not its peer's)
+
 
 class MemoryLink:
     """A tab's connection over the server's in-memory transport (no sockets)."""
@@ -166,6 +170,9 @@ class MemoryLink:
         assert isinstance(peer, _TabPeer)
         peer.link = self
         self.peer = peer
+        peers = getattr(self.server, "peers", None)
+        if isinstance(peers, list):
+            peers.append(peer)  # a MemoryServer closes the connections it knows
 
     def _deliver(self, peer: _TabPeer, frame: str) -> None:
         if peer is self.peer and self.tab is not None:
@@ -352,11 +359,15 @@ class Tab:
         if self._timer is None:
             self._timer = self._spawn(self._ack_loop())
 
-    async def wait_online(self, timeout: float) -> None:
-        """Wait until the tab is welcomed and has its page."""
-        async with asyncio.timeout(timeout):
-            while not (self.welcomed and self.has_page):
-                await self.changed()
+    async def wait_online(self, timeout: float, page: bool = True) -> None:
+        """Wait until the tab is welcomed (and, with ``page``, has its page)."""
+        try:
+            async with asyncio.timeout(timeout):
+                while not (self.welcomed and (self.has_page or not page)):
+                    await self.changed()
+        except TimeoutError:
+            raise TimeoutError(f"the page was not {'shown' if page else 'welcomed'} within {timeout:g} s "
+                               f"(the tab is {self.state})") from None
 
     def _set_state(self, state: str) -> None:
         if state != self.state:
