@@ -262,3 +262,57 @@ async def test_a_page_of_another_protocol_version_is_logged(servers, caplog):
     with caplog.at_level(logging.WARNING):
         await server.connect(path="/ws?v=1&route=")
     assert "speaks protocol version 1, this server 2" in caplog.text
+
+
+async def hello(peer) -> dict:
+    await peer.send({"domsync": True, "type": "hello", "token": None, "batch": None})
+    return json.loads(await peer.next_frame())
+
+
+async def test_a_page_that_asks_for_json_gets_its_batches_as_json_ops(servers):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", innerText="<hi>"))
+
+    server = servers(handler)
+    peer = await server.connect("/ws?v=2&wire=json")
+    assert (await hello(peer))["welcome"] is True
+    head, _, body = (await peer.next_frame()).partition("\n")
+    assert head == "1 0"
+    assert json.loads(body) == [[0, "domsync_root_id"], [1, 0, [[-1, "p", 0, None, "<hi>", None]]]]
+    page = Mirror()
+    page.apply(json.loads(body))
+    assert page.inner_html() == '<p id="__domsync_el_1">&lt;hi&gt;</p>'
+
+
+async def test_a_shared_document_encodes_each_batch_once_per_wire_with_private_actions_after_it(servers):
+    server = servers(shared=True)
+    js_page = await server.connect("/ws?v=2")
+    json_page = await server.connect("/ws?v=2&wire=json")
+    for peer in (js_page, json_page):
+        await hello(peer)
+        await peer.next_frame()  # the (empty) page
+    root = server.document.getRootElement()
+    root.appendChild(server.document.createElement("b", innerText="x"))
+    await server.send(json_page.client, "just-you", [1])
+    await server.flush()
+    js_batch = (await js_page.next_frame()).partition("\n")[2]
+    json_batch = json.loads((await json_page.next_frame()).partition("\n")[2])
+    assert js_batch.startswith("N(0)") and "just-you" not in js_batch
+    assert json_batch == [[1, 0, [[-1, "b", 0, None, "x", None]]], [14, "just-you", [1]]]
+
+
+async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_keeps_the_wire(servers, caplog):
+    server = servers(lambda server, client: None)
+    with caplog.at_level(logging.WARNING, logger="domsync.server"):
+        peer = await server.connect("/ws?v=2&wire=xml")
+    assert peer.closed and "unknown wire" in caplog.text
+    first = await server.connect("/ws?v=2&wire=json")
+    token = (await hello(first))["token"]
+    await first.next_frame()
+    await first.send({"domsync": True, "type": "ack", "a": 1})
+    await first.drop()
+    other = await server.connect("/ws?v=2")  # the same token, the JavaScript wire: a new session
+    await other.send({"domsync": True, "type": "hello", "token": token, "batch": 1})
+    welcome = json.loads(await other.next_frame())
+    assert welcome["resumed"] is False and "another wire" in caplog.text

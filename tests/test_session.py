@@ -198,3 +198,12 @@ def test_a_call_names_what_it_runs_for_log_lines(session):
     (call,) = session.next_step().calls
     assert isinstance(call, Call) and call.what == "event callback for 'click'"
     assert call.message["event"] == "click"
+
+
+def test_a_wire_joins_two_batches_into_one():
+    from domsync.session import JS_WIRE, JSON_WIRE
+
+    assert JSON_WIRE.encode([]) == "" and JS_WIRE.encode([]) == ""
+    assert JSON_WIRE.join('[[5,1]]', '[[5,2],[5,3]]') == '[[5,1],[5,2],[5,3]]'
+    assert JSON_WIRE.join("", '[[5,2]]') == '[[5,2]]' and JSON_WIRE.join('[[5,1]]', "") == '[[5,1]]'
+    assert JS_WIRE.join("a();", "b();") == "a();b();"

@@ -385,7 +385,9 @@ def _element_get(el: MirrorElement, name: str) -> Any:
     if name == "className":
         return el._attrs.get("class", "")
     if name == "dataset":
-        return {key[5:]: value for key, value in el._attrs.items() if key.startswith("data-")}
+        # data-item-id is dataset.itemId, as in the browser
+        return {re.sub(r"-([a-z])", lambda m: m.group(1).upper(), key[5:]): value
+                for key, value in el._attrs.items() if key.startswith("data-")}
     if name == "options" and el._tag == "select":
         return options_of(el)
     if name == "selectedIndex" and el._tag == "select":

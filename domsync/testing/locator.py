@@ -18,6 +18,7 @@ and raises if several match.
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Pattern, cast
@@ -34,6 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .context import BrowserContext
 
 __all__ = ["Page", "Locator", "Popup", "StrictModeError", "ActionTimeoutError", "DEFAULT_TIMEOUT"]
+
+logger = logging.getLogger("domsync.testing")
 
 #: Milliseconds an action or an expectation waits, unless told otherwise (Playwright's
 #: expect waits 5 s; its actions wait 30 s, which is long for a failing test without a
@@ -1065,7 +1068,8 @@ class Page:
                         self._dispatch(el, "invalid", {}, bubbles=False)
                         return
         if self._dispatch(form, "submit", {}):
-            self._tab.errors.append("a form was submitted without preventDefault: the page reloaded")
+            logger.warning("a form was submitted and no listener prevented it: the browser loads the form's "
+                           "action, which reloads this page (use prevent_default=True on the submit listener)")
             self._tab._spawn(self._tab.reload())
 
     def _follow(self, link: MirrorElement) -> None:
