@@ -52,6 +52,7 @@ async def test_a_message_appears_on_both_pages_with_its_author(chat):
             await expect(seen_by.locator("#messages li b")).to_have_text(["guest-1:"])
             await expect(seen_by.locator("#messages li span")).to_have_text(["hello there"])
         await expect(entry(page)).to_have_value("")
+        await expect(entry(page)).to_be_focused()  # the page did not reload: type on
 
         await entry(other).fill("  hi guest-1  ")
         await other.get_by_role("button", name="Send", exact=True).click()
@@ -60,8 +61,9 @@ async def test_a_message_appears_on_both_pages_with_its_author(chat):
             await expect(seen_by.locator("#messages li b")).to_have_text(["guest-1:", "guest-2:"])
             await expect(seen_by.locator("#messages li span")).to_have_text(["hello there", "hi guest-1"])
             await expect(seen_by.locator("#messages li").nth(1)).to_have_text("guest-2:hi guest-1")
+            assert await seen_by.locator("#messages li span").nth(1).text_content() == "hi guest-1"  # stripped
         await expect(entry(other)).to_have_value("")
-        assert page.errors == [] and other.errors == []  # e.g. a submit that reloaded the page
+        assert page.errors == [] and other.errors == []  # no batch failed to apply
 
 
 async def test_the_online_list_shows_both_guests_and_drops_a_closed_page(chat):
@@ -97,4 +99,6 @@ async def test_an_empty_message_posts_nothing(chat):
             await expect(seen_by.locator("#messages li span")).to_have_text(["only this"])
             await expect(seen_by.locator("#messages li")).to_have_count(1)
             await expect(seen_by.locator("#messages li b")).to_have_text(["guest-1:"])
+        await expect(entry(page)).to_have_value("")
+        await expect(entry(page)).to_be_focused()
         assert page.errors == [] and other.errors == []
