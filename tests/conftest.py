@@ -10,8 +10,10 @@ send to the server are captured in ``window.__sent``, and ``domsync:error`` even
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -19,6 +21,16 @@ import pytest_asyncio
 from domsync.assets import client_js_source
 
 ROOT_ID = "domsync_root_id"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def load_example(name: str):
+    """A fresh copy of ``examples/<name>.py`` as a module (examples keep state at
+    module level, such as a server, so each test loads its own)."""
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture

@@ -5,30 +5,23 @@ routes with the back button, route variables and run_js."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 from pathlib import Path
 
 import pytest
+from conftest import load_example
 
 from domsync.testing import Notification, expect, open
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "actions.py"
 
 HOME, ABOUT, HELP = "Welcome home.", "domsync keeps the DOM in Python.", "Press the buttons."
 MESSAGE = "Shown as text: <b>not bold</b>."
 SCRIPT = "document.title = 'Changed by run_js'"
 
 
-def load_actions():
-    spec = importlib.util.spec_from_file_location("example_actions", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture
 def actions():
-    return load_actions()
+    return load_example("actions")
 
 
 @pytest.fixture

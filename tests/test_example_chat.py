@@ -4,26 +4,18 @@ level (the server, the names, the guest numbers), so each test loads it afresh."
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 
 import pytest
+from conftest import load_example
 
 from domsync.testing import expect, open
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "chat.py"
 
-
-def load_chat():
-    spec = importlib.util.spec_from_file_location("example_chat", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 def chat():
-    return load_chat()
+    return load_example("chat")
 
 
 def entry(page):

@@ -4,27 +4,19 @@ page fixture differs: that is the point of this file."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
+from conftest import load_example
 
 from domsync.testing import expect
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "todo.py"
 
-
-def load_todo():
-    spec = importlib.util.spec_from_file_location("example_todo", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
 def domsync_app():
-    return load_todo().connection_handler
+    return load_example("todo").connection_handler
 
 
 @pytest.fixture(params=["browserless", "chromium"])

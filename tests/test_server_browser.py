@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import importlib.util
 import json
 import logging
 import os
 import weakref
-from pathlib import Path
 
 import pytest
-from conftest import eventually
+from conftest import eventually, load_example
 import websockets
 from websockets.asyncio.client import connect
 
 from domsync import ClientGoneError
 from domsync.domsync_server import DomsyncServer
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
-
-def load_example(name: str):
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 
