@@ -179,6 +179,7 @@ async def test_offline_clicks_and_typing_arrive_once_when_back_online():
 async def test_the_server_keeps_sending_while_the_page_is_offline():
     server = MemoryServer(counter_app)
     async with open(server) as page:
+        await expect(page.locator("#count")).to_have_text("0")
         await page.go_offline()
         client = server.get_clients()[0]
         doc = server.get_document(client)
@@ -394,3 +395,25 @@ async def test_a_page_opens_before_the_app_flushes_and_sees_the_server_stop():
     assert page.state == "offline"  # no server to come back to: no reconnecting
     await page.context.close()
     assert page.state == "closed"
+
+
+async def test_with_latency_frames_keep_their_order_and_their_connection(caplog):
+    server = MemoryServer(counter_app)
+    async with open(server) as page:
+        await expect(page.locator("#count")).to_have_text("0")
+        page.set_latency(0.3)
+        await page.locator("#count").click()
+        page.set_latency(0)
+        await page.locator("#count").click()  # queued behind the first, as on one socket
+        await expect(page.locator("#count")).to_have_text("2", timeout=1500)  # not after a resend (4 s)
+        page.set_latency(0.05)
+        await page.locator("#count").click()
+        await page.go_offline()  # the click in flight belongs to the lost connection...
+        await page.go_online()  # ...and is sent again after the hello, not before it
+        await expect(page.locator("#count")).to_have_text("3")
+        await page.locator("#count").click()
+        await page.reload()  # the old connection's answer never reaches the new page
+        await expect(page.locator("#count")).to_have_text("4")
+        assert page.errors == []
+    assert "no hello first" not in caplog.text
+    await server.close()

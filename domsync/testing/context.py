@@ -64,10 +64,12 @@ class BrowserContext:
         if self._closed:
             return
         self._closed = True
-        for page in self.pages:
-            await page.close()
-        if self._on_close is not None:
-            await self._on_close()
+        try:
+            for page in self.pages:
+                await page.close(final=True)  # the browser is gone: its sessions end now
+        finally:
+            if self._on_close is not None:
+                await self._on_close()
 
 
 class _Opening:

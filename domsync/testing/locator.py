@@ -559,7 +559,6 @@ class Page:
         self._context = context
         self._base_url = base_url
         self._default_timeout: float = DEFAULT_TIMEOUT
-        self._focused: MirrorElement | None = None
         self._dirty = False
         self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
         self._throttled: dict[tuple[int, str], float] = {}
@@ -573,6 +572,14 @@ class Page:
 
     def __repr__(self) -> str:
         return f"<Page {self.url} {self._tab.state}>"
+
+    @property
+    def _focused(self) -> MirrorElement | None:
+        return self._tab.focused  # kept by the tab: a rebuilt page moves it to the new element
+
+    @_focused.setter
+    def _focused(self, el: MirrorElement | None) -> None:
+        self._tab.focused = el
 
     # ------------------------------------------------------------------ what it shows
 
@@ -790,11 +797,15 @@ class Page:
         """Wait ``timeout`` milliseconds (prefer :func:`~domsync.testing.expect`)."""
         await asyncio.sleep(timeout / 1000)
 
-    async def close(self) -> None:
-        """Close the tab: its session ends (the browser said goodbye for good)."""
+    async def close(self, *, final: bool = False) -> None:
+        """Close the tab, as the browser does: it says goodbye, and the server keeps
+        the session for its ``reload_grace`` (5 s by default: the page may be
+        reloading) before it ends it and runs the disconnect handlers. ``final=True``
+        ends the session at once, as a page that starts afresh on reload
+        (``reload_resumes=False``) does; the context closes its pages so."""
         for timer in self._timers.values():
             timer.cancel()
-        await self._tab.close()
+        await self._tab.close(final=final)
 
     def received(self) -> AsyncIterator[Received]:
         """An async iterator of everything the server sends from now on."""

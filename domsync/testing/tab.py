@@ -20,6 +20,7 @@ import json
 import logging
 import base64
 import urllib.request
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, AsyncIterator, Protocol
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -333,6 +334,19 @@ class Tab:
         self._state_subscribers: list[asyncio.Queue] = []
         self._tasks: set[asyncio.Future] = set()
         self._incoming: asyncio.Queue | None = None
+        #: Counts connections: what was queued for one is dropped once it is gone.
+        self._generation = 0
+        #: Frames to send, in order, each with when it may leave and its connection.
+        self._outbox: deque[tuple[float, int, str]] = deque()
+        self._outbox_changed = asyncio.Event()
+        self._sender: asyncio.Task | None = None
+        #: Applied batches, and the last that set a route (the browser client's
+        #: ``batches`` and ``route.batch``: routes in one batch make one history entry).
+        self._batches = 0
+        self._route_batch = -1
+        #: The element that has the focus (the page's, kept here: a rebuilt page puts it
+        #: back on the element with the same key, as the browser client does).
+        self.focused: Any = None
         self._attempts = 0
         self._timer: asyncio.Task | None = None
         self._sent_route = route
@@ -351,11 +365,11 @@ class Tab:
         self._set_state(CONNECTING)
         self.welcomed = False
         self._sent_route = self.mirror.route
+        self._generation += 1
         query = urlencode({"v": PROTOCOL_VERSION, "route": self.mirror.route, "wire": "json"})
         await self.link.open(f"/{WEBSOCKET_PATH}?{query}", self)
         self._attempts = 0
-        await self._send_control({"type": HELLO, "token": self.token,
-                                  "batch": self.applied if self.has_page else None})
+        self._send_control({"type": HELLO, "token": self.token, "batch": self.applied if self.has_page else None})
         if self._timer is None:
             self._timer = self._spawn(self._ack_loop())
 
@@ -379,6 +393,7 @@ class Tab:
     def _link_lost(self, link: Link) -> None:
         """The connection ended without us (the server cut it, or the network)."""
         self.welcomed = False
+        self._generation += 1
         if self.closed:
             return
         self._set_state(OFFLINE)
@@ -406,6 +421,7 @@ class Tab:
         """Lose the connection, as a network failure does, and stay offline."""
         self.offline = True
         self.welcomed = False
+        self._generation += 1
         await self.link.drop()
         self._set_state(OFFLINE)
         await asyncio.sleep(0)
@@ -417,10 +433,14 @@ class Tab:
             await self.connect()
 
     async def leave(self, final: bool = False) -> None:
-        """The page unloads (a reload, a closed tab): say goodbye and close."""
+        """The page unloads (a reload, a closed tab): say goodbye and close. ``final``:
+        the page will not come back (its session can end now), as a page whose reload
+        starts afresh says."""
         if self.welcomed:
-            await self._send_control({"type": BYE, "a": self.applied, **({"final": True} if final else {})})
+            self._send_control({"type": BYE, "a": self.applied, **({"final": True} if final else {})})
+            await self._drain_outbox()
         self.welcomed = False
+        self._generation += 1
         await self.link.close()
 
     async def reload(self) -> None:
@@ -434,15 +454,18 @@ class Tab:
         self.mirror.new_session = False
         self.applied = self.acked_batch = 0
         self.has_page = False
+        self.focused = None
         for entry in self.pending:
             entry["sent"] = 0
         await self.connect()
 
-    async def close(self) -> None:
-        """Close the tab: goodbye, and no reconnecting."""
+    async def close(self, final: bool = False) -> None:
+        """Close the tab: goodbye, and no reconnecting. As in the browser, the server
+        keeps the session for its reload grace (the page may be reloading), unless
+        ``final``."""
         if self.closed:
             return
-        await self.leave(final=True)
+        await self.leave(final=final)
         self.closed = True
         self._set_state(CLOSED)
         for task in list(self._tasks):
@@ -502,22 +525,23 @@ class Tab:
     # ------------------------------------------------------------------ frames in
 
     def _frame_arrived(self, frame: str) -> None:
-        if self.latency <= 0 and self._incoming is None:
+        if self.latency <= 0 and (self._incoming is None or self._incoming.empty()):
             self._handle_frame(frame)
             return
         if self._incoming is None:
             self._incoming = asyncio.Queue()
             self._spawn(self._delayed_frames(self._incoming))
-        self._incoming.put_nowait((asyncio.get_running_loop().time() + self.latency, frame))
+        self._incoming.put_nowait((asyncio.get_running_loop().time() + self.latency, self._generation, frame))
 
     async def _delayed_frames(self, queue: asyncio.Queue) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            due, frame = await queue.get()
+            due, generation, frame = await queue.get()
             wait = due - loop.time()
             if wait > 0:
                 await asyncio.sleep(wait)
-            self._handle_frame(frame)
+            if generation == self._generation:  # not a frame of a connection since gone
+                self._handle_frame(frame)
 
     def _handle_frame(self, frame: str) -> None:
         if frame.startswith("{"):
@@ -543,12 +567,25 @@ class Tab:
             self.mirror.new_session = True
             self.mirror.route_seq = 0
             self._reported_route = self._sent_route
+            self._route_batch = self._batches + 1  # a route in the first batch replaces the entry
             if w.get("expired"):
                 self._notification("info", "The session expired; this is a new one", "")
         self.token = w.get("token")
-        if isinstance(w.get("max"), int):
-            self.max_message = w["max"]
         received = w.get("in", 0)
+        if isinstance(w.get("max"), int) and w["max"] != self.max_message:
+            self.max_message = w["max"]
+            # Queued before the server said its limit: those it would drop go now, and
+            # the rest are numbered again, so that the server finds no gap.
+            kept = [entry for entry in self.pending if entry["q"] <= received or not self._too_big(entry["message"])]
+            if len(kept) != len(self.pending):
+                logger.error("a queued message over the server's max_message_size was not sent")
+                q = received
+                for entry in kept:
+                    if entry["q"] > received:
+                        q += 1
+                        entry["q"] = entry["message"]["q"] = q
+                self.pending[:] = kept
+                self.sent_q = q
         self.welcomed = True
         self.ack_now = True
         self.sent_q = max(self.sent_q, received)
@@ -556,7 +593,7 @@ class Tab:
         self._publish(Received("welcome", w))
         self._set_state(ONLINE)
         for entry in self.pending:
-            self._spawn(self._send_entry(entry))
+            self._send_entry(entry)
         if not w.get("resumed") and self.mirror.route != self._sent_route:
             self._reported_route = self.mirror.route
             self.report_route()
@@ -576,6 +613,9 @@ class Tab:
         follows = self.has_page and number == self.applied + 1
         resets = any(op[0] == RESET for op in ops)
         rebuilt = not self.mirror.new_session
+        self._batches += 1
+        focused = next((key for key, el in self.mirror._nodes.items() if el is self.focused), None) \
+            if resets and self.focused is not None else None
         if self.adopt_root and resets and ops[0][0] == RESET and ops[0][1] != self.mirror.root_id:
             self.mirror.root_id = ops[0][1]
             self.mirror.root._attrs["id"] = ops[0][1]
@@ -585,14 +625,16 @@ class Tab:
             self.report_error(str(exc), "batch")
         self.applied = number
         self.has_page = True
-        if resets and rebuilt:
-            self._restore_user_state()
+        if resets:
+            self.focused = self.mirror.node(focused) if rebuilt and focused is not None else None
+            if rebuilt:
+                self._restore_user_state()
         self._publish(Received("batch", ops, number))
         for op in ops:
             self._action(op)
         if self.ack_now:
             self.ack_now = False
-            self._spawn(self._send_control({"type": ACK, "a": self.applied}))
+            self._send_control({"type": ACK, "a": self.applied})
             self.acked_batch = self.applied
         if not follows and not resets:
             self.report_error(f"missed the batches before batch {number}", "batch")
@@ -623,12 +665,16 @@ class Tab:
         elif code == DOWNLOAD_URL:
             self._spawn(self._fetch(op[1], op[2], op[3]))
         elif code == ROUTE:
-            self._reported_route = self.mirror.route
-            if self.mirror.route == op[1] and self.history[self.history_index] != op[1]:
-                if op[3]:
-                    self.history[self.history_index] = op[1]
-                else:
-                    self._push(op[1])
+            if self.mirror.route == op[1]:  # not dropped as an answer to an older report
+                self._reported_route = op[1]
+                if self.history[self.history_index] != op[1]:
+                    # A new history entry, or the current one replaced when the server
+                    # answers a report, or for a second route in one batch.
+                    if op[3] or self._route_batch == self._batches:
+                        self.history[self.history_index] = op[1]
+                    else:
+                        self._push(op[1])
+                    self._route_batch = self._batches
             self._publish(Received("route", op[1]))
         elif code in _ACTION_KINDS:
             data = (op[1], op[2]) if code == MESSAGE else op[1]
@@ -665,9 +711,9 @@ class Tab:
             oldest = self.pending[0]["sent"] if self.pending else 0
             if oldest and now - oldest > 2 * ACK_INTERVAL:
                 for entry in self.pending:
-                    await self._send_entry(entry)
+                    self._send_entry(entry)
             elif self.applied > self.acked_batch or (oldest and now - oldest > ACK_INTERVAL):
-                await self._send_control({"type": ACK, "a": self.applied})
+                self._send_control({"type": ACK, "a": self.applied})
                 self.acked_batch = self.applied
 
     # ------------------------------------------------------------------ messages out
@@ -685,7 +731,7 @@ class Tab:
             logger.warning("%d messages wait for the server; dropped a new one", MAX_PENDING)
             return
         msg = {**message, "q": self.sent_q + 1, "a": self.applied}
-        if len(json.dumps(msg).encode("utf-8", "surrogatepass")) > self.max_message - 32:
+        if self._too_big(msg):
             self.report_error(f"a message over the server's max_message_size ({self.max_message} bytes) "
                               f"was not sent", "send")
             return
@@ -693,21 +739,52 @@ class Tab:
         entry = {"q": self.sent_q, "message": msg, "sent": 0}
         self.pending.append(entry)
         if online:
-            self._spawn(self._send_entry(entry))
+            self._send_entry(entry)
 
-    async def _send_entry(self, entry: dict) -> None:
+    def _too_big(self, message: dict) -> bool:
+        """Over the server's limit, in UTF-8 bytes (with room for a newer ``a``)."""
+        text = json.dumps(message, ensure_ascii=False, separators=(",", ":"))
+        return len(text.encode("utf-8", "surrogatepass")) > self.max_message - 32
+
+    def _send_entry(self, entry: dict) -> None:
         entry["message"]["a"] = self.applied
         entry["sent"] = asyncio.get_running_loop().time()
         self.acked_batch = self.applied
-        await self._send(json.dumps(entry["message"]))
+        self._send(json.dumps(entry["message"], ensure_ascii=False, separators=(",", ":")))
 
-    async def _send_control(self, message: dict) -> None:
-        await self._send(json.dumps({"domsync": True, **message}))
+    def _send_control(self, message: dict) -> None:
+        self._send(json.dumps({"domsync": True, **message}, separators=(",", ":")))
 
-    async def _send(self, text: str) -> None:
-        if self.latency > 0:
-            await asyncio.sleep(self.latency)
-        await self.link.send(text)
+    def _send(self, text: str) -> None:
+        """Queue a frame for this connection: frames leave one at a time, in order,
+        each ``latency`` after it was queued, as on one websocket."""
+        self._outbox.append((asyncio.get_running_loop().time() + self.latency, self._generation, text))
+        self._outbox_changed.set()
+        if self._sender is None or self._sender.done():
+            self._sender = self._spawn(self._send_loop())
+
+    async def _send_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        outbox = self._outbox
+        while True:
+            while not outbox:
+                self._outbox_changed.clear()
+                await self._outbox_changed.wait()
+            due, generation, text = outbox[0]
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if generation == self._generation:  # else its connection is gone (it was kept in pending)
+                await self.link.send(text)
+            outbox.popleft()  # only now: _drain_outbox waits for the send itself
+            if not outbox:
+                self._outbox_changed.set()
+
+    async def _drain_outbox(self) -> None:
+        """Wait until every queued frame has left."""
+        while self._outbox:
+            self._outbox_changed.clear()
+            await self._outbox_changed.wait()
 
     def report_error(self, message: str, source: str) -> None:
         """Report an error to the server, as the browser client does (``type: error``)."""
