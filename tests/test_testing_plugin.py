@@ -3,6 +3,8 @@ the package, its fixtures found by name, the same test run browserless and in Ch
 
 from __future__ import annotations
 
+import os
+
 pytest_plugins = ["pytester"]
 
 USER_TESTS = '''
@@ -59,3 +61,17 @@ def test_a_missing_app_fixture_says_what_to_define(pytester):
     result = pytester.runpytest_subprocess()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*define a fixture named domsync_app*"])
+
+
+def test_without_pytest_asyncio_pytest_still_runs_and_the_fixtures_say_what_to_install(pytester, monkeypatch):
+    """The plugin is registered whenever domsync is installed; without its testing
+    extra it must not break anyone's pytest."""
+    shadow = pytester.mkdir("shadow")
+    (shadow / "pytest_asyncio.py").write_text("raise ImportError('not installed')\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(shadow), os.environ.get("PYTHONPATH")])))
+    pytester.makepyfile(test_user="def test_plain():\n    assert True\n\n"
+                                  "def test_page(domsync_browserless_page):\n    pass\n")
+    result = pytester.runpytest_subprocess("-p", "no:asyncio", "-p", "no:cacheprovider",
+                                           f"--rootdir={pytester.path}")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*need pytest-asyncio*domsync[[]testing[]]*"])

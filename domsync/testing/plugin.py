@@ -22,10 +22,14 @@ from __future__ import annotations
 from typing import Any, AsyncIterator
 
 import pytest
-import pytest_asyncio
 
 from ..exceptions import UsageError
 from .context import open
+
+try:
+    import pytest_asyncio
+except ImportError:  # domsync is installed without its testing extra: pytest must still start
+    pytest_asyncio = None  # type: ignore[assignment]
 
 __all__ = ["domsync_app", "domsync_page", "domsync_browserless_page", "domsync_chromium_page", "domsync_browser"]
 
@@ -39,11 +43,23 @@ def pytest_addoption(parser: Any) -> None:
 @pytest.fixture
 def domsync_app() -> Any:
     """The app the page fixtures open: define this fixture in your tests."""
-    raise UsageError("define a fixture named domsync_app that returns your connection handler or DomsyncServer, "
-                     "e.g. @pytest.fixture\\ndef domsync_app(): return connection_handler")
+    raise UsageError("define a fixture named domsync_app that returns your connection handler or "
+                     "DomsyncServer: @pytest.fixture, then def domsync_app(): return connection_handler")
 
 
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
+def _missing(*args: Any, **kwargs: Any) -> Any:
+    raise UsageError("domsync's page fixtures need pytest-asyncio: pip install 'domsync[testing]'")
+
+
+def _async_fixture(**options: Any) -> Any:
+    """pytest-asyncio's fixture decorator, or one that makes the fixture say what to
+    install."""
+    if pytest_asyncio is not None:
+        return pytest_asyncio.fixture(**options)
+    return lambda function: pytest.fixture(scope=options.get("scope", "function"), name=function.__name__)(_missing)
+
+
+@_async_fixture(scope="session", loop_scope="session")
 async def domsync_browser() -> AsyncIterator[Any]:
     """One headless Chromium for the test session."""
     from .chromium import launch
@@ -52,7 +68,7 @@ async def domsync_browser() -> AsyncIterator[Any]:
         yield browser
 
 
-@pytest_asyncio.fixture
+@_async_fixture()
 async def domsync_chromium_page(domsync_browser: Any, domsync_app: Any) -> AsyncIterator[Any]:
     """A Playwright page in Chromium, on ``domsync_app`` served on a free port."""
     from .chromium import chromium_page
@@ -61,7 +77,7 @@ async def domsync_chromium_page(domsync_browser: Any, domsync_app: Any) -> Async
         yield page
 
 
-@pytest_asyncio.fixture
+@_async_fixture()
 async def domsync_browserless_page(domsync_app: Any) -> AsyncIterator[Any]:
     """A browserless page on ``domsync_app``, whatever ``--domsync-browser`` says."""
     async with open(domsync_app) as page:
