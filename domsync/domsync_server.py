@@ -155,6 +155,7 @@ class DomsyncServer(ServerCore):
         self._asgi: AsgiApp | None = None
         self._asgi_serving = False  # the ASGI app has started
         self._memory_users = 0  # domsync.testing pages open on it without a socket
+        self._closing = False  # close() is under way: sessions that lose their socket end
 
     @property
     def origins(self) -> frozenset[str]:
@@ -203,6 +204,13 @@ class DomsyncServer(ServerCore):
         server, self._server = self._server, None
         if server is None:
             return
+        self._closing = True
+        try:
+            await self._close(server)
+        finally:
+            self._closing = False
+
+    async def _close(self, server: asyncio.Server) -> None:
         # Accept no more connections, but let those just accepted be made first: asyncio
         # makes them a moment after accepting, and cannot once the server is closed
         # (their sockets would stay open). They close themselves, seeing it closing.
@@ -270,6 +278,6 @@ class DomsyncServer(ServerCore):
         return self._asgi
 
     def _running(self) -> bool:
-        return self._server is not None or self._asgi_serving or self._memory_users > 0
+        return not self._closing and (self._server is not None or self._asgi_serving or self._memory_users > 0)
 
 

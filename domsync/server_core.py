@@ -276,7 +276,8 @@ class ServerCore(AppRunner):
     def _start(self) -> None:
         """The transport has started listening."""
         self._downloads.closed = False
-        if self.autoflush is not None:
+        running = self._autoflush_task
+        if self.autoflush is not None and (running is None or running.done()):  # one loop, if started twice
             self._autoflush_task = asyncio.create_task(self._autoflush_loop())
 
     def _open(self, client: Client) -> None:

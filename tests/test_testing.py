@@ -417,3 +417,19 @@ async def test_with_latency_frames_keep_their_order_and_their_connection(caplog)
         assert page.errors == []
     assert "no hello first" not in caplog.text
     await server.close()
+
+
+async def test_a_serving_server_with_test_pages_attached_still_closes_cleanly():
+    gone = []
+    server = DomsyncServer(counter_app, "127.0.0.1", 0, verbose=False, autoflush=0.05)
+    server.on("disconnect")(lambda client: gone.append(client))
+    async with open(server) as page:  # attached before serving: started for the page
+        await server.serve()  # and now serving sockets as well: still one autoflush loop
+        loops = [task for task in asyncio.all_tasks() if "_autoflush_loop" in repr(task.get_coro())]
+        assert len(loops) == 1
+        async with connect(server.url) as live:
+            await expect(live.locator("#count")).to_have_text("0")
+            await server.close()  # the socket's session ends (not kept offline) and is reported
+            await eventually(lambda: len(gone) == 1)
+    await eventually(lambda: len(gone) == 2)  # the test page's session ends with its context
+    assert not [task for task in asyncio.all_tasks() if "_autoflush_loop" in repr(task.get_coro())]
