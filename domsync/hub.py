@@ -198,10 +198,6 @@ class Hub:
             logger.warning("client %s presented an unknown, expired or replaced session token: "
                            "it gets a new session", client.address)
             return None
-        if wire_of(client) is not session.wire:
-            logger.warning("client %s asked for another wire than its session's: it gets a new session",
-                           client.address)
-            return None
         origin = client.request.headers.get("Origin")
         if origin != session.client.request.headers.get("Origin"):
             logger.warning("client %s presented a session token from origin %s for a session of "

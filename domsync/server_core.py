@@ -346,6 +346,10 @@ class ServerCore(AppRunner):
         except ClientGoneError:
             return  # this socket closed at once: the session stays as it was
         session.confirmed_in = session.received
+        wire = wire_of(provisional)
+        if wire is not None and wire is not session.wire:
+            # The logged batches are in the other wire: it gets the whole page in its own.
+            session.wire, batch = wire, None
         if batch is not None:
             assert session.log is not None
             session.log.ack(batch)  # the browser has those

@@ -302,7 +302,7 @@ async def test_a_shared_document_encodes_each_batch_once_per_wire_with_private_a
     assert json_batch == [[1, 0, [[-1, "b", 0, None, "x", None]]], [14, "just-you", [1]]]
 
 
-async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_keeps_the_wire(servers, caplog):
+async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_on_another_wire_gets_the_whole_page(servers, caplog):
     server = servers(lambda server, client: None)
     with caplog.at_level(logging.WARNING, logger="domsync.server"):
         peer = await server.connect("/ws?v=2&wire=xml")
@@ -312,7 +312,9 @@ async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_keeps_the_wire(
     await first.next_frame()
     await first.send({"domsync": True, "type": "ack", "a": 1})
     await first.drop()
-    other = await server.connect("/ws?v=2")  # the same token, the JavaScript wire: a new session
+    other = await server.connect("/ws?v=2")  # the same session, now on the JavaScript wire
     await other.send({"domsync": True, "type": "hello", "token": token, "batch": 1})
     welcome = json.loads(await other.next_frame())
-    assert welcome["resumed"] is False and "another wire" in caplog.text
+    assert welcome["resumed"] is True
+    head, _, page = (await other.next_frame()).partition("\n")
+    assert head == "2 0" and page.startswith('R("domsync_root_id");')  # the whole page, as JavaScript

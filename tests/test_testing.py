@@ -138,6 +138,95 @@ async def test_the_test_client_sends_what_chromium_sends(browser):
     assert [message.get("seq") for message in browserless[0] if message.get("id") == 9] == [1, 2, 3]
 
 
+def make_edge_app(log: list):
+    """Where browsers surprise: keys on what cannot take the focus, Enter on a
+    checkbox, Space on a link, options by label, date pickers, clearing a field, the
+    mouse entering, a required radio group."""
+
+    def handler(server, client):
+        doc = server.get_document(client)
+
+        def seen(name):
+            return lambda event: log.append((name, event.value))
+
+        div = doc.createElement("div", id="d", innerText="not focusable")
+        div.addEventListener("keydown", seen("div-keydown"), "event.key")
+        typed = doc.createElement("input", id="z", attributes={"placeholder": "z"})
+        box_form = doc.createElement("form", id="f2")
+        box = doc.createElement("input", id="cb", attributes={"type": "checkbox", "aria-label": "Agree"})
+        box.addEventListener("change", seen("box-change"))
+        box_form.appendChild(box)
+        box_form.addEventListener("submit", seen("f2-submit"), prevent_default=True)
+        link = doc.createElement("a", id="lnk", innerText="Link", attributes={"href": "#x"})
+        select = doc.createElement("select", id="sel", attributes={"aria-label": "Colour"})
+        for value, label in (("r", "Red"), ("b", "Blue")):
+            select.appendChild(doc.createElement("option", innerText=label, attributes={"value": value}))
+        select.addEventListener("change", seen("select"), "this.value")
+        date = doc.createElement("input", id="dt", attributes={"type": "date", "aria-label": "When"})
+        date.addEventListener("change", seen("date"), "this.value")
+        clear = doc.createElement("input", id="e", attributes={"value": "abc", "aria-label": "Clear me"})
+        clear.addEventListener("keydown", seen("clear-keydown"), "event.key")
+        area = doc.createElement("div", id="hv", attributes={"style": "padding: 20px"})
+        area.addEventListener("mouseenter", seen("enter"), "event.type")
+        area.addEventListener("mouseover", seen("over"), "event.target.id")
+        inner = doc.createElement("button", id="in", innerText="Inner", attributes={"type": "button"})
+        area.appendChild(inner)
+        radios = doc.createElement("form", id="f3")
+        for n in range(2):
+            radios.appendChild(doc.createElement("input", id=f"g{n}", attributes={
+                "type": "radio", "name": "g", "value": str(n), "aria-label": f"Choice {n}",
+                **({"required": ""} if n == 0 else {})}))
+        radios.appendChild(doc.createElement("button", innerText="Choose", attributes={"type": "submit"}))
+        radios.addEventListener("submit", seen("f3-submit"), prevent_default=True)
+        name = doc.createElement("button", id="sub", attributes={"type": "button"})
+        name.innerHTML = "<b>Sub</b>mit"
+        with_button = doc.createElement("form", id="f4")
+        with_button.appendChild(doc.createElement("input", attributes={"type": "checkbox", "aria-label": "Sure"}))
+        with_button.appendChild(doc.createElement("button", innerText="Go", attributes={"type": "submit"}))
+        with_button.addEventListener("submit", seen("f4-submit"), prevent_default=True)
+        doc.getRootElement().append(div, typed, box_form, link, select, date, clear, area, radios, name, with_button)
+    return handler
+
+
+async def act_on_edges(page):
+    await page.get_by_placeholder("z").fill("zz")
+    await page.locator("#d").press("q")  # the key goes to the field that has the focus
+    await expect(page.get_by_placeholder("z")).to_have_value("zzq")
+    await page.get_by_label("Agree").press("Enter")  # no default button: nothing
+    await page.get_by_label("Sure").press("Enter")  # a default button: it is clicked
+    await page.locator("#lnk").press(" ")  # Space does not follow a link
+    await page.get_by_label("Colour").select_option("Blue")  # a label, not a value
+    await page.get_by_label("When").fill("2026-12-01")  # a picker: change at once
+    await page.get_by_label("Clear me").fill("")  # Delete
+    await page.locator("#hv").hover()
+    await page.get_by_role("button", name="Inner").click()
+    await page.get_by_label("Choice 1").check()
+    await page.get_by_role("button", name="Choose").click()  # the group has a choice: submitted
+    await expect(page.get_by_role("button", name="Submit", exact=True)).to_have_count(1)
+    await expect(page.locator("#lnk").get_by_text("Link")).to_have_count(1)  # the scope itself
+
+
+async def test_the_test_client_matches_chromium_where_browsers_surprise(browser):
+    runs = {}
+    for kind in ("chromium", "browserless"):
+        log: list = []
+        server = DomsyncServer(make_edge_app(log), "127.0.0.1", 0, verbose=False)
+        received = recording(server)
+        if kind == "chromium":
+            async with chromium_page(browser, server) as page:
+                await act_on_edges(page)
+                await eventually(lambda: any(name == "f3-submit" for name, _ in log))
+        else:
+            async with open(server) as page:
+                await act_on_edges(page)
+                await eventually(lambda: any(name == "f3-submit" for name, _ in log))
+        runs[kind] = (comparable(received), log)
+    assert runs["browserless"][1] == runs["chromium"][1]
+    assert runs["browserless"][0] == runs["chromium"][0]
+    assert ("f4-submit", None) in runs["chromium"][1]
+    assert ("f2-submit", None) not in runs["chromium"][1] and ("box-change", None) not in runs["chromium"][1]
+
+
 # ---------------------------------------------------------------------- faults on demand
 
 

@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable, Pattern
 
 from . import dom
-from .locator import Locator, Page, _describe
+from .locator import Locator, Page, StrictModeError, _describe, _snippet
 
 __all__ = ["expect", "LocatorAssertions", "PageAssertions"]
 
@@ -67,14 +67,16 @@ class _Assertions:
         self._negate = negate
         self._message = message
 
-    async def _poll(self, page: Page, check: Callable[[], tuple[bool, Any]], what: str,
+    async def _poll(self, page: Page, check: Callable[[], tuple[bool | None, Any]], what: str,
                     timeout: float | None, context: Callable[[], str]) -> None:
+        """Check until the result is what is wanted (``ok`` None: the check cannot be
+        made, no element to check, which fails either way)."""
         limit = page._timeout(timeout if timeout is not None else self._timeout_ms)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit / 1000
         while True:
             ok, actual = check()
-            if ok != self._negate:
+            if ok is not None and ok != self._negate:
                 return
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -101,16 +103,24 @@ class LocatorAssertions(_Assertions):
     def _not(self) -> "LocatorAssertions":
         return LocatorAssertions(self._locator, self._timeout_ms, not self._negate, self._message)
 
-    async def _check(self, what: str, check: Callable[[list], tuple[bool, Any]], timeout: float | None) -> None:
+    async def _check(self, what: str, check: Callable[[list], tuple[bool | None, Any]], timeout: float | None) -> None:
         locator = self._locator
         page = locator.page
         await self._poll(page, lambda: check(locator.resolve()), f"{locator.description} expected {what}",
                          timeout, lambda: page._html_around(locator))
 
     async def _one(self, what: str, test: Callable[[Any], tuple[bool, Any]], timeout: float | None) -> None:
-        def check(elements: list) -> tuple[bool, Any]:
-            if len(elements) != 1:
-                return False, f"<{len(elements)} elements match>"
+        """An assertion about one element: none fails (negated too), several break
+        strict mode, as in Playwright."""
+        locator = self._locator
+
+        def check(elements: list) -> tuple[bool | None, Any]:
+            if len(elements) > 1:
+                listed = "\n".join(f"    {i + 1}) {_snippet(el, 120)}" for i, el in enumerate(elements[:10]))
+                raise StrictModeError(f"strict mode violation: {locator.description} resolved to "
+                                      f"{len(elements)} elements:\n{listed}")
+            if not elements:
+                return None, "<element(s) not found>"
             return test(elements[0])
         await self._check(what, check, timeout)
 
@@ -193,8 +203,13 @@ class LocatorAssertions(_Assertions):
 
     async def to_be_visible(self, *, visible: bool = True, timeout: float | None = None) -> None:
         """The element is visible (see :func:`domsync.testing.dom.is_visible`)."""
-        await self._one("to be visible" if visible else "to be hidden", lambda el: (
-            dom.is_visible(el) == visible, "visible" if dom.is_visible(el) else "hidden"), timeout)
+        def check(elements: list) -> tuple[bool, Any]:
+            if len(elements) > 1:
+                raise StrictModeError(f"strict mode violation: {self._locator.description} resolved to "
+                                      f"{len(elements)} elements")
+            shown = bool(elements) and dom.is_visible(elements[0])  # none: not visible
+            return shown == visible, "visible" if shown else "hidden" if elements else "<element(s) not found>"
+        await self._check("to be visible" if visible else "to be hidden", check, timeout)
 
     async def to_be_hidden(self, *, timeout: float | None = None) -> None:
         """No element matches, or it is hidden."""
@@ -221,7 +236,7 @@ class LocatorAssertions(_Assertions):
         def test(el: Any) -> tuple[bool, Any]:
             if el._tag in ("input", "textarea", "select"):
                 return dom.value_of(el) == "", dom.value_of(el)
-            return not el._kids or el.text_content == "" and all(type(k) is str for k in el._kids), el.text_content
+            return not el.text_content.strip(), el.text_content  # as Playwright: no text but spaces
         await self._one("to be empty", test, timeout)
 
     async def to_be_attached(self, *, attached: bool = True, timeout: float | None = None) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator, cast
 from ..exceptions import UsageError
 from ..mirror import MirrorElement
 from ..names import split_tokens
+from ..protocol import EVENT_KINDS
 from ..selectors import compile_selector
 
 __all__ = ["NotEmulatedError", "value_of", "checked_of", "form_state", "is_visible", "is_enabled",
@@ -297,27 +298,25 @@ def accessible_name(el: MirrorElement, page_root: MirrorElement) -> str:
 
 def _label_text(label: MirrorElement, control: MirrorElement) -> str:
     """A label's text, without the text of the control inside it."""
-    parts: list[str] = []
-    for kid in label._kids:
-        if type(kid) is str:
-            parts.append(kid)
-        elif kid is not control:
-            parts.append(_content_name(cast(MirrorElement, kid)))
-    return " ".join(parts)
+    return _content_name(label, skip=control)
 
 
-def _content_name(el: MirrorElement) -> str:
+def _content_name(el: MirrorElement, skip: MirrorElement | None = None) -> str:
+    """The name an element's content gives: its text, with the ``aria-label`` or
+    ``alt`` of a child in place of the child's content; inline children run together
+    (``<b>Sub</b>mit`` is "Submit"), block children are set apart by spaces."""
     parts: list[str] = []
     for kid in el._kids:
         if type(kid) is str:
             parts.append(kid)
-        else:
-            child = cast(MirrorElement, kid)
-            if not is_visible(child):
-                continue
-            label = child._attrs.get("aria-label") or (child._attrs.get("alt") if child._tag == "img" else None)
-            parts.append(label if label else _content_name(child))
-    return " ".join(parts)
+            continue
+        child = cast(MirrorElement, kid)
+        if child is skip or not is_visible(child):
+            continue
+        label = child._attrs.get("aria-label") or (child._attrs.get("alt") if child._tag == "img" else None)
+        text = label if label else _content_name(child, skip)
+        parts.append(f" {text} " if child._tag in _BLOCK or label else text)
+    return "".join(parts)
 
 
 # ---------------------------------------------------------------------- CSS
@@ -344,7 +343,13 @@ class _Event:
         self.type = event_type
         self.target = target
         self.currentTarget = current
-        self.init = init
+        # The fields of its kind of event, with their defaults (pageX is clientX).
+        fields: dict[str, Any] = dict(EVENT_KINDS.get(event_kind(event_type) or "", {}))
+        fields.update(init)
+        for axis in ("X", "Y"):
+            if f"page{axis}" in fields and fields[f"page{axis}"] is None:
+                fields[f"page{axis}"] = fields.get(f"client{axis}", 0)
+        self.init = fields
         self.default_prevented = False
 
     def get(self, name: str) -> Any:
@@ -363,6 +368,24 @@ class _Event:
         if name in ("stopPropagation", "stopImmediatePropagation"):
             return None
         raise KeyError(name)
+
+
+_MOUSE_EVENTS = frozenset({"click", "dblclick", "mousedown", "mouseup", "mousemove", "mouseover", "mouseout",
+                           "mouseenter", "mouseleave", "contextmenu", "auxclick", "pointerdown", "pointerup",
+                           "pointermove", "pointerover", "pointerout", "pointerenter", "pointerleave"})
+
+
+def event_kind(event_type: str) -> str | None:
+    """The kind of a DOM event (see :data:`domsync.protocol.EVENT_KINDS`) by its type,
+    as the browser's event classes have it: mouse and pointer events, key events,
+    wheel; None for others (input, change, submit, focus, custom events)."""
+    if event_type == "wheel":
+        return "wheel"
+    if event_type in _MOUSE_EVENTS:
+        return "mouse"
+    if event_type in ("keydown", "keyup", "keypress"):
+        return "key"
+    return None
 
 
 def _element_get(el: MirrorElement, name: str) -> Any:

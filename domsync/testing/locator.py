@@ -54,11 +54,11 @@ class ActionTimeoutError(UsageError, TimeoutError):
     """Raised when a locator's action waits longer than its timeout for its element."""
 
 
-_MOUSE = frozenset({"click", "dblclick", "mousedown", "mouseup", "mousemove", "mouseover", "mouseout",
-                    "mouseenter", "mouseleave", "contextmenu", "auxclick", "pointerdown", "pointerup",
-                    "pointermove", "pointerover", "pointerout", "pointerenter", "pointerleave"})
-_KEYS = frozenset({"keydown", "keyup", "keypress"})
 _NOT_BUBBLING = frozenset({"focus", "blur", "mouseenter", "mouseleave", "pointerenter", "pointerleave"})
+#: Inputs whose value a picker commits at once: Playwright's fill fires change too.
+_PICKER_TYPES = frozenset({"date", "time", "datetime-local", "month", "week", "color", "range"})
+#: Inputs that a Space (released) or Enter activates, as a click would.
+_BUTTON_TYPES = frozenset({"button", "submit", "reset", "image"})
 _FOCUSABLE = frozenset({"input", "select", "textarea", "button"})
 _KEY_CODES = {" ": "Space", "Enter": "Enter", "Tab": "Tab", "Escape": "Escape", "Backspace": "Backspace",
               "Delete": "Delete", "ArrowUp": "ArrowUp", "ArrowDown": "ArrowDown", "ArrowLeft": "ArrowLeft",
@@ -154,9 +154,13 @@ class Locator:
     def get_by_text(self, text: str | Pattern[str], *, exact: bool = False) -> "Locator":
         """The elements whose text matches: a case-insensitive substring after
         whitespace is collapsed (``exact=True``: the whole text, case included), or a
-        regular expression. The innermost element that contains the text matches."""
+        regular expression. The innermost element that contains the text matches (the
+        locator's own element too)."""
+        page = self._page
+
         def within(scope: MirrorElement) -> list[MirrorElement]:
-            candidates = [el for el in scope.iter() if el._tag not in ("script", "style", "template", "head")
+            within_scope = list(scope.iter()) if scope is page._body_el else [scope, *scope.iter()]
+            candidates = [el for el in within_scope if el._tag not in ("script", "style", "template", "head")
                           and _text_matches(_text_for_search(el), text, exact)]
             chosen = set(map(id, candidates))
             return [el for el in candidates
@@ -395,23 +399,35 @@ class Locator:
         await page._settle()
 
     async def hover(self, *, timeout: float | None = None) -> None:
-        """Move the mouse over the element (``mouseover``, ``mouseenter``, ``mousemove``)."""
+        """Move the mouse over the element: pointer and mouse ``over``/``enter`` events
+        if it was elsewhere (``out``/``leave`` where it was), then ``move``."""
         el = await self._element(timeout, actionable=True)
-        for kind in ("mouseover", "mouseenter", "mousemove"):
-            self._page._dispatch(el, kind, {})
+        self._page._move_to(el)
         await self._page._settle()
 
     async def fill(self, value: str, *, timeout: float | None = None) -> None:
         """Replace the value of an input or textarea and fire ``input``, as
-        Playwright's ``fill`` does (``change`` fires when the field loses focus)."""
+        Playwright's ``fill`` does (``change`` fires when the field loses focus; at
+        once for date, time, color and range inputs). ``fill("")`` presses Delete."""
         if type(value) is not str:
             raise UsageError(f"fill() takes a str, not {type(value).__name__}")
         el = await self._element(timeout, actionable=True, check=_fillable)
         page = self._page
         page._focus(el)
-        el.value = value
-        page._dirty = True
-        page._dispatch(el, "input", {})
+        if not value:  # Playwright selects the text and presses Delete
+            delete = {"key": "Delete", "code": "Delete"}
+            if page._dispatch(el, "keydown", dict(delete)) and dom.value_of(el):
+                el.value = ""
+                page._dirty = True
+                page._dispatch(el, "input", {})
+            page._dispatch(el, "keyup", dict(delete))
+        else:
+            el.value = value
+            page._dirty = True
+            page._dispatch(el, "input", {})
+        if el._tag == "input" and el._attrs.get("type", "").lower() in _PICKER_TYPES:
+            page._dirty = False  # a picker's value is committed at once: change now
+            page._dispatch(el, "change", {})
         await page._settle()
 
     async def clear(self, *, timeout: float | None = None) -> None:
@@ -456,8 +472,9 @@ class Locator:
 
     async def select_option(self, value: str | list[str] | None = None, *, label: str | None = None,
                             index: int | None = None, timeout: float | None = None) -> list[str]:
-        """Choose an option of a select by its value (or ``label=``, or ``index=``) and
-        fire ``input`` and ``change``. Returns the values chosen."""
+        """Choose an option of a select by its value or label (or ``label=``, or
+        ``index=``) and fire ``input`` and ``change``; the focus does not move. Returns
+        the values chosen."""
         if isinstance(value, list):
             if len(value) != 1:
                 raise NotEmulatedError("select_option with several values (a multiple select) is not emulated; "
@@ -466,7 +483,7 @@ class Locator:
 
         def find(el: MirrorElement) -> MirrorElement | None:
             for i, option in enumerate(dom.options_of(el)):
-                if (value is not None and dom.option_value(option) == value) \
+                if (value is not None and value in (dom.option_value(option), dom.normalize(option.text_content))) \
                         or (label is not None and dom.normalize(option.text_content) == label) \
                         or (index is not None and i == index):
                     return option
@@ -481,7 +498,6 @@ class Locator:
         option = find(el)
         assert option is not None
         page = self._page
-        page._focus(el)
         el.value = dom.option_value(option)
         page._dispatch(el, "input", {})
         page._dispatch(el, "change", {})
@@ -503,9 +519,14 @@ class Locator:
 
     async def dispatch_event(self, type: str, event_init: dict | None = None, *,
                              timeout: float | None = None) -> None:
-        """Fire an event at the element (it bubbles), e.g. a custom event."""
+        """Fire an event at the element, e.g. a custom event. As Playwright's, it
+        bubbles, whatever its type; a ``click`` does what a click does (ticks a
+        checkbox, submits a form)."""
         el = await self._element(timeout)
-        self._page._dispatch(el, type, dict(event_init or {}))
+        if type == "click":
+            self._page._activate(el, dict(event_init or {}))
+        else:
+            self._page._dispatch(el, type, dict(event_init or {}), bubbles=True)
         await self._page._settle()
 
 
@@ -562,6 +583,7 @@ class Page:
         self._dirty = False
         self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
         self._throttled: dict[tuple[int, str], float] = {}
+        self._hovered: MirrorElement | None = None
         self._body_el = MirrorElement("body", None)
         self._notes_area: MirrorElement | None = None
         self._status: MirrorElement | None = None
@@ -1000,11 +1022,42 @@ class Page:
         if self._notes_area is not None and self._notes_area.contains(el):
             self._click_notification(el)
             return
+        # Playwright moves the mouse there, presses and releases it.
+        self._move_to(el, modifiers)
+        self._dispatch(el, "pointerdown", {"buttons": 1, **modifiers})
         if self._dispatch(el, "mousedown", {"buttons": 1, **modifiers}):
             self._focus(next((node for node in dom.ancestors(el) if _focusable(node)), None))
+        self._dispatch(el, "pointerup", dict(modifiers))
         self._dispatch(el, "mouseup", dict(modifiers))
         self._activate(el, modifiers)
         await self._settle()
+
+    def _move_to(self, el: MirrorElement, init: dict | None = None) -> None:
+        """The mouse moves onto ``el``: out/leave where it was, over/enter where it
+        arrives (enter and leave for each element entered or left, without bubbling),
+        then move."""
+        init = dict(init or {})
+        old = self._hovered
+        if old is not el:
+            attached = old is not None and self._tab.mirror.root.contains(old)
+            left = [node for node in dom.ancestors(old) if not node.contains(el)] if attached and old else []
+            entered = [node for node in dom.ancestors(el) if old is None or not attached or not node.contains(old)]
+            if attached and old is not None:
+                self._dispatch(old, "pointerout", dict(init))
+                for node in left:
+                    self._dispatch(node, "pointerleave", dict(init), bubbles=False)
+                self._dispatch(old, "mouseout", dict(init))
+                for node in left:
+                    self._dispatch(node, "mouseleave", dict(init), bubbles=False)
+            self._dispatch(el, "pointerover", dict(init))
+            for node in reversed(entered):
+                self._dispatch(node, "pointerenter", dict(init), bubbles=False)
+            self._dispatch(el, "mouseover", dict(init))
+            for node in reversed(entered):
+                self._dispatch(node, "mouseenter", dict(init), bubbles=False)
+            self._hovered = el
+        self._dispatch(el, "pointermove", dict(init))
+        self._dispatch(el, "mousemove", dict(init))
 
     def _click_notification(self, el: MirrorElement) -> None:
         if "domsync-notification-close" in dom.class_list(el):
@@ -1074,7 +1127,13 @@ class Page:
             for el in form.iter():
                 if "required" in el._attrs and el._tag in ("input", "select", "textarea") and dom.is_enabled(el):
                     kind = el._attrs.get("type", "").lower()
-                    empty = not dom.checked_of(el) if kind in ("checkbox", "radio") else not dom.value_of(el)
+                    if kind == "radio":  # the group is what must have a choice
+                        name = el._attrs.get("name")
+                        empty = not any(dom.checked_of(other) for other in form.iter() if other._tag == "input"
+                                        and other._attrs.get("type", "").lower() == "radio"
+                                        and (other is el or (name and other._attrs.get("name") == name)))
+                    else:
+                        empty = not dom.checked_of(el) if kind == "checkbox" else not dom.value_of(el)
                     if empty:
                         self._dispatch(el, "invalid", {}, bubbles=False)
                         return
@@ -1104,8 +1163,12 @@ class Page:
             if mod not in _MODIFIERS:
                 raise UsageError(f"unknown modifier {mod!r} in {combo!r}: use Shift, Control, Alt or Meta")
             init[_MODIFIERS[mod]] = True
-        self._focus(el)
-        target = self._focused or el
+        if _focusable(el):
+            self._focus(el)
+        target = self._focused  # an element that cannot take the focus leaves it where it was
+        if target is None:
+            await self._settle()
+            return  # the keys go to the body, where no listener of the page is
         typing = len(key) == 1 and not (init.get("ctrlKey") or init.get("metaKey") or init.get("altKey"))
         if self._dispatch(target, "keydown", dict(init)):
             if typing or key == "Enter":
@@ -1123,16 +1186,17 @@ class Page:
             elif key == "Enter":
                 self._enter(target)
         self._dispatch(target, "keyup", dict(init))
-        if key == " " and (target._tag == "button" or _activatable(target)) and not dom.is_text_field(target):
+        if key == " " and _space_activates(target):
             self._activate(target)
         await self._settle()
 
     def _enter(self, el: MirrorElement) -> None:
+        kind = el._attrs.get("type", "").lower() if el._tag == "input" else ""
         if el._tag == "textarea" and dom.is_editable(el):
             el.value = dom.value_of(el) + "\n"
             self._dirty = True
             self._dispatch(el, "input", {})
-        elif el._tag == "input" and dom.is_text_field(el):
+        elif el._tag == "input" and kind not in _BUTTON_TYPES:  # implicit submission
             form = dom.form_of(el, self._body())
             if form is None:
                 return
@@ -1140,10 +1204,19 @@ class Page:
             if button is not None:
                 if dom.is_enabled(button):
                     self._activate(button)  # the browser clicks the default button
-            elif sum(1 for node in form.iter() if dom.is_text_field(node) and node._tag == "input") == 1:
-                self._submit(form, None)
-        elif _activatable(el):
+            elif dom.is_text_field(el) and sum(1 for node in form.iter()
+                                               if dom.is_text_field(node) and node._tag == "input") == 1:
+                self._submit(form, None)  # no default button: only from the one field to type in
+        elif el._tag in ("button", "a") or kind in _BUTTON_TYPES:
             self._activate(el)
+
+
+def _space_activates(el: MirrorElement) -> bool:
+    """Whether releasing Space on ``el`` clicks it (buttons, checkboxes, radios; not
+    links)."""
+    if el._tag == "button":
+        return True
+    return el._tag == "input" and el._attrs.get("type", "").lower() in _BUTTON_TYPES | {"checkbox", "radio"}
 
 
 def _element(tag: str, attrs: dict[str, str], kids: list) -> MirrorElement:
@@ -1193,8 +1266,7 @@ def _code(key: str) -> str:
 def _detail(event_type: str, init: dict, el: MirrorElement) -> dict:
     """What the browser client's ``eventDetail`` sends for this event."""
     detail: dict[str, Any] = {}
-    kind = "wheel" if event_type == "wheel" else "mouse" if event_type in _MOUSE else \
-        "key" if event_type in _KEYS else None
+    kind = dom.event_kind(event_type)
     if kind is not None:
         detail["kind"] = kind
         for name, default in EVENT_KINDS[kind].items():
