@@ -76,6 +76,11 @@ async def act(page):
     await page.get_by_role("button", name="Send").click()
     await page.get_by_role("link", name="About").click()
     await expect(page.locator("#out")).to_have_text("route about")
+    await page.goto("#help")
+    await expect(page.locator("#out")).to_have_text("route help")
+    await page.go_back()
+    await expect(page.locator("#out")).to_have_text("route about")
+    await expect(page).to_have_url(re.compile("#about$"))
 
 
 def recording(server) -> list:
@@ -134,7 +139,7 @@ async def test_the_test_client_sends_what_chromium_sends(browser):
     # select fire input (synced) then change, a key types into the field (input, synced).
     assert kinds == [("click", 1), ("input", 2), ("sync", 2), ("sync", 3), ("sync", 3), ("sync", 4),
                      ("change", 4), ("sync", 5), ("change", 5), ("keydown", 9), ("sync", 9), ("sync", 9),
-                     ("sync", 11), ("sync", 11), ("submit", 10), ("route", None)]
+                     ("sync", 11), ("sync", 11), ("submit", 10), ("route", None), ("route", None), ("route", None)]
     assert [message.get("seq") for message in browserless[0] if message.get("id") == 9] == [1, 2, 3]
 
 

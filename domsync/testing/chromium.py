@@ -78,15 +78,17 @@ async def serve_app(app: Any) -> AsyncIterator[DomsyncServer]:
 @asynccontextmanager
 async def chromium_page(browser: Any, app: Any, route: str = "", timeout: float = 5000) -> AsyncIterator[Any]:
     """A Playwright page in a new context of ``browser``, showing ``app`` served by
-    :func:`serve_app`, connected and with its first page."""
+    :func:`serve_app`, once it is connected (welcomed: its first batch may still be on
+    the way, as with :func:`domsync.testing.open`). The context's ``base_url`` is the
+    server's, so ``page.goto("#route")`` works as in the test client."""
     async with serve_app(app) as server:
-        context = await browser.new_context()
+        context = await browser.new_context(base_url=server.url)
         try:
             page = await context.new_page()
             page.set_default_timeout(timeout)
             url = server.url + (f"#{route.removeprefix('#')}" if route else "")
             await page.goto(url)
-            # Connected, and the first batch applied (the root has what the app built).
+            # Connected: the server has welcomed the session.
             await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
             yield page
         finally:

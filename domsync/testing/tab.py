@@ -1,7 +1,7 @@
 """The browser client (``client_js/domsync.js``) in Python: one tab's connection, its
 session protocol, and the page the batches build.
 
-A :class:`Tab` speaks the resume protocol exactly as the browser client does: a hello
+A :class:`Tab` speaks the resume protocol as the browser client does: a hello
 with the session's token and the last batch applied, numbered batches applied once and
 in order, every message numbered (``q``) and kept until the server confirms it, acks,
 goodbyes, and the whole dance again after a drop. It asks for the JSON wire
