@@ -124,6 +124,8 @@ def ticker(state):
         n = 0
         while server.is_connected(client) and not state.get("stop"):
             await asyncio.sleep(0.05)
+            if state.get("stop"):  # set while it slept: no tick after the test's last look
+                break
             n += 1
             count.innerText = str(n)
             state["n"] = n
