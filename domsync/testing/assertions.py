@@ -298,6 +298,26 @@ class LocatorAssertions(_Assertions):
         """Has a value or content."""
         await self._not.to_be_empty(**options)
 
+    async def not_to_be_hidden(self, **options: Any) -> None:
+        """Visible (the element must exist)."""
+        await self.to_be_visible(**options)
+
+    async def not_to_be_disabled(self, **options: Any) -> None:
+        """Enabled."""
+        await self.to_be_enabled(**options)
+
+    async def not_to_be_editable(self, **options: Any) -> None:
+        """Read-only."""
+        await self._not.to_be_editable(**options)
+
+    async def not_to_be_focused(self, **options: Any) -> None:
+        """Does not have the focus."""
+        await self._not.to_be_focused(**options)
+
+    async def not_to_have_id(self, ident: Expected, **options: Any) -> None:
+        """The id is not ``ident``."""
+        await self._not.to_have_id(ident, **options)
+
 
 class PageAssertions(_Assertions):
     """What :func:`expect` returns for a page."""

@@ -65,7 +65,7 @@ class BrowserContext:
             return
         self._closed = True
         try:
-            for page in self.pages:
+            for page in list(self.pages):
                 await page.close(final=True)  # the browser is gone: its sessions end now
         finally:
             if self._on_close is not None:

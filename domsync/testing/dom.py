@@ -553,11 +553,11 @@ def _call(value: Any, name: str, args: list, source: str) -> Any:
 
 def _unsupported(source: str) -> NotEmulatedError:
     return NotEmulatedError(
-        f"the test client cannot run the js_value_getter {source!r}: it reads the common getters "
-        f"(this.value, this.checked, event.key, this.dataset.x, this.getAttribute('x'), ...) but runs no "
-        f"other JavaScript. Read the element's state in the callback instead (element.value), use "
-        f"prevent_default=True for event.preventDefault(), or run this test in Chromium "
-        f"(the domsync_chromium_page fixture)")
+        f"the test client cannot run the js_value_getter {source!r}: it reads the usual getters "
+        f"(this.value, this.checked, event.key, this.dataset.x, this.getAttribute('x'), "
+        f"event.preventDefault(), ...) but runs no other JavaScript. Read the element's state in the "
+        f"callback instead (element.value, which the browser keeps in sync), or run this test in "
+        f"Chromium (the domsync_chromium_page fixture)")
 
 
 def class_list(el: MirrorElement) -> list[str]:

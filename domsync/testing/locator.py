@@ -827,6 +827,8 @@ class Page:
         (``reload_resumes=False``) does; the context closes its pages so."""
         for timer in self._timers.values():
             timer.cancel()
+        if self._context is not None and self in self._context.pages:
+            self._context.pages.remove(self)
         await self._tab.close(final=final)
 
     def received(self) -> AsyncIterator[Received]:
