@@ -16,7 +16,7 @@ import re
 from typing import Any, Callable, Pattern
 
 from . import dom
-from .locator import Locator, Page, StrictModeError, _describe, _snippet
+from .locator import Locator, Page, _describe, strict_violation
 
 __all__ = ["expect", "LocatorAssertions", "PageAssertions"]
 
@@ -116,9 +116,7 @@ class LocatorAssertions(_Assertions):
 
         def check(elements: list) -> tuple[bool | None, Any]:
             if len(elements) > 1:
-                listed = "\n".join(f"    {i + 1}) {_snippet(el, 120)}" for i, el in enumerate(elements[:10]))
-                raise StrictModeError(f"strict mode violation: {locator.description} resolved to "
-                                      f"{len(elements)} elements:\n{listed}")
+                raise strict_violation(locator, elements)
             if not elements:
                 return None, "<element(s) not found>"
             return test(elements[0])
@@ -205,8 +203,7 @@ class LocatorAssertions(_Assertions):
         """The element is visible (see :func:`domsync.testing.dom.is_visible`)."""
         def check(elements: list) -> tuple[bool, Any]:
             if len(elements) > 1:
-                raise StrictModeError(f"strict mode violation: {self._locator.description} resolved to "
-                                      f"{len(elements)} elements")
+                raise strict_violation(self._locator, elements)
             shown = bool(elements) and dom.is_visible(elements[0])  # none: not visible
             return shown == visible, "visible" if shown else "hidden" if elements else "<element(s) not found>"
         await self._check("to be visible" if visible else "to be hidden", check, timeout)

@@ -280,10 +280,7 @@ class Locator:
         while True:
             elements = self.resolve()
             if len(elements) > 1:
-                listed = "\n".join(f"    {i + 1}) {_snippet(el, 120)}" for i, el in enumerate(elements[:10]))
-                raise StrictModeError(f"strict mode violation: {self.description} resolved to {len(elements)} "
-                                      f"elements:\n{listed}\n  use .first, .nth(i), .filter(...) or a more "
-                                      f"precise locator")
+                raise strict_violation(self, elements)
             if elements:
                 el = elements[0]
                 problem = ""
@@ -528,6 +525,13 @@ class Locator:
         else:
             self._page._dispatch(el, type, dict(event_init or {}), bubbles=True)
         await self._page._settle()
+
+
+def strict_violation(locator: Locator, elements: list[MirrorElement]) -> StrictModeError:
+    """The error for a locator that matched several elements where one was wanted."""
+    listed = "\n".join(f"    {i + 1}) {_snippet(el, 120)}" for i, el in enumerate(elements[:10]))
+    return StrictModeError(f"strict mode violation: {locator.description} resolved to {len(elements)} "
+                           f"elements:\n{listed}\n  use .first, .nth(i), .filter(...) or a more precise locator")
 
 
 def _text_for_search(el: MirrorElement) -> str:
