@@ -14,9 +14,12 @@ from .domsync_server import DomsyncServer
 from .element import ClassList, Element, Style
 from .encoding import js_string
 from .files import PackedFile, pack_bytes, pack_file
+from .event_names import declare_events
 from .exceptions import (
     ClientGoneError,
     DomsyncError,
+    DomsyncWarning,
+    EventNameWarning,
     DuplicateIdError,
     HierarchyError,
     InvalidNameError,
@@ -51,6 +54,9 @@ __all__ = [
     "SVG_NAMESPACE",
     "MATHML_NAMESPACE",
     "DomsyncError",
+    "DomsyncWarning",
+    "EventNameWarning",
+    "declare_events",
     "UsageError",
     "InvalidNameError",
     "InvalidValueError",

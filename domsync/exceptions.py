@@ -26,6 +26,8 @@ missing id), so ``except ValueError`` keeps working.
 from __future__ import annotations
 
 __all__ = [
+    "DomsyncWarning",
+    "EventNameWarning",
     "DomsyncError",
     "UsageError",
     "InvalidNameError",
@@ -94,3 +96,14 @@ class UnsafeValueError(UsageError, ValueError):
 class ClientGoneError(DomsyncError):
     """Raised when the server is asked to send to or look up a client that has
     disconnected. Check :meth:`DomsyncServer.is_connected` first, or catch this."""
+
+
+class DomsyncWarning(UserWarning):
+    """Base class of the warnings domsync gives: code that runs but most likely does
+    not do what was meant."""
+
+
+class EventNameWarning(DomsyncWarning):
+    """Warned (once per name) by ``addEventListener`` for an event name the browser
+    never fires on its own: ``'onclick'``, ``'Click'``, ``'clik'``. Custom events are
+    fine: give them a ``-`` or ``:`` in the name, or :func:`domsync.declare_events`."""

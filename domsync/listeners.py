@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from . import names
+from .event_names import check_listened_name
 from .exceptions import InvalidValueError, WrongTypeError
 from .names import check_str
 
@@ -45,8 +46,10 @@ class EventTarget:
         coroutine function; the server awaits it and then flushes.
 
         Args:
-            event: a DOM event type, e.g. ``'click'`` or ``'input'``. Any name works,
-                including custom events.
+            event: a DOM event type, e.g. ``'click'`` or ``'input'``. A name the
+                browser never fires (``'onclick'``, ``'Click'``, ``'clik'``) warns
+                (:class:`~domsync.EventNameWarning`, once per name); custom events
+                need a ``-`` or ``:`` in the name, or :func:`domsync.declare_events`.
             callback: called with the message dict.
             js_value_getter: a JavaScript expression, evaluated in the browser with
                 ``this`` bound to the element and ``event`` to the event, whose result is
@@ -67,6 +70,7 @@ class EventTarget:
                 :meth:`removeEventListener` first.
         """
         names.check_event_name(event)
+        check_listened_name(event)
         names.check_arguments(callback, 1, "the event callback")
         if js_value_getter is not None:
             check_str(js_value_getter, "js_value_getter")

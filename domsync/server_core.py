@@ -31,14 +31,14 @@ from typing import Any, Awaitable, Callable, Iterable
 from .client import Client
 from .document import Document
 from .downloads import Downloads
-from .exceptions import ClientGoneError, WrongTypeError
+from .exceptions import ClientGoneError, UsageError, WrongTypeError
 from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .resume import Retention, parse_hello, welcome_frame
 from .session import Call, Limits, Session
 from .runner import AppRunner, _Tasks
 from .shared import SharedDocument
-from .threadsafe import LockedDocument
+from .threadsafe import LockedDocument, ThreadBoundDocument
 
 __all__ = ["ServerCore", "SEND_TIMEOUT"]
 
@@ -51,6 +51,9 @@ ConnectionHandler = Callable[[Any, Client], Awaitable[Any]]
 SEND_TIMEOUT = 10
 #: Seconds a browser that speaks the resume protocol has to send its hello.
 HELLO_TIMEOUT = 10
+#: Seconds a document's changes may wait unsent before the server says so (once per
+#: session): the blank page of a forgotten flush.
+UNSENT_WARNING_AFTER = 3.0
 
 
 class ServerCore(AppRunner):
@@ -85,7 +88,7 @@ class ServerCore(AppRunner):
             raise WrongTypeError(f"autoflush must be a number of seconds above 0, or None, not {autoflush!r}")
         if not _positive(download_timeout):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
-        self._document_class: type[Document] = LockedDocument if thread_safe else Document
+        self._document_class: type[Document] = LockedDocument if thread_safe else ThreadBoundDocument
         Document(root_id)  # checks root_id
         documents = SharedDocument(self._document_class(root_id)) if shared else OwnDocuments(
             root_id, self._document_class)
@@ -108,6 +111,12 @@ class ServerCore(AppRunner):
         self._expiry: dict[Client, asyncio.TimerHandle] = {}
         # Tasks started from callbacks: disconnect handlers, drains, downloads.
         self._background: set[asyncio.Future] = set()
+        #: The event loop the server runs in (set when it starts).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._unsent_task: asyncio.Task | None = None
+        #: Sessions whose changes wait unsent -> since when; those already warned about.
+        self._unsent_since: dict[Client, float] = {}
+        self._unsent_warned: set[Client] = set()
 
     @property
     def error_notifications(self) -> bool:
@@ -175,6 +184,7 @@ class ServerCore(AppRunner):
             ClientGoneError: if ``client``'s session has ended (the updates are dropped
                 with it).
         """
+        self._check_loop("flush")
         if client is not None:
             self._hub.session(client)  # ClientGoneError for a client that has gone
         frames = self._hub.flush(client)
@@ -193,6 +203,18 @@ class ServerCore(AppRunner):
                 continue  # the socket is going: the browser gets it when it resumes
             if not await self._drain(session.client, connection) and session.log is None:
                 raise ClientGoneError("the client disconnected while updates were sent to it")
+
+    def _check_loop(self, what: str) -> None:
+        """Raise if called from another event loop than the server's (another thread's
+        asyncio.run): its frames would be written from the wrong thread."""
+        loop = self._loop
+        if loop is not None and asyncio.get_running_loop() is not loop and not loop.is_closed():
+            raise UsageError(
+                f"server.{what}() was awaited in another event loop than the server's (asyncio.run in another "
+                f"thread?): updates sent so half-work. From another thread use "
+                f"asyncio.run_coroutine_threadsafe(server.{what}(...), loop) with the server's loop, or "
+                f"DomsyncServer(thread_safe=True, autoflush=0.1), which sends changes by itself, or "
+                f"serve_in_background()")
 
     async def send(self, client: Client, name: str, payload: Any = None) -> None:
         """Send a named message to one client's page script, after the DOM changes
@@ -271,14 +293,53 @@ class ServerCore(AppRunner):
             except Exception:  # never let one bad batch stop the loop
                 logger.exception("autoflush failed")
 
+    async def _unsent_loop(self) -> None:
+        """Without autoflush, say (once per session) when a document's changes have
+        waited unsent for UNSENT_WARNING_AFTER seconds: a page that stays blank or stale
+        because nothing flushes it is the most silent of mistakes."""
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(UNSENT_WARNING_AFTER / 3)
+            now = loop.time()
+            waiting = {session.client for session in self._hub.documents.has_updates(self._hub.sessions.values())}
+            since = self._unsent_since
+            for client in list(since):
+                if client not in waiting:
+                    del since[client]
+            shared = self._hub.documents.shared
+            for client in waiting:
+                first = since.setdefault(client, now)
+                if shared and self._unsent_warned:
+                    continue  # one document: one warning
+                if now - first >= UNSENT_WARNING_AFTER and client not in self._unsent_warned:
+                    self._unsent_warned.add(client)
+                    self._warn_unsent(client, now - first)
+            self._unsent_warned &= set(self._hub.sessions)
+
+    def _warn_unsent(self, client: Client, waited: float) -> None:
+        whose = "the shared document" if self._hub.documents.shared else f"the document of client {client.address}"
+        logger.warning(
+            "%s has changes that were not sent for %.0f s, so the browser does not show them. Likely causes: "
+            "no `await server.flush(client)` after the change (flush(...) without await does nothing: Python "
+            "warns 'coroutine ... was never awaited'); or changes made outside callbacks with no autoflush "
+            "(DomsyncServer(..., autoflush=0.1) sends them by itself); or a callback that is still running "
+            "(its changes go when it returns: `await event.flush()` shows progress).", whose, waited)
+
     # ------------------------------------------------------------------ for transports
 
     def _start(self) -> None:
         """The transport has started listening."""
+        self._loop = asyncio.get_running_loop()
+        shared = getattr(self._hub.documents, "document", None)
+        if isinstance(shared, ThreadBoundDocument):
+            shared.bind_to_this_thread()  # from now on, changed from the loop's thread only
         self._downloads.closed = False
         running = self._autoflush_task
         if self.autoflush is not None and (running is None or running.done()):  # one loop, if started twice
             self._autoflush_task = asyncio.create_task(self._autoflush_loop())
+        watching = self._unsent_task
+        if self.autoflush is None and (watching is None or watching.done()):
+            self._unsent_task = asyncio.create_task(self._unsent_loop())
 
     def _open(self, client: Client) -> None:
         """A browser's socket is open: start its session and its handlers; or, if the
@@ -477,9 +538,11 @@ class ServerCore(AppRunner):
         downloads (the server stops)."""
         current = asyncio.current_task()  # close() called by a handler: not cancelled
         tasks = [task for running in self._tasks.values() for task in running.all() if task is not current]
-        if self._autoflush_task is not None:
-            tasks.append(self._autoflush_task)
-            self._autoflush_task = None
+        for attribute in ("_autoflush_task", "_unsent_task"):
+            task = getattr(self, attribute)
+            if task is not None:
+                tasks.append(task)
+                setattr(self, attribute, None)
         for task in tasks:
             task.cancel()
         for timer in self._hellos.values():

@@ -318,3 +318,54 @@ async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_on_another_wire
     assert welcome["resumed"] is True
     head, _, page = (await other.next_frame()).partition("\n")
     assert head == "2 0" and page.startswith('R("domsync_root_id");')  # the whole page, as JavaScript
+
+
+async def test_changes_nobody_sends_are_reported_once_per_session(servers, monkeypatch, caplog):
+    monkeypatch.setattr(server_core, "UNSENT_WARNING_AFTER", 0.3)
+    tasks = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        clock = doc.createElement("p", innerText="0")
+        doc.getRootElement().appendChild(clock)
+
+        async def tick():  # changes the page, and never flushes
+            for n in range(1, 100):
+                await asyncio.sleep(0.05)
+                clock.innerText = str(n)
+
+        tasks.append(asyncio.ensure_future(tick()))
+
+    server = servers(handler)
+    with caplog.at_level(logging.WARNING, logger="domsync.server"):
+        await server.connect()
+        await asyncio.sleep(1.2)
+    warned = [r.getMessage() for r in caplog.records if "were not sent" in r.getMessage()]
+    assert len(warned) == 1  # once per session, not at every check
+    assert "the document of client memory:" in warned[0]
+    assert "`await server.flush(client)`" in warned[0] and "flush(...) without await does nothing" in warned[0]
+    assert "coroutine ... was never awaited" in warned[0] and "autoflush=0.1" in warned[0]
+    assert "`await event.flush()`" in warned[0]
+    for task in tasks:
+        task.cancel()
+
+
+async def test_flushed_or_autoflushed_changes_are_not_reported(servers, monkeypatch, caplog):
+    monkeypatch.setattr(server_core, "UNSENT_WARNING_AFTER", 0.3)
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        clock = doc.createElement("p", innerText="0")
+        doc.getRootElement().appendChild(clock)
+        for n in range(1, 15):
+            await asyncio.sleep(0.05)
+            clock.innerText = str(n)
+            if not server.autoflush:
+                await server.flush(client)
+
+    with caplog.at_level(logging.WARNING, logger="domsync.server"):
+        for options in ({}, {"autoflush": 0.05}):
+            server = servers(handler, **options)
+            await server.connect()
+            await asyncio.sleep(0.9)
+    assert not [r for r in caplog.records if "were not sent" in r.getMessage()]

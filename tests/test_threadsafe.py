@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from domsync import Document, HierarchyError, LockedDocument
+from domsync import Document, HierarchyError, LockedDocument, UsageError
 from domsync.threadsafe import run_locked
 
 ROOT = "app"
@@ -158,3 +158,77 @@ async def test_run_locked_passes_exceptions_and_cancellation_through():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert caught == [True] and not lock._is_owned()
+
+
+# ---------------------------------------------------------------------- a server's own documents
+
+
+async def test_changing_a_servers_document_from_another_thread_raises_with_the_fix():
+    """The issue's silent mistake: a thread changes the document and calls
+    asyncio.run(server.flush(client)); one update showed, later ones never did."""
+    from domsync.memory import MemoryServer
+
+    def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="tick", innerText="0"))
+
+    server = MemoryServer(handler)
+    await server.connect()
+    await asyncio.sleep(0.01)
+    client = server.get_clients()[0]
+    doc = server.get_document(client)
+    errors: list = []
+
+    def worker():
+        for change in (lambda: setattr(doc.getElementById("tick"), "innerText", "1"),
+                       lambda: doc.getElementById("tick").classList.add("late"),
+                       lambda: doc.getElementById("tick").style.__setitem__("color", "red"),
+                       lambda: doc.getRootElement().appendChild(doc.createElement("p")),
+                       lambda: asyncio.run(server.flush(client))):
+            try:
+                change()
+            except UsageError as exc:
+                errors.append(str(exc))
+
+    thread = threading.Thread(target=worker, name="ticker")
+    thread.start()
+    thread.join()
+    assert len(errors) == 5
+    for message in errors[:4]:
+        assert "changed from thread 'ticker'" in message
+        assert "DomsyncServer(thread_safe=True, autoflush=0.1)" in message and "serve_in_background()" in message
+    assert "another event loop" in errors[4] and "run_coroutine_threadsafe" in errors[4]
+    assert doc.getElementById("tick").innerText == "0"  # nothing was half-changed
+    assert doc.getElementById("tick").getAttribute("class") is None
+    doc.getElementById("tick").innerText = "2"  # the loop's own thread may
+    assert doc.getElementById("tick").innerText == "2"
+    await server.close()
+
+
+async def test_reading_from_another_thread_and_thread_safe_documents_are_not_refused():
+    from domsync.memory import MemoryServer
+
+    def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="x", innerText="hi"))
+
+    for options, change_ok in (({}, False), ({"thread_safe": True}, True)):
+        server = MemoryServer(handler, **options)
+        await server.connect()
+        await asyncio.sleep(0.01)
+        doc = server.get_document(server.get_clients()[0])
+        seen: list = []
+
+        def worker():
+            seen.append(doc.getElementById("x").innerText)  # reading is not checked
+            try:
+                doc.getElementById("x").innerText = "changed"
+                seen.append("changed")
+            except UsageError:
+                seen.append("refused")
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert seen == ["hi", "changed" if change_ok else "refused"]
+        await server.close()
