@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, Callable
 
-from .exceptions import InvalidNameError
+from .exceptions import InvalidNameError, UsageError
 from .names import check_arguments, check_event_name
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,6 +39,16 @@ class EventContext:
     payload: Any
     client: "Client"
     document: "Document"
+    _flusher: Callable[[], Any] | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    def _bind_flush(self, flusher: Callable[[], Any]) -> None:
+        object.__setattr__(self, "_flusher", flusher)  # frozen: set once, by the server
+
+    async def flush(self) -> None:
+        """Send the page the changes made so far, now (during a long handler)."""
+        if self._flusher is None:
+            raise UsageError("this message did not come through a server; call `await server.flush(client)`")
+        await self._flusher()
 
 
 class Handlers:

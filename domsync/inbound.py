@@ -11,9 +11,10 @@ raises for what the network sent.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, cast
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, cast
 
 from .element import LIVE, Element
+from .exceptions import UsageError
 from .logs import brief
 from .protocol import EVENT_KINDS, SET_PROP
 
@@ -54,6 +55,11 @@ class DomEvent(dict):
     def __init__(self, event: str, element: "Element", value: Any, document: "Document", detail: Any):
         super().__init__(domsync=True, event=event, id=element.id, value=value, doc=document,
                          element=element)
+        #: The session's :class:`~domsync.Client` (None for an event not from a server).
+        self.client: Any = None
+        #: The document the event happened in.
+        self.document = document
+        self._flusher: Callable[[], Awaitable[None]] | None = None
         if isinstance(detail, dict):
             kind = detail.get("kind")
             if type(kind) is str and kind in EVENT_KINDS:
@@ -74,6 +80,23 @@ class DomEvent(dict):
         if name.startswith("__"):
             raise AttributeError(name)
         return self.get(name)
+
+    def _bind_flush(self, flusher: Callable[[], Awaitable[None]]) -> None:
+        self._flusher = flusher
+
+    async def flush(self) -> None:
+        """Send the page the changes made so far, now: intermediate state during a
+        long ``async`` callback (``"restarting…"``), which otherwise reaches the
+        browser when the callback returns. ``await event.flush()``.
+
+        Raises:
+            UsageError: for an event that did not come through a server (one passed
+                to :meth:`~domsync.Document.handle_event` by hand).
+        """
+        if self._flusher is None:
+            raise UsageError("this event did not come through a server's session, so it cannot flush; "
+                             "call `await server.flush(client)` yourself")
+        await self._flusher()
 
 
 class Inbound:

@@ -178,6 +178,9 @@ class AppRunner:
     async def _call_safely(self, client: Client, call: Call) -> bool:
         """Call (and await) application code; log what it raises, with the traceback,
         and tell the error handlers. Returns False if the client is gone."""
+        bind = getattr(call.args[0], "_bind_flush", None) if call.args else None
+        if bind is not None:  # an event or a message: `await event.flush()` sends progress
+            bind(lambda: self.flush(client))
         try:
             await self._invoke(client, call.function, *call.args)
         except ClientGoneError as exc:

@@ -353,6 +353,7 @@ class Session:
         if prepared is None:
             return Step()
         callback, event = prepared
+        event.client = self.client
         return Step([Call(callback, (event,), f"event callback for {brief(data.get('event'))}", data)])
 
     def _named_message(self, data: dict) -> list[Call]:

@@ -10,7 +10,7 @@ import logging
 import pytest
 from conftest import eventually
 
-from domsync import ClientGoneError, Document, encode_json, server_core
+from domsync import ClientGoneError, Document, UsageError, encode_json, server_core
 from domsync.client import Client
 from domsync.memory import MemoryServer
 from domsync.mirror import Mirror
@@ -369,3 +369,65 @@ async def test_flushed_or_autoflushed_changes_are_not_reported(servers, monkeypa
             await server.connect()
             await asyncio.sleep(0.9)
     assert not [r for r in caplog.records if "were not sent" in r.getMessage()]
+
+
+async def test_a_long_callback_shows_progress_with_event_flush():
+    from domsync.testing import expect, open as open_page
+
+    gate = asyncio.Event()
+    seen = {}
+
+    def handler(server, client):
+        doc = server.get_document(client)
+        status = doc.createElement("p", id="status", innerText="idle")
+        button = doc.createElement("button", innerText="Restart")
+
+        async def restart(event):
+            seen["client"], seen["document"] = event.client, event.document
+            status.innerText = "restarting…"
+            await event.flush()  # the browser shows it now, not when the callback returns
+            await gate.wait()
+            status.innerText = "done"
+
+        button.addEventListener("click", restart)
+        doc.getRootElement().append(status, button)
+
+    server = MemoryServer(handler)
+    async with open_page(server) as page:
+        await page.get_by_role("button", name="Restart").click()
+        await expect(page.locator("#status")).to_have_text("restarting…")
+        gate.set()
+        await expect(page.locator("#status")).to_have_text("done")
+        client = server.get_clients()[0]
+        assert seen == {"client": client, "document": server.get_document(client)}
+    await server.close()
+
+
+async def test_a_message_handler_can_flush_and_a_hand_made_event_says_how():
+    from domsync.testing import expect, open as open_page
+
+    server = MemoryServer(lambda server, client: server.get_document(client).getRootElement().appendChild(
+        server.get_document(client).createElement("p", id="out", innerText="-")))
+
+    @server.on_event("work")
+    async def work(context):
+        context.document.getElementById("out").innerText = "working"
+        await context.flush()
+        await asyncio.sleep(0.2)
+        context.document.getElementById("out").innerText = "finished"
+
+    async with open_page(server) as page:
+        await page.send_message("work")
+        await expect(page.locator("#out")).to_have_text("working", timeout=150)
+        await expect(page.locator("#out")).to_have_text("finished")
+    await server.close()
+
+    doc = Document("app")
+    button = doc.createElement("button")
+    doc.getRootElement().appendChild(button)
+    events = []
+    button.addEventListener("click", events.append)
+    doc.handle_event({"domsync": True, "event": "click", "id": button._key})
+    with pytest.raises(UsageError, match=r"call `await server.flush\(client\)` yourself"):
+        await events[0].flush()
+    assert events[0].client is None and events[0].document is doc
