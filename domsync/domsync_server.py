@@ -20,11 +20,14 @@ Everything goes to the ``domsync.server`` logger:
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import signal
 from typing import Iterable
 
 from .asgi import AsgiApp
-from .exceptions import WrongTypeError
+from .exceptions import ListenError, WrongTypeError
 from .handlers import LIFECYCLE_EVENTS, EventContext
 from .logs import show_info_until_configured
 from .server_core import ConnectionHandler, ServerCore
@@ -191,7 +194,10 @@ class DomsyncServer(ServerCore):
         self._site.bound_host = self.host
         self._closed = asyncio.Event()
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: Connection(self), host or None, self.port)
+        try:
+            self._server = await loop.create_server(lambda: Connection(self), host or None, self.port)
+        except OSError as exc:
+            raise _listen_error(exc, host, self.port) from None
         self.port = self._server.sockets[0].getsockname()[1]
         self._start()
         if self.verbose:
@@ -251,14 +257,35 @@ class DomsyncServer(ServerCore):
             await self.close()
 
     def run(self) -> None:
-        """Serve until Ctrl-C, from a plain script: ``DomsyncServer(handler).run()``.
+        """Serve until Ctrl-C or SIGTERM, from a plain script:
+        ``DomsyncServer(handler).run()``.
 
-        Ctrl-C stops the server and returns without a traceback.
+        Either stops the server and returns without a traceback, logging "domsync
+        stopped". If the server cannot listen (the port is taken), it prints one line
+        that says so and what to do, and exits with status 1.
         """
         try:
-            asyncio.run(self.serve_forever())
+            asyncio.run(self._run_until_stopped())
         except KeyboardInterrupt:
-            logger.info("domsync stopped")
+            pass
+        except ListenError as exc:
+            raise SystemExit(f"domsync: {exc.strerror}") from None
+        logger.info("domsync stopped")
+
+    async def _run_until_stopped(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            # SIGTERM (a service manager, docker stop, kill) stops it as Ctrl-C does.
+            loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(self.close()))
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # no signals here (Windows, or not the main thread): Ctrl-C still works
+        try:
+            await self.serve_forever()
+        finally:
+            try:
+                loop.remove_signal_handler(signal.SIGTERM)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
 
     # ------------------------------------------------------------------ for the connections
 
@@ -281,3 +308,15 @@ class DomsyncServer(ServerCore):
         return not self._closing and (self._server is not None or self._asgi_serving or self._memory_users > 0)
 
 
+def _listen_error(exc: OSError, host: str | None, port: int) -> ListenError:
+    """The one-line error for a socket that cannot listen, with what to do."""
+    where = f"{host or '*'}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        advice = ("another program (perhaps another domsync server) is using that port: stop it, or choose "
+                  "another port, e.g. DomsyncServer(..., port=8889) (port=0 picks a free one)")
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        advice = "ports below 1024 need privileges: choose a port from 1024 up, e.g. 8888"
+    else:
+        advice = "check the host: 'localhost', '0.0.0.0' for every interface, or an address of this machine"
+    reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)  # asyncio's strerror repeats the address
+    return ListenError(exc.errno, f"cannot listen on {where}: {reason}; {advice}")

@@ -29,6 +29,7 @@ __all__ = [
     "DomsyncWarning",
     "EventNameWarning",
     "DomsyncError",
+    "ListenError",
     "UsageError",
     "InvalidNameError",
     "InvalidValueError",
@@ -91,6 +92,13 @@ class SelectorError(UsageError, ValueError):
 class UnsafeValueError(UsageError, ValueError):
     """Raised when a value would turn application data into code: an event handler
     attribute such as ``onclick``, or a ``javascript:`` URL."""
+
+
+class ListenError(DomsyncError, OSError):
+    """Raised by :meth:`DomsyncServer.serve <domsync.DomsyncServer.serve>` when it
+    cannot listen: the port is taken, or the host is not one of this machine's. Its
+    message names the host and port and says what to do; :meth:`~domsync.DomsyncServer.run`
+    prints just that line and exits with status 1."""
 
 
 class ClientGoneError(DomsyncError):

@@ -212,6 +212,58 @@ async def test_run_prints_the_url_and_ctrl_c_exits_cleanly(tmp_path):
     assert b"returned" in out
 
 
+RUN_SCRIPT = """
+from domsync import DomsyncServer
+
+async def handler(server, client):
+    pass
+
+DomsyncServer(handler, "127.0.0.1", {port}).run()
+print("returned")
+"""
+
+
+async def test_sigterm_stops_run_as_ctrl_c_does(tmp_path):
+    """A service manager, `docker stop` or `kill` sends SIGTERM: the same clean stop and
+    the same log line as Ctrl-C."""
+    process = await start(RUN_SCRIPT.format(port=free_port()), tmp_path)
+    await read_until(process.stderr, b"domsync is serving")
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err
+    assert b"domsync stopped" in err and b"Traceback" not in err
+    assert b"returned" in out
+
+
+async def test_a_port_in_use_is_one_line_that_says_what_to_do(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = await start(RUN_SCRIPT.format(port=port), tmp_path)
+        out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 1
+    assert err.decode().strip().splitlines() == [
+        f"domsync: cannot listen on 127.0.0.1:{port}: address already in use; another program (perhaps another "
+        f"domsync server) is using that port: stop it, or choose another port, e.g. DomsyncServer(..., port=8889) "
+        f"(port=0 picks a free one)"]
+    assert b"returned" not in out
+
+
+async def test_serve_raises_a_listen_error_naming_the_port():
+    from domsync import DomsyncServer, ListenError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = DomsyncServer(lambda server, client: None, "127.0.0.1", port, verbose=False)
+        with pytest.raises(ListenError, match=f"cannot listen on 127.0.0.1:{port}: address already in use") as info:
+            await server.serve()
+    assert isinstance(info.value, OSError)
+    await server.close()
+
+
 @pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions", "dashboard"])
 async def test_each_example_starts_and_serves_its_page(example, tmp_path):
     """python examples/NAME.py prints a URL that serves the page (on port 8888, as
