@@ -52,7 +52,7 @@ class Client:
         self._connection: Any = None
 
     def __repr__(self) -> str:
-        return f"<Client {self.id} from {self.address}>"
+        return f"<Client {self.address} id={self.id}>"
 
     @property
     def address(self) -> str:

@@ -60,6 +60,11 @@ html_tag_cache: dict[str, str] = {}
 def check_str(value: object, what: str) -> str:
     """Return ``value`` if it is a ``str``; raise :class:`WrongTypeError` otherwise."""
     if type(value) is not str and not isinstance(value, str):
+        if value is None:
+            raise WrongTypeError(
+                f"{what} must be a str, not None; for no text at all use '' (str(None) would show "
+                f"the word 'None')"
+            )
         raise WrongTypeError(
             f"{what} must be a str, not {type(value).__name__} ({value!r}); "
             f"the DOM stores strings, so convert it first, e.g. str(value)"

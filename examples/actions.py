@@ -10,7 +10,7 @@ import os
 import tempfile
 
 from domsync import pack_bytes, pack_file
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 STYLE = """<style>
   body { font: 16px system-ui, sans-serif; max-width: 40em; margin: 2em auto; }

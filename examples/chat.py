@@ -9,7 +9,7 @@ handlers.
 
 import itertools
 
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 STYLE = """<style>
   body { font: 16px system-ui, sans-serif; max-width: 40em; margin: 2em auto; }
@@ -68,7 +68,6 @@ async def join(client):
         "type": "text", "placeholder": "Say something", "autocomplete": "off"})
     form.append(entry, document.createElement("button", innerText="Send", attributes={"type": "submit"}))
     root.appendChild(form)
-    entry.addEventListener("input", lambda event: None)  # keeps entry.value in sync
 
     async def send(event):
         text = (entry.value or "").strip()

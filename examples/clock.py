@@ -6,7 +6,7 @@ Run: python examples/clock.py   then open the URL it prints.
 import asyncio
 from datetime import datetime
 
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 
 async def connection_handler(server, client):

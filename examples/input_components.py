@@ -6,7 +6,7 @@ Click the button, type in the inputs, pick an option: the table shows what Pytho
 """
 
 from domsync.components import Component, TableComponent
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 
 class ExampleInputsComponent(Component):

@@ -11,7 +11,7 @@ Run: python examples/resume.py   then open the URL it prints.
 import asyncio
 import time
 
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 
 def make_server(**options) -> DomsyncServer:

@@ -3,7 +3,7 @@
 Run: python examples/todo.py   then open the URL it prints.
 """
 
-from domsync.domsync_server import DomsyncServer
+from domsync import DomsyncServer
 
 STYLE = """<style>
   body { font: 16px system-ui, sans-serif; max-width: 32em; margin: 2em auto; }
@@ -28,9 +28,9 @@ class TodoList:
         add = document.createElement("button", id="add", innerText="Add", attributes={"type": "submit"})
         form.appendChild(self.entry)
         form.appendChild(add)
-        # preventDefault keeps the page from reloading; the getter runs in the browser.
-        form.addEventListener("submit", self.on_add, js_value_getter="event.preventDefault()")
-        self.entry.addEventListener("input", lambda event: None)  # keeps entry.value in sync
+        # prevent_default: the browser does not submit the form (which would reload the
+        # page). entry.value is always what the user typed: form controls are in sync.
+        form.addEventListener("submit", self.on_add, prevent_default=True)
         root.appendChild(form)
 
         self.items = document.createElement("ul", id="items")

@@ -2027,3 +2027,14 @@ class TestReplayedBatches:
                 browser = FakeBrowser(ROOT)
                 browser.apply(doc.render_js_full())
                 assert set(browser.nodes) == connected_keys(doc)
+
+
+def test_none_for_text_says_to_use_an_empty_string(doc):
+    """str(value), the advice for other types, would show the word "None"."""
+    el = doc.createElement("p")
+    with pytest.raises(WrongTypeError, match=r"innerText must be a str, not None; for no text at all use ''"):
+        el.innerText = None
+    with pytest.raises(WrongTypeError, match=r"str\(None\) would show the word 'None'"):
+        el.textContent = None
+    with pytest.raises(WrongTypeError, match=r"not int \(3\); .* e\.g\. str\(value\)"):
+        el.innerText = 3

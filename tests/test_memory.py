@@ -431,3 +431,11 @@ async def test_a_message_handler_can_flush_and_a_hand_made_event_says_how():
     with pytest.raises(UsageError, match=r"call `await server.flush\(client\)` yourself"):
         await events[0].flush()
     assert events[0].client is None and events[0].document is doc
+
+
+async def test_a_clients_repr_names_the_browsers_address(servers):
+    server = servers(lambda server, client: None)
+    await server.connect(remote_address=("127.0.0.1", 38584))
+    await asyncio.sleep(0)
+    client = server.get_clients()[0]
+    assert repr(client) == f"<Client 127.0.0.1:38584 id={client.id}>"
