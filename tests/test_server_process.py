@@ -264,7 +264,8 @@ async def test_serve_raises_a_listen_error_naming_the_port():
     await server.close()
 
 
-@pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions", "dashboard"])
+@pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions", "dashboard", "progress",
+                                     "styled_board"])
 async def test_each_example_starts_and_serves_its_page(example, tmp_path):
     """python examples/NAME.py prints a URL that serves the page (on port 8888, as
     documented; here moved to a free port)."""
