@@ -271,7 +271,10 @@ async def test_each_example_starts_and_serves_its_page(example, tmp_path):
     documented; here moved to a free port)."""
     from pathlib import Path
 
-    source = (Path(__file__).resolve().parent.parent / "examples" / f"{example}.py").read_text()
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    source = (examples / f"{example}.py").read_text()
+    if (examples / f"{example}.css").exists():  # its style sheet goes with it
+        (tmp_path / f"{example}.css").write_text((examples / f"{example}.css").read_text())
     port = free_port()
     assert "8888" in source
     process = await start(source.replace("8888", str(port)), tmp_path)
