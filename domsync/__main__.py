@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .demo import create_demo_server
+from .exceptions import ListenError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,8 +21,12 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if not 0 <= options.port <= 65535:
         parser.error(f"--port must be from 0 to 65535, not {options.port}")
-    # A port that is taken ends it with one line that says so (DomsyncServer.run).
-    create_demo_server(options.host, options.port).run()
+    try:
+        create_demo_server(options.host, options.port)._run()
+    except ListenError as exc:  # the port is taken, or the host is not ours: one line
+        print(f"python -m domsync: cannot listen on {exc.address}: {exc.reason}; choose another with --port "
+              f"or --host", file=sys.stderr)
+        return 1
     return 0
 
 

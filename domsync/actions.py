@@ -26,6 +26,7 @@ from .logs import brief
 from .files import PackedFile, as_bytes, guess_mime_type, safe_file_name
 from .names import check_str
 from .protocol import ACTIONS, DOWNLOAD, DOWNLOAD_URL, MESSAGE, NOTIFY, OPEN_URL, ROUTE, RUN_JS
+from .recorder import get_ident
 from .routes import format_route, parse_route
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -67,11 +68,13 @@ class Actions:
     # The outbox (see Recorder._reset_outbox) and the root, declared for type checkers
     # (Document and its other parts set them).
     _outbox: list[tuple | None]
+    _owner_thread: int | None  # Recorder's: the thread that may change the page
     _last_setter: dict[tuple, int]
     _root: "Element"
 
     if TYPE_CHECKING:  # pragma: no cover
         def _freeze_leaves(self) -> None: ...  # Recorder's
+        def _wrong_thread(self) -> None: ...  # Recorder's
 
     def _init_actions(self) -> None:
         self._page: str | None = None
@@ -90,6 +93,9 @@ class Actions:
         """Queue an action (its wire op) for the page. It is a barrier: changes made
         before it are never merged with changes made after it, so the page sees them
         first."""
+        owner = self._owner_thread
+        if owner is not None and owner != get_ident():
+            self._wrong_thread()
         self._last_setter = {}
         self._freeze_leaves()
         self._outbox.append((op[0], self._root, *op[1:]))

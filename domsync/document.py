@@ -69,6 +69,7 @@ class Document(Recorder, Batches, Inbound, Actions):
         if not root_id:
             raise InvalidNameError("root_id cannot be empty")
         self._root_id = root_id
+        self._owner_thread: int | None = None  # an instance attribute: read on every change
         self._next_key = 1
         self._root = self._element_class(self, 0, "div", None, LIVE)
         self._root._attrs = {"id": root_id}

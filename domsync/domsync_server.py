@@ -265,11 +265,17 @@ class DomsyncServer(ServerCore):
         that says so and what to do, and exits with status 1.
         """
         try:
+            self._run()
+        except ListenError as exc:
+            raise SystemExit(f"domsync: {exc.strerror}") from None
+
+    def _run(self) -> None:
+        """:meth:`run`, raising :class:`ListenError` (``python -m domsync`` words it
+        for its command line)."""
+        try:
             asyncio.run(self._run_until_stopped())
         except KeyboardInterrupt:
             pass
-        except ListenError as exc:
-            raise SystemExit(f"domsync: {exc.strerror}") from None
         logger.info("domsync stopped")
 
     async def _run_until_stopped(self) -> None:
@@ -319,4 +325,6 @@ def _listen_error(exc: OSError, host: str | None, port: int) -> ListenError:
     else:
         advice = "check the host: 'localhost', '0.0.0.0' for every interface, or an address of this machine"
     reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)  # asyncio's strerror repeats the address
-    return ListenError(exc.errno, f"cannot listen on {where}: {reason}; {advice}")
+    error = ListenError(exc.errno, f"cannot listen on {where}: {reason}; {advice}")
+    error.address, error.reason = where, reason
+    return error

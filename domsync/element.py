@@ -17,6 +17,7 @@ HTML; its other parts are :mod:`~domsync.traversal` (reading the tree),
 
 from __future__ import annotations
 
+from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
 from .attributes import Attributes
@@ -206,6 +207,10 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             ckids = child._kids
             if ckids is None or type(ckids) is str:
                 # A new leaf, the most common case: kept fast (see Document._insert).
+                if self._flags & LIVE:
+                    owner = self._doc._owner_thread
+                    if owner is not None and owner != get_ident():  # before anything changes
+                        self._doc._wrong_thread()
                 kids = self._kids
                 if kids is None:
                     self._kids = [child]
@@ -321,9 +326,15 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             # No element children: the common case, kept fast.
             if kids == text or (not text and kids is None):
                 return
-            self._kids = text or None
             if self._flags & LIVE:
-                self._doc._outbox.append((TEXT, self, text, ()))
+                doc = self._doc
+                owner = doc._owner_thread
+                if owner is not None and owner != get_ident():  # before anything changes
+                    doc._wrong_thread()
+                self._kids = text or None
+                doc._outbox.append((TEXT, self, text, ()))
+                return
+            self._kids = text or None
             return
         self._doc._replace_children(self, text or None, None)
 
@@ -358,11 +369,17 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
                 # _set_text inlined: the call would cost a tenth of a text change.
                 if kids == text or (not text and kids is None):
                     return
-                self._kids = text or None
                 if self._flags & LIVE:
                     # The hottest path there is (a clock, a ticker, a cell): just record.
                     # Repeated changes are coalesced when the batch is rendered.
-                    self._doc._outbox.append((TEXT, self, text, ()))
+                    doc = self._doc
+                    owner = doc._owner_thread
+                    if owner is not None and owner != get_ident():  # before anything changes
+                        doc._wrong_thread()
+                    self._kids = text or None
+                    doc._outbox.append((TEXT, self, text, ()))
+                    return
+                self._kids = text or None
                 return
             self._doc._replace_children(self, text or None, None)
             return

@@ -98,7 +98,15 @@ class ListenError(DomsyncError, OSError):
     """Raised by :meth:`DomsyncServer.serve <domsync.DomsyncServer.serve>` when it
     cannot listen: the port is taken, or the host is not one of this machine's. Its
     message names the host and port and says what to do; :meth:`~domsync.DomsyncServer.run`
-    prints just that line and exits with status 1."""
+    prints just that line and exits with status 1.
+
+    Attributes:
+        address: ``host:port``.
+        reason: why, e.g. ``"address already in use"``.
+    """
+
+    address = ""
+    reason = ""
 
 
 class ClientGoneError(DomsyncError):

@@ -72,9 +72,7 @@ class OwnDocuments:
     def document_for(self, client: Client) -> Document:
         """A new document, with the route the page was opened at."""
         document = self.document_class(self.root_id)
-        bind = getattr(document, "bind_to_this_thread", None)
-        if bind is not None:
-            bind()  # a server's own document: changed from the loop's thread (this one) only
+        document._bind_to_this_thread()  # changed from the loop's thread (this one) only, unless locked
         route = parse_qs(urlsplit(client.request.path).query).get("route")
         if route:  # the page's route when it connected, for the connect handlers
             document.handle_route({"hash": route[0]})

@@ -35,10 +35,11 @@ which of them are still in the page):
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
-from .exceptions import HierarchyError
+from .exceptions import HierarchyError, UsageError
 from .protocol import (
     APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT,
 )
@@ -46,7 +47,10 @@ from .protocol import (
 if TYPE_CHECKING:  # pragma: no cover
     from .document import Document
 
-__all__ = ["Recorder", "leaf_text", "FORM_CONTROLS"]
+__all__ = ["Recorder", "leaf_text", "FORM_CONTROLS", "get_ident"]
+
+#: The calling thread's id (the thread check below runs on every recorded change).
+get_ident = threading.get_ident
 
 #: The elements whose state the browser sends back (two-way binding).
 FORM_CONTROLS = frozenset({"input", "textarea", "select"})
@@ -75,6 +79,26 @@ class Recorder:
         def _register_ids(self, *tops: Element) -> None: ...
         def _check_new_id(self, new_id: str, el: Element | None, auto: dict | None = None) -> None: ...
         def _node(self, node: Element | str, born: list | None = None, uses: list | None = None) -> Any: ...
+
+    #: The thread that may change the page the browser shows (the server's loop's),
+    #: or None: any thread (a document no server has bound, or a LockedDocument).
+    _owner_thread: int | None = None
+    _owner_name = ""
+
+    def _bind_to_this_thread(self) -> None:
+        """From now on, changes the browser would see must come from the calling
+        thread: a server binds its own documents to its event loop's thread, so that
+        a change from another thread raises at once rather than half-working."""
+        self._owner_thread = get_ident()
+        self._owner_name = threading.current_thread().name
+
+    def _wrong_thread(self) -> None:
+        raise UsageError(
+            f"this document belongs to the server's event loop, in thread {self._owner_name!r}, and was "
+            f"changed from thread {threading.current_thread().name!r}: changes from another thread half-work "
+            f"(an update may arrive, later ones never do). To change documents from any thread, use "
+            f"DomsyncServer(thread_safe=True, autoflush=0.1) or serve_in_background(); or hand the change "
+            f"to the loop with loop.call_soon_threadsafe(...) or asyncio.run_coroutine_threadsafe(...)")
 
     def _reset_outbox(self) -> None:
         # New containers rather than clear(): the render loop may still hold the old list.
@@ -129,6 +153,10 @@ class Recorder:
         return parent
 
     def _insert(self, parent: Element, child: Element, ref: Element | None) -> None:
+        if (parent._flags | child._flags) & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():  # before anything changes
+                self._wrong_thread()
         old_parent = child._parent
         if old_parent is not None or not child._flags & FRESH:
             # Not a new element: it may come back from removal, or move.
@@ -176,6 +204,10 @@ class Recorder:
             self._detached.append(child)
 
     def _detach(self, child: Element, record: bool) -> None:
+        if record and child._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         parent = self._unlink(child)
         child._flags &= ~FRESH
         if record and child._flags & LIVE and parent is not None and parent._flags & LIVE:
@@ -185,6 +217,10 @@ class Recorder:
     def _replace_children(self, el: Element, text: str | None, parts: list | None) -> None:
         """Replace all children of ``el`` by one text node, or by ``parts``: strings
         (text), ``None`` (a ``<br>``) or parsed elements."""
+        if el._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         old = el._kids
         live = el._flags & LIVE
         old_elements = [k for k in old if type(k) is not str] if type(old) is list else []
@@ -229,6 +265,10 @@ class Recorder:
         self._outbox.append((CHILDREN, el, items, born, uses, detached))
 
     def _set_attribute(self, el: Element, name: str, value: str | None) -> None:
+        if el._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         if el._flags & IMPLICIT_ID:
             el._attrs = {"id": AUTO_ID_PREFIX + str(el._key)}
             el._flags &= ~IMPLICIT_ID
@@ -273,6 +313,10 @@ class Recorder:
             self._last_setter[key] = self._record(op)
 
     def _set_prop(self, el: Element, name: str, value: Any, record: bool = True) -> None:
+        if record and el._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         props = el._props
         if props is None:
             el._props = props = {}
@@ -290,6 +334,10 @@ class Recorder:
                     self._outbox[previous] = None
 
     def _listen(self, el: Element, event: str, entry: tuple | None) -> None:
+        if el._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         props = el._props
         if props is None:
             el._props = props = {}

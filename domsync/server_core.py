@@ -38,7 +38,7 @@ from .resume import Retention, parse_hello, welcome_frame
 from .session import Call, Limits, Session
 from .runner import AppRunner, _Tasks
 from .shared import SharedDocument
-from .threadsafe import LockedDocument, ThreadBoundDocument
+from .threadsafe import LockedDocument
 
 __all__ = ["ServerCore", "SEND_TIMEOUT"]
 
@@ -88,7 +88,7 @@ class ServerCore(AppRunner):
             raise WrongTypeError(f"autoflush must be a number of seconds above 0, or None, not {autoflush!r}")
         if not _positive(download_timeout):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
-        self._document_class: type[Document] = LockedDocument if thread_safe else ThreadBoundDocument
+        self._document_class: type[Document] = LockedDocument if thread_safe else Document
         Document(root_id)  # checks root_id
         documents = SharedDocument(self._document_class(root_id)) if shared else OwnDocuments(
             root_id, self._document_class)
@@ -331,8 +331,8 @@ class ServerCore(AppRunner):
         """The transport has started listening."""
         self._loop = asyncio.get_running_loop()
         shared = getattr(self._hub.documents, "document", None)
-        if isinstance(shared, ThreadBoundDocument):
-            shared.bind_to_this_thread()  # from now on, changed from the loop's thread only
+        if shared is not None:
+            shared._bind_to_this_thread()  # from now on, changed from the loop's thread only (unless locked)
         self._downloads.closed = False
         running = self._autoflush_task
         if self.autoflush is not None and (running is None or running.done()):  # one loop, if started twice

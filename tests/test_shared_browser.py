@@ -18,7 +18,6 @@ from conftest import eventually
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from domsync import ClientGoneError, Document, DomsyncServer, LockedDocument, UsageError
-from domsync.threadsafe import ThreadBoundDocument
 
 ROOT = "domsync_root_id"
 
@@ -845,9 +844,7 @@ async def test_per_client_documents_stay_the_default(servers, open_page):
     b, client_b = await open_page(server)
     doc_a, doc_b = server.get_document(client_a), server.get_document(client_b)
     assert doc_a is not doc_b
-    # A plain Document bound to the loop's thread (changes from others raise), not locked.
-    assert type(doc_a) is ThreadBoundDocument and isinstance(doc_a, Document)
-    assert not isinstance(doc_a, LockedDocument)
+    assert type(doc_a) is Document and not isinstance(doc_a, LockedDocument)
     for page, doc in ((a, doc_a), (b, doc_b)):
         await wait_matches(page, doc)
 
@@ -871,7 +868,7 @@ async def test_per_client_documents_stay_the_default(servers, open_page):
 
 async def test_a_shared_server_without_thread_safe_uses_a_plain_document(servers):
     server = servers(shared=True)
-    assert type(server.document) is ThreadBoundDocument and isinstance(server.document, Document)
+    assert type(server.document) is Document
     assert isinstance(servers(shared=True, thread_safe=True).document, LockedDocument)
 
 
