@@ -50,6 +50,10 @@ class DomEvent(dict):
     ``selected`` (the values of the selected options of a select). Every key is also an
     attribute (``event.key``); a key the browser's event did not have is ``None``.
     The values come from the browser: they are checked for type, not for sense.
+
+    Besides the dict: ``event.client`` (the session's :class:`~domsync.Client`),
+    ``event.document``, and ``await event.flush()``, which sends the changes made so
+    far during a long callback (see :doc:`/howto/progress`).
     """
 
     def __init__(self, event: str, element: "Element", value: Any, document: "Document", detail: Any):
