@@ -268,7 +268,9 @@
     document.dispatchEvent(new CustomEvent("domsync:error", {
       detail: { message, stack: error && error.stack, source },
     }));
-    domsync.transmit({ domsync: true, type: MSG.ERROR, source, message: message.slice(0, 2000), batch: applied });
+    // A value getter's error says which getter: the server's log line quotes it.
+    const told = source === "js_value_getter" && code ? message + " in js_value_getter " + JSON.stringify(code.slice(0, 200)) : message;
+    domsync.transmit({ domsync: true, type: MSG.ERROR, source, message: told.slice(0, 2000), batch: applied });
   }
 
   // ---------------------------------------------------------------------- Actions

@@ -9,10 +9,12 @@ checked when they come in: an event handler attribute (``onclick``) or a
 
 from __future__ import annotations
 
+import warnings
+
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from . import names
-from .exceptions import WrongTypeError
+from .exceptions import DomsyncWarning, WrongTypeError
 from .flags import IMPLICIT_ID
 from .names import check_str
 from .protocol import AUTO_ID_PREFIX
@@ -93,7 +95,18 @@ class Attributes:
         """
         name = names.check_attribute_name(name, self._ns is None)
         if type(value) is not str:
+            if isinstance(value, bool):
+                raise WrongTypeError(
+                    f"the value of attribute {name!r} must be a str, not bool ({value!r}); a boolean attribute "
+                    f"is on whatever its value ('False' too): turn it on with setAttribute({name!r}, '') or "
+                    f"toggleAttribute({name!r}, True), off with removeAttribute({name!r})")
             check_str(value, f"the value of attribute {name!r}")
+        elif len(value) == 5 and value.lower() == "false" and name in names.BOOLEAN_ATTRIBUTES \
+                and self._ns is None:
+            warnings.warn(f"setAttribute({name!r}, {value!r}) turns {name!r} on: a boolean attribute is on "
+                          f"whatever its value. Turn it off with removeAttribute({name!r})"
+                          + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),
+                          DomsyncWarning, stacklevel=2)
         names.check_url_value(name, value, self._tag)
         self._doc._set_attribute(cast("Element", self), name, value)  # a part of Element
 
@@ -127,11 +140,21 @@ class Attributes:
         ``contains``, ``replace``."""
         return ClassList(cast("Element", self))  # Attributes is a part of Element
 
+    @classList.setter
+    def classList(self, value: str) -> None:
+        # As in the browser: el.classList = "a b" sets the class attribute.
+        self.setAttribute("class", value)
+
     @property
     def style(self) -> "Style":
         """The style attribute, one property at a time: ``setProperty``,
         ``removeProperty``, ``getPropertyValue``; also ``style["color"] = "red"``."""
         return Style(cast("Element", self))  # Attributes is a part of Element
+
+    @style.setter
+    def style(self, value: str) -> None:
+        # As in the browser: el.style = "color: red" sets the whole attribute (cssText).
+        self.setAttribute("style", value)
 
     def _reflect_bool(self, name: str, on: object) -> None:
         if type(on) is not bool:

@@ -17,13 +17,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
+import warnings
 from typing import Any, Literal, overload
 
 from . import names
 from .actions import Actions
 from .batches import Batches
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
-from .exceptions import DuplicateIdError, InvalidNameError, NotFoundError, WrongTypeError
+from .exceptions import DomsyncWarning, DuplicateIdError, InvalidNameError, NotFoundError, WrongTypeError
 from .inbound import DomEvent, Inbound
 from .names import HTML_NAMESPACE, check_str
 from .protocol import RESET
@@ -38,6 +39,12 @@ _AUTO_ID = re.compile(re.escape(AUTO_ID_PREFIX) + r"([0-9]+)\Z")
 _FORM_CONTROLS = frozenset({"input", "textarea", "select"})
 
 _HTML_TAGS = names.html_tag_cache
+
+
+def _warn_script() -> None:
+    warnings.warn("a <script> element made with domsync never runs in the browser: what the server sends is "
+                  "data, never code. To run code in the page use document.run_js(code); for JSON data give it "
+                  "type='application/json'", DomsyncWarning, stacklevel=3)
 
 
 class Document(Recorder, Batches, Inbound, Actions):
@@ -136,6 +143,9 @@ class Document(Recorder, Batches, Inbound, Actions):
         tag = _HTML_TAGS.get(tagName) if type(tagName) is str else None
         if tag is None:
             tag = names.check_tag_name(tagName, HTML_NAMESPACE)
+            if tag == "script" and (not isinstance(attributes, dict) or str(attributes.get("type", "")).lower()
+                                    in ("", "text/javascript", "module", "application/javascript")):
+                _warn_script()
         if id is None and innerText is None and value is None and attributes is None:
             key = self._next_key  # the common case, kept fast
             self._next_key = key + 1

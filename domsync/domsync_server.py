@@ -27,7 +27,7 @@ import signal
 from typing import Iterable
 
 from .asgi import AsgiApp
-from .exceptions import ListenError, WrongTypeError
+from .exceptions import ListenError, UsageError, WrongTypeError
 from .handlers import LIFECYCLE_EVENTS, EventContext
 from .logs import show_info_until_configured
 from .server_core import ConnectionHandler, ServerCore
@@ -264,6 +264,14 @@ class DomsyncServer(ServerCore):
         stopped". If the server cannot listen (the port is taken), it prints one line
         that says so and what to do, and exits with status 1.
         """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass  # no loop running: run() makes its own
+        else:
+            raise UsageError("run() starts an event loop of its own and blocks until Ctrl-C; inside asyncio (a "
+                             "running loop) use `await server.serve_forever()`, or `await server.serve()`, which "
+                             "returns once the server listens")
         try:
             self._run()
         except ListenError as exc:

@@ -20,7 +20,7 @@ import warnings
 from .exceptions import EventNameWarning
 from .names import check_event_name
 
-__all__ = ["KNOWN_EVENTS", "declare_events", "check_listened_name"]
+__all__ = ["KNOWN_EVENTS", "declare_events", "check_listened_name", "warn_at_caller"]
 
 #: The events browsers fire on elements, documents and windows.
 KNOWN_EVENTS = frozenset("""
@@ -57,7 +57,7 @@ def declare_events(*names: str) -> None:
 def _problem(name: str) -> str | None:
     if name in KNOWN_EVENTS or name in _declared or "-" in name or ":" in name:
         return None
-    custom = (f"For a custom event, put a '-' or ':' in its name ('my-{name.lower()}') or declare it: "
+    custom = (f"For a custom event, put a '-' or ':' in its name ('app:{name}') or declare it: "
               f"domsync.declare_events({name!r}).")
     if name[:2].lower() == "on" and name[2:].lower() in KNOWN_EVENTS:
         return (f"{name!r} is an HTML attribute name; the event is {name[2:].lower()!r}: "
@@ -77,6 +77,11 @@ def check_listened_name(name: str) -> None:
     if problem is not None:
         _warned.add(name)
         warnings.warn(problem, EventNameWarning, stacklevel=_callers_level())
+
+
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """Warn, pointing at the application's line (the first frame outside domsync)."""
+    warnings.warn(message, category, stacklevel=_callers_level())
 
 
 def _callers_level() -> int:

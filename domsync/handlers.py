@@ -65,13 +65,19 @@ class Handlers:
             InvalidNameError: for an event other than the four lifecycle events.
             WrongTypeError: if the handler cannot be called with the event's arguments.
         """
+        if callable(event):
+            raise InvalidNameError(
+                f"server.on needs the event's name: @server.on('connect') above "
+                f"{getattr(event, '__name__', 'the handler')}, not @server.on"
+            )
         if event not in LIFECYCLE_EVENTS:
             raise InvalidNameError(
                 f"unknown lifecycle event {event!r}; use one of {', '.join(map(repr, LIFECYCLE_EVENTS))}"
             )
 
         def register(handler: Callable) -> Callable:
-            check_arguments(handler, LIFECYCLE_EVENTS[event], f"a {event!r} handler")
+            article = "an" if event[0] in "aeiou" else "a"
+            check_arguments(handler, LIFECYCLE_EVENTS[event], f"{article} {event!r} handler")
             self.lifecycle[event].append(handler)
             return handler
 

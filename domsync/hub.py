@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 from .client import Client
 from .document import Document
 from .downloads import Downloads
-from .exceptions import ClientGoneError, UsageError
+from .exceptions import ClientGoneError, UsageError, WrongTypeError
 from .handlers import Handlers
 from .logs import brief
 from .protocol import PROTOCOL_VERSION
@@ -247,6 +247,9 @@ class Hub:
         try:
             return self.sessions[client]
         except (KeyError, TypeError):
+            if not isinstance(client, Client):
+                raise WrongTypeError(f"expected a Client (what handlers and events get: event.client), not "
+                                     f"{type(client).__name__} ({brief(client)})") from None
             raise ClientGoneError("this client has disconnected; check server.is_connected(client)") from None
 
     # ------------------------------------------------------------------ frames

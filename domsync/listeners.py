@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, cast
 
 from . import names
-from .event_names import check_listened_name
-from .exceptions import InvalidValueError, WrongTypeError
+from .event_names import check_listened_name, warn_at_caller
+from .exceptions import DomsyncWarning, InvalidValueError, WrongTypeError
 from .names import check_str
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,6 +87,10 @@ class EventTarget:
                 options[name] = ms
         if "debounce" in options and "throttle" in options:
             raise InvalidValueError("use debounce or throttle, not both")
+        if event == "submit" and not prevent_default and "preventDefault" not in (js_value_getter or ""):
+            warn_at_caller("a 'submit' listener without prevent_default=True: the browser submits the form as "
+                           "well, which loads a new page (the session resumes, but the page reloads and its "
+                           "URL changes). Pass prevent_default=True", DomsyncWarning)
         listeners = (self._props or {}).get("on")
         if listeners and event in listeners:
             raise InvalidValueError(

@@ -102,7 +102,7 @@ def check_tag_name(tag: object, namespace: str = HTML_NAMESPACE) -> str:
     local = tag.lower() if namespace == HTML_NAMESPACE else tag
     if len(_tag_cache) < 4096:
         _tag_cache[(tag, namespace)] = local
-        if namespace == HTML_NAMESPACE:
+        if namespace == HTML_NAMESPACE and local != "script":  # a script goes the slow way: it warns
             html_tag_cache[tag] = local
     return local
 
@@ -158,6 +158,14 @@ def check_url_value(name: str, value: str, tag: str = "") -> None:
             f"refusing to set {name}={value[:40]!r}: a javascript: URL runs its text as "
             f"code; link to a real URL, or use addEventListener('click', callback)"
         )
+
+
+#: HTML's boolean attributes: present means on, whatever the value.
+BOOLEAN_ATTRIBUTES = frozenset({
+    "allowfullscreen", "async", "autofocus", "autoplay", "checked", "controls", "default", "defer", "disabled",
+    "formnovalidate", "hidden", "inert", "ismap", "itemscope", "loop", "multiple", "muted", "nomodule",
+    "novalidate", "open", "playsinline", "readonly", "required", "reversed", "selected",
+})
 
 
 def check_event_name(event: object) -> str:

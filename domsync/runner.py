@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from .client import Client
@@ -184,6 +185,11 @@ class AppRunner:
         try:
             await self._invoke(client, call.function, *call.args)
         except ClientGoneError as exc:
+            if call.what == "disconnect handler":
+                logger.warning("disconnect handler %s for client %s used the client after its session ended "
+                               "(%s): a disconnect handler can no longer get or flush its document; keep what "
+                               "it needs from the connect handler", _name(call.function), client.address, exc)
+                return False
             if not self.is_connected(client):
                 logger.debug("%s stopped: client %s is gone", call.what, client.address)
                 return False
@@ -209,10 +215,23 @@ class AppRunner:
         # The shared document outlives its clients (a disconnect handler may change it).
         document = session.document if session is not None else getattr(documents, "document", None)
         lock = document._lock if document is not None else _NO_LOCK
+        started = time.monotonic()
         with lock:
             result = function(*args)
+        blocked = time.monotonic() - started
+        if blocked > BLOCKING_WARNING:
+            self._warn_blocking(f"{_name(function)} for client {client.address}", blocked)
         if inspect.isawaitable(result):
             await (result if lock is _NO_LOCK else run_locked(result, lock))
+
+    #: When a blocked loop was last reported (time.monotonic), so it is reported once.
+    _blocking_reported = -1e9
+
+    def _warn_blocking(self, what: str, seconds: float) -> None:
+        self._blocking_reported = time.monotonic()
+        logger.warning("%s blocked the server for %.1f s: every page of every user waited (no events, no "
+                       "updates). Wait with await (asyncio.sleep, an async HTTP client), or run blocking work "
+                       "with `await asyncio.to_thread(function, ...)`", what, seconds)
 
     async def _report_error(self, client: Client, exc: BaseException, message: dict | None) -> None:
         for call in self._hub.failed(client, exc, message):
@@ -223,6 +242,14 @@ class AppRunner:
                     raise
             except Exception:
                 logger.exception("error handler failed for client %s", client.address)
+
+
+#: Seconds application code may hold the event loop before the server says so.
+BLOCKING_WARNING = 0.5
+
+
+def _name(function: Callable) -> str:
+    return repr(getattr(function, "__qualname__", None) or function)
 
 
 def _being_cancelled() -> bool:

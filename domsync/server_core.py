@@ -26,17 +26,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import warnings
 from typing import Any, Awaitable, Callable, Iterable
 
 from .client import Client
 from .document import Document
 from .downloads import Downloads
-from .exceptions import ClientGoneError, UsageError, WrongTypeError
+from .exceptions import ClientGoneError, DomsyncWarning, UsageError, WrongTypeError
 from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
+from .names import check_arguments
 from .resume import Retention, parse_hello, welcome_frame
 from .session import Call, Limits, Session
-from .runner import AppRunner, _Tasks
+from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
 from .threadsafe import LockedDocument
 
@@ -82,10 +85,16 @@ class ServerCore(AppRunner):
                 raise WrongTypeError(f"{name} must be a number of seconds, 0 or more, not {value!r}")
         if type(replay_buffer) is not int or replay_buffer < 0:
             raise WrongTypeError(f"replay_buffer must be a number of bytes, 0 or more, not {replay_buffer!r}")
-        if connection_handler is not None and not callable(connection_handler):
-            raise WrongTypeError("connection_handler must be an async function (server, client)")
+        if connection_handler is not None:
+            if not callable(connection_handler):
+                raise WrongTypeError("connection_handler must be an async function (server, client)")
+            check_arguments(connection_handler, 2, "the connection handler (server, client)")
         if autoflush is not None and not _positive(autoflush):
             raise WrongTypeError(f"autoflush must be a number of seconds above 0, or None, not {autoflush!r}")
+        if autoflush is not None and autoflush > 10:
+            warnings.warn(f"autoflush={autoflush!r} sends unsent changes every {autoflush:g} seconds; it is in "
+                          f"seconds, not milliseconds (autoflush=0.1 is ten times a second)", DomsyncWarning,
+                          stacklevel=3)
         if not _positive(download_timeout):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
         self._document_class: type[Document] = LockedDocument if thread_safe else Document
@@ -293,13 +302,22 @@ class ServerCore(AppRunner):
             except Exception:  # never let one bad batch stop the loop
                 logger.exception("autoflush failed")
 
-    async def _unsent_loop(self) -> None:
-        """Without autoflush, say (once per session) when a document's changes have
-        waited unsent for UNSENT_WARNING_AFTER seconds: a page that stays blank or stale
-        because nothing flushes it is the most silent of mistakes."""
+    async def _watch(self) -> None:
+        """Say what would otherwise pass in silence: a loop that application code
+        blocked (its callback not named: an ``async`` one, or code of its own), and,
+        without autoflush, a document whose changes have waited unsent for
+        UNSENT_WARNING_AFTER seconds (once per session): a page that stays blank or
+        stale because nothing flushes it."""
         loop = asyncio.get_running_loop()
         while True:
-            await asyncio.sleep(UNSENT_WARNING_AFTER / 3)
+            interval = UNSENT_WARNING_AFTER / 3
+            before = time.monotonic()
+            await asyncio.sleep(interval)
+            lag = time.monotonic() - before - interval
+            if lag > BLOCKING_WARNING and time.monotonic() - self._blocking_reported > lag + interval:
+                self._warn_blocking("application code (a callback, a handler or a task of its own)", lag)
+            if self.autoflush is not None:
+                continue
             now = loop.time()
             waiting = {session.client for session in self._hub.documents.has_updates(self._hub.sessions.values())}
             since = self._unsent_since
@@ -338,8 +356,8 @@ class ServerCore(AppRunner):
         if self.autoflush is not None and (running is None or running.done()):  # one loop, if started twice
             self._autoflush_task = asyncio.create_task(self._autoflush_loop())
         watching = self._unsent_task
-        if self.autoflush is None and (watching is None or watching.done()):
-            self._unsent_task = asyncio.create_task(self._unsent_loop())
+        if watching is None or watching.done():
+            self._unsent_task = asyncio.create_task(self._watch())
 
     def _open(self, client: Client) -> None:
         """A browser's socket is open: start its session and its handlers; or, if the
@@ -538,7 +556,7 @@ class ServerCore(AppRunner):
         downloads (the server stops)."""
         current = asyncio.current_task()  # close() called by a handler: not cancelled
         tasks = [task for running in self._tasks.values() for task in running.all() if task is not current]
-        for attribute in ("_autoflush_task", "_unsent_task"):
+        for attribute in ("_autoflush_task", "_unsent_task"):  # the watch is the second
             task = getattr(self, attribute)
             if task is not None:
                 tasks.append(task)

@@ -7,7 +7,9 @@ Each change writes the whole attribute through :meth:`Element.setAttribute
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterator
+import re
+
+from typing import TYPE_CHECKING, Any, Iterator
 
 from . import names
 from .exceptions import InvalidNameError
@@ -146,6 +148,19 @@ class Style:
     def __init__(self, element: Element):
         self._el = element
 
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        raise AttributeError(f"style.{name}: read CSS properties by their CSS names: "
+                             f"el.style[{_css_name(name)!r}] or el.style.getPropertyValue({_css_name(name)!r})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "_el":
+            object.__setattr__(self, name, value)
+            return
+        raise AttributeError(f"style.{name} = ...: set CSS properties by their CSS names: "
+                             f"el.style[{_css_name(name)!r}] = {value!r}")
+
     def _decls(self) -> dict[str, str]:
         return dict(_split_declarations(self._el.getAttribute("style") or ""))
 
@@ -218,3 +233,8 @@ class Style:
 
     def __repr__(self) -> str:
         return f"Style({self.cssText!r})"
+
+
+def _css_name(name: str) -> str:
+    """``backgroundColor`` -> ``background-color``: the CSS name of a JavaScript one."""
+    return re.sub(r"[A-Z]", lambda m: "-" + m.group(0).lower(), name)

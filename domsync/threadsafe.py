@@ -66,8 +66,13 @@ LockedClassList = _locked_subclass(ClassList, lambda self: self._el._doc._lock)
 LockedStyle = _locked_subclass(Style, lambda self: self._el._doc._lock)
 LockedElement = _locked_subclass(Element, lambda self: self._doc._lock)
 # Properties replaced on a class made at run time: setattr, which type checkers leave be.
-setattr(LockedElement, "classList", property(lambda self: LockedClassList(self), doc=Element.classList.__doc__))
-setattr(LockedElement, "style", property(lambda self: LockedStyle(self), doc=Element.style.__doc__))
+setattr(LockedElement, "classList", property(lambda self: LockedClassList(self),
+                                            _holding(lambda self: self._doc._lock,
+                                                     getattr(Element, "classList").fset),
+                                            doc=Element.classList.__doc__))
+setattr(LockedElement, "style", property(lambda self: LockedStyle(self),
+                                        _holding(lambda self: self._doc._lock, getattr(Element, "style").fset),
+                                        doc=Element.style.__doc__))
 if TYPE_CHECKING:  # pragma: no cover
     _LockedDocumentBase = Document  # to type checkers: a base class must be a static type
 else:

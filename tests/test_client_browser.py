@@ -2,7 +2,9 @@
 
 import json
 
-from domsync import SVG_NAMESPACE, Document
+import pytest
+
+from domsync import SVG_NAMESPACE, Document, DomsyncWarning
 
 
 def fresh():
@@ -124,7 +126,8 @@ async def test_a_failing_batch_is_reported_not_swallowed(client_page):
 
 async def test_scripts_never_run_however_they_are_made(client_page):
     doc, root = fresh()
-    root.appendChild(doc.createElement("script", innerText="window.__ran.push('createElement')"))
+    with pytest.warns(DomsyncWarning, match=r"never runs in the browser.*document\.run_js\(code\)"):
+        root.appendChild(doc.createElement("script", innerText="window.__ran.push('createElement')"))
     root.innerHTML += ""  # keep what is there
     box = doc.createElement("div")
     root.appendChild(box)
@@ -210,3 +213,15 @@ async def test_a_bulk_build_with_hostile_texts_arrives_exactly(client_page):
     assert await client_page.page.evaluate("window.__ran") == []
     items[7].innerText = "changed"
     assert await client_page.sync(doc) == root.innerHTML
+
+
+async def test_a_getter_with_a_syntax_error_is_reported_with_its_text(client_page):
+    """The browser's message alone ("Unexpected token ')'") does not say which getter."""
+    doc, root = fresh()
+    button = doc.createElement("button", innerText="go")
+    button.addEventListener("click", lambda e: None, js_value_getter="this.dataset.x +")
+    root.appendChild(button)
+    await client_page.apply(doc.render_js_updates(), allow_errors=True)
+    reports = [m for m in await client_page.sent() if m.get("type") == "error"]
+    assert reports and reports[0]["source"] == "js_value_getter"
+    assert reports[0]["message"].endswith(' in js_value_getter "this.dataset.x +"')

@@ -29,7 +29,7 @@ def listen(name: str) -> None:
     ("Click", "event names are case-sensitive and the browser fires 'click', not 'Click'."),
     ("KEYDOWN", "the browser fires 'keydown', not 'KEYDOWN'"),
     ("clik", "'clik' is not an event the browser fires, so this listener would never be called. Did you mean "
-             "'click'? For a custom event, put a '-' or ':' in its name ('my-clik') or declare it: "
+             "'click'? For a custom event, put a '-' or ':' in its name ('app:clik') or declare it: "
              "domsync.declare_events('clik')."),
     ("submitted", "Did you mean 'submit'?"),
     ("rowSelected", "'rowSelected' is not an event the browser fires"),

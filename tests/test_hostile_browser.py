@@ -393,6 +393,7 @@ async def test_inner_html_with_handlers_or_script_urls_is_refused_and_changes_no
 # ------------------------------------------------------------------ scripts stay inert
 
 
+@pytest.mark.filterwarnings("ignore::domsync.DomsyncWarning")  # scripts made on purpose
 async def test_script_element_created_with_text_does_not_run(watched):
     """``createElement('script', innerText=...)`` appended into the page does not run:
     scripts are inert by design."""
@@ -403,6 +404,7 @@ async def test_script_element_created_with_text_does_not_run(watched):
     await watched.assert_nothing_ran()
 
 
+@pytest.mark.filterwarnings("ignore::domsync.DomsyncWarning")  # scripts made on purpose
 async def test_script_element_with_a_src_does_not_load(watched):
     """A script with a ``src`` (a data: URL that would run at once) stays inert, whether
     the src is set at creation or later."""
@@ -423,6 +425,7 @@ async def test_script_element_with_a_src_does_not_load(watched):
     await watched.assert_nothing_ran()
 
 
+@pytest.mark.filterwarnings("ignore::domsync.DomsyncWarning")  # scripts made on purpose
 async def test_script_element_stays_inert_when_its_text_changes_or_it_is_rebuilt(watched):
     """Changing a script's text, removing it (the browser forgets it) and attaching it
     again (the browser rebuilds it) never runs it."""

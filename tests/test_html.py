@@ -310,6 +310,7 @@ class TestSerialising:
         assert doc.createElement("my-widget", id="w").outerHTML == '<my-widget id="w"></my-widget>'
 
     @pytest.mark.parametrize("tag", ["script", "style"])
+    @pytest.mark.filterwarnings("ignore::domsync.DomsyncWarning")  # a script made on purpose
     def test_raw_text_element_content_is_not_escaped(self, doc, tag):
         el = doc.createElement(tag, id="r")
         el.textContent = "if (a < b && c > d) {}"

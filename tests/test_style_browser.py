@@ -6,6 +6,7 @@ from __future__ import annotations
 from conftest import load_example
 
 from domsync import DomsyncServer
+from domsync.testing import expect
 from domsync.testing.chromium import chromium_page
 
 
@@ -26,7 +27,9 @@ async def test_the_board_is_laid_out_by_its_style_sheet(browser):
         card = page.locator(".card", has_text="Test without a browser")
         assert await card.evaluate("el => getComputedStyle(el).outlineStyle") == "none"
         await card.click()
+        await expect(card).to_have_class("card selected")  # the server's answer has arrived
         outline = await card.evaluate("el => [getComputedStyle(el).outlineStyle, getComputedStyle(el).outlineColor]")
         assert outline == ["solid", "rgb(0, 82, 204)"]
         await card.click()
+        await expect(card).to_have_class("card")
         assert await card.evaluate("el => getComputedStyle(el).outlineStyle") == "none"
