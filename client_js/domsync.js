@@ -37,6 +37,7 @@
   const PROTOCOL_VERSION = 2;
   const AUTO_ID_PREFIX = "__domsync_el_";
   const HELPERS = ["N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download", "downloadUrl", "openUrl", "route", "run"];
+  const OP = {"RESET": 0, "APPEND": 1, "APPEND_LEAVES": 2, "INSERT": 3, "MOVE": 4, "REMOVE": 5, "SET_ATTR": 6, "REMOVE_ATTR": 7, "TEXT": 8, "CHILDREN": 9, "SET_PROP": 10, "LISTEN": 11, "UNLISTEN": 12, "FORGET": 13, "MESSAGE": 14, "NOTIFY": 15, "DOWNLOAD": 16, "DOWNLOAD_URL": 17, "OPEN_URL": 18, "ROUTE": 19, "RUN_JS": 20};
   const MSG = {"SYNC": "sync", "NAMED": "message", "ROUTE": "route", "ERROR": "error", "HELLO": "hello", "ACK": "ack", "BYE": "bye"};
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
@@ -260,6 +261,82 @@
   }
   /** True while the first batch of a new session is applied: nothing to put back. */
   let newSessionBatch = false;
+
+  // ------------------------------------------------------------- The JSON wire
+  //
+  // The same ops as data (``?wire=json``, see domsync/encode_json.py): a list of
+  // [code, ...fields], applied with the fixed table below. Nothing in a batch is ever
+  // evaluated: the helpers are the ones the JavaScript wire calls, with the same effects.
+
+  const CONSTRUCT = [E, S, M];  // by a node's namespace number
+
+  /** An item of a node's children, or of an append: text, an element the page has
+   * (its key), or a new node [key, tag, ns, attrs, kids, props]. */
+  function item(x) {
+    if (typeof x === "string") return x;
+    if (typeof x === "number") return N(x);
+    const [key, tag, ns, attrs, kids, props] = x;
+    let made = null;
+    if (props) {
+      made = {};
+      if (props[0] !== null) made.value = props[0];
+      if (props[1] !== null) made.checked = props[1];
+      if (props[2]) made.on = props[2].flatMap(function (l) { return [l[0], listenerSpec(l[1], l[2])]; });
+    }
+    return CONSTRUCT[ns](key, tag, attrs || 0, typeof kids === "string" ? kids : kids ? kids.map(item) : 0, made);
+  }
+
+  /** What H takes for a listener: the getter, or {get, ...options}. */
+  function listenerSpec(getter, options) {
+    return options ? Object.assign({ get: getter }, options) : getter;
+  }
+
+  const OPS = {
+    [OP.RESET]: function (op) { R(op[1]); },
+    [OP.APPEND]: function (op) { N(op[1]).append(...op[2].map(item)); },
+    [OP.APPEND_LEAVES]: function (op) { N(op[1]).append(...L(op[2], op[3], op[4])); },
+    [OP.INSERT]: function (op) { N(op[1]).insertBefore(item(op[2]), N(op[3])); },
+    [OP.MOVE]: function (op) { N(op[2]).insertBefore(N(op[1]), op[3] === null ? null : N(op[3])); },
+    [OP.REMOVE]: function (op) { N(op[1]).remove(); },
+    [OP.SET_ATTR]: function (op) { N(op[1]).setAttribute(op[2], op[3]); },
+    [OP.REMOVE_ATTR]: function (op) { N(op[1]).removeAttribute(op[2]); },
+    [OP.TEXT]: function (op) { N(op[1]).textContent = op[2]; },
+    [OP.CHILDREN]: function (op) { N(op[1]).replaceChildren(...op[2].map(item)); },
+    [OP.SET_PROP]: function (op) {
+      if (op[4] === null) N(op[1])[op[2]] = op[3];
+      else if (op[5] === null) V(op[1], op[2], op[3], op[4]);
+      else V(op[1], op[2], op[3], op[4], op[5]);
+    },
+    [OP.LISTEN]: function (op) { N(op[1]).addEventListener(op[2], H(op[1], op[2], listenerSpec(op[3], op[4]))); },
+    [OP.UNLISTEN]: function (op) { N(op[1]).removeEventListener(op[2], H(op[1], op[2])); },
+    [OP.FORGET]: function (op) { F(...op[1]); },
+    [OP.MESSAGE]: function (op) { D(op[1], op[2]); },
+    [OP.NOTIFY]: function (op) { notify(op[1], op[2], op[3]); },
+    [OP.DOWNLOAD]: function (op) { download(op[1], op[2], op[3]); },
+    [OP.DOWNLOAD_URL]: function (op) { downloadUrl(op[1], op[2], op[3], op[4]); },
+    [OP.OPEN_URL]: function (op) { openUrl(op[1]); },
+    [OP.ROUTE]: function (op) { route(op[1], op[2], op[3]); },
+    [OP.RUN_JS]: function (op) { run(op[1]); },
+  };
+
+  /** Apply one batch of the JSON wire (its text, or the parsed list), as apply() does
+   * a JavaScript batch: counted, errors reported, what the user did put back. */
+  function applyOps(batch) {
+    batches++;
+    rebuilt = null;
+    try {
+      const ops = typeof batch === "string" ? JSON.parse(batch) : batch;
+      for (const op of ops) {
+        const fn = OPS[op[0]];
+        if (!fn) throw new Error("domsync: unknown op " + JSON.stringify(op).slice(0, 100));
+        fn(op);
+      }
+    } catch (error) {
+      report(error, "batch", typeof batch === "string" ? batch : JSON.stringify(batch));
+    }
+    if (rebuilt && !newSessionBatch) restoreUserState(rebuilt);
+    rebuilt = null;
+  }
 
   /** Tell the page, the console and the server that something failed. */
   function report(error, source, code) {
@@ -933,6 +1010,7 @@
   domsync.route = currentRoute();
   domsync.notify = notify;
   domsync.apply = apply;
+  domsync.applyOps = applyOps;
   domsync.transmit = transmit;
   domsync.send = send;
   domsync.connect = connect;

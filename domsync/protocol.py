@@ -158,6 +158,8 @@ def js_constants() -> str:
         "PROTOCOL_VERSION": PROTOCOL_VERSION,
         "AUTO_ID_PREFIX": AUTO_ID_PREFIX,
         "HELPERS": list(HELPERS),
+        # The op codes, for the applier of the JSON wire (name -> code).
+        "OP": {name: code for code, name in OP_NAMES.items()},
         "MSG": {"SYNC": SYNC, "NAMED": NAMED, "ROUTE": ROUTE_REPORT, "ERROR": ERROR, "HELLO": HELLO,
                 "ACK": ACK, "BYE": BYE},
         "EVENT_KINDS": {kind: {name: default for name, default in fields.items() if default is not None}

@@ -114,6 +114,13 @@ class ClientPage:
             errors = await self.errors()
             assert errors == [], f"the client reported errors: {errors}\nbatch:\n{batch[:2000]}"
 
+    async def apply_ops(self, batch: str, allow_errors: bool = False) -> None:
+        """Apply one batch of the JSON wire with ``domsync.applyOps`` (no code runs)."""
+        await self.page.evaluate("batch => domsync.applyOps(batch)", batch)
+        if not allow_errors:
+            errors = await self.errors()
+            assert errors == [], f"the client reported errors: {errors}\nbatch:\n{batch[:2000]}"
+
     async def inner_html(self) -> str:
         """The browser's innerHTML of the root element."""
         return await self.page.evaluate("id => document.getElementById(id).innerHTML", self.root_id)

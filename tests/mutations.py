@@ -72,13 +72,16 @@ class Run:
 
     # -------------------------------------------------------------- batches
 
-    def take_batch(self) -> str:
+    def take_batch(self, wire: str = "js") -> str:
         """Take the pending changes: apply them to the mirror through the JSON wire, and
-        return them as JavaScript, the default wire."""
+        return them in ``wire``: JavaScript (the default wire), or the JSON ops."""
         self.note("render()")
         self.largest = max(self.largest, len(self.connected()))
         ops = self.doc.take_ops()
-        self.mirror.apply(json.loads(encode_json.encode(ops)))
+        as_json = encode_json.encode(ops)
+        self.mirror.apply(json.loads(as_json))
+        if wire == "json":
+            return as_json if ops else ""
         return encode_js.encode(ops)
 
     def check_mirror(self, mirror: Mirror | None = None) -> None:

@@ -22,12 +22,13 @@ from mutations import FRAGMENTS, RENDER_PROBABILITY, SEEDS, STEPS, Run
 from domsync import MATHML_NAMESPACE, SVG_NAMESPACE, Document, encode_js, encode_json
 from domsync.mirror import Mirror
 
-async def check_browser_equals_model(client_page, run: Run) -> None:
-    """Render pending changes into the page and the mirror, and compare both with the
-    model (so the mirror and Chromium agree on every batch)."""
-    batch = run.take_batch()
+async def check_browser_equals_model(client_page, run: Run, wire: str = "js") -> None:
+    """Render pending changes into the page (in ``wire``: the JavaScript statements, or
+    the JSON ops applied by the client's fixed table) and the mirror, and compare both
+    with the model (so the mirror and Chromium agree on every batch)."""
+    batch = run.take_batch(wire)
     if batch:
-        await client_page.apply(batch)
+        await (client_page.apply_ops(batch) if wire == "json" else client_page.apply(batch))
     await compare_page(client_page.page, await client_page.inner_html(), run)
     run.check_mirror()
 
@@ -80,18 +81,20 @@ async def assert_no_script_ran(page, seed) -> None:
     assert ran == [], f"seed {seed}: a <script> from innerHTML ran: {ran}"
 
 
+@pytest.mark.parametrize("wire", ["js", "json"])
 @pytest.mark.parametrize("seed", SEEDS)
-async def test_browser_dom_equals_model_after_every_render_of_random_mutations(client_page, seed):
+async def test_browser_dom_equals_model_after_every_render_of_random_mutations(client_page, seed, wire):
     """Random mutations, rendered at random points: after each render the browser's DOM
-    under the root is the model's serialisation and every key is bound to its element."""
+    under the root is the model's serialisation and every key is bound to its element,
+    on either wire."""
     run = Run(seed)
     try:
-        await check_browser_equals_model(client_page, run)
+        await check_browser_equals_model(client_page, run, wire)
         for _ in range(STEPS):
             run.step()
             if run.rng.random() < RENDER_PROBABILITY:
-                await check_browser_equals_model(client_page, run)
-        await check_browser_equals_model(client_page, run)
+                await check_browser_equals_model(client_page, run, wire)
+        await check_browser_equals_model(client_page, run, wire)
         await assert_no_script_ran(client_page.page, seed)
         assert run.refused <= run.done // 10, f"seed {seed}: too many refused operations"
         assert run.largest >= 12, f"seed {seed}: the page never grew beyond {run.largest} elements"
