@@ -5,6 +5,9 @@
  * Public API (window.domsync):
  *   domsync.connect(url?)   open the websocket (done automatically, see "Start" below)
  *   domsync.apply(batch)    apply one batch of rendered JavaScript
+ *   domsync.applyOps(batch) apply one batch of the JSON wire (ops as data, nothing run)
+ *   domsync.wire            "js" (the default) or "json": the wire to ask the server for
+ *                           (or data-domsync-wire="json" on the script tag)
  *   domsync.send(name, payload)   send a named message to the server's
  *                           @server.on_event(name) handlers
  *   domsync.transmit(message)   send a raw JSON message to the server
@@ -767,6 +770,9 @@
   }
 
   /** A numbered batch: apply it unless it is one the page has already applied. */
+  /** How this socket's batches are applied: the wire it asked for. */
+  let wireOfSocket = apply;
+
   function receiveBatch(data) {
     const newline = data.indexOf("\n");
     const head = data.slice(0, newline).split(" ");
@@ -775,7 +781,7 @@
     if (hasPage && number <= applied) return;  // applied before (never twice)
     const follows = hasPage && number === applied + 1, resets = resetCount;
     newSessionBatch = newSession;
-    apply(data.slice(newline + 1));
+    wireOfSocket(data.slice(newline + 1));
     newSessionBatch = false;
     applied = number;
     hasPage = true;
@@ -836,6 +842,8 @@
     const sentRoute = currentRoute();
     address.searchParams.set("v", String(PROTOCOL_VERSION));
     address.searchParams.set("route", sentRoute);
+    if (domsync.wire === "json") address.searchParams.set("wire", "json");
+    wireOfSocket = domsync.wire === "json" ? applyOps : apply;
     const ws = (socket = new WebSocket(address.href));
     let opened = false;
     ws.onopen = function () {
@@ -1030,6 +1038,9 @@
   if (domsync.resumeOnReload !== false) {
     domsync.resumeOnReload = !(script && script.getAttribute("data-domsync-reload") === "new");
   }
+  // data-domsync-wire="json" (or domsync.wire = "json" before connecting): batches come
+  // as JSON ops, applied by a fixed table (applyOps): no code is evaluated.
+  if (domsync.wire !== "json") domsync.wire = script && script.getAttribute("data-domsync-wire") === "json" ? "json" : "js";
   if (script) {
     const explicit = script.getAttribute("data-domsync-url");
     if (explicit) connect(explicit);

@@ -669,3 +669,50 @@ async def test_the_client_script_is_fetched_once_compressed_then_taken_from_the_
     assert len(scripts) == 1, scripts  # the versioned script, once
     (_, encoding, size), = scripts
     assert encoding == "gzip" and size < len(client_js_source()) / 3  # compressed, to a third at most
+
+
+async def test_a_page_on_the_json_wire_works_and_runs_no_batch_as_code(start_server, context):
+    """data-domsync-wire="json": the batches are ops applied by a fixed table. The
+    to-do list works as on the JavaScript wire; a shared page mixes both wires."""
+    todo = load_example("todo")
+    server = await start_server(todo.connection_handler)
+    page = await context.new_page()
+    await page.goto(server.url + "missing")
+    snippet = client_snippet_with(server.url, 'data-domsync-wire="json"')
+    await page.set_content(snippet)
+    await page.wait_for_selector("#new-item")
+    for text in ("milk", "eggs"):
+        await page.fill("#new-item", text)
+        await page.click("#add")
+    await page.wait_for_function("document.querySelectorAll('#items li').length === 2")
+    await page.click("#items li:first-child input[type=checkbox]")
+    await page.wait_for_function("document.getElementById('count').textContent === '1 of 2 left'")
+    (client,) = server.get_clients()
+    assert server._hub.sessions[client].wire.name == "json"
+    assert await page.evaluate("domsync.wire") == "json"
+
+
+def client_snippet_with(url: str, attributes: str) -> str:
+    from domsync.page import client_snippet
+
+    return client_snippet(url).replace("<script ", f"<script {attributes} " if attributes else "<script ")
+
+
+async def test_a_shared_page_sends_each_browser_its_own_wire(start_server, context):
+    server = await start_server(None, shared=True)
+    doc = server.document
+    count = doc.createElement("button", id="count", innerText="0")
+    count.addEventListener("click", lambda event: setattr(count, "innerText", str(int(count.innerText) + 1)))
+    doc.getRootElement().appendChild(count)
+    pages = []
+    for attributes in ("", 'data-domsync-wire="json"'):
+        page = await context.new_page()
+        await page.goto(server.url + "missing")
+        await page.set_content(client_snippet_with(server.url, attributes))
+        await page.wait_for_selector("#count")
+        pages.append(page)
+    await pages[0].click("#count")
+    await pages[1].click("#count")
+    for page in pages:
+        await page.wait_for_function("document.getElementById('count').textContent === '2'")
+    assert sorted(session.wire.name for session in server._hub.sessions.values()) == ["js", "json"]
