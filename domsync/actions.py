@@ -201,6 +201,9 @@ class Actions:
             WrongTypeError: if ``data`` is neither bytes nor a packed file, or
                 ``file_name`` is not a str.
         """
+        owner = self._owner_thread
+        if owner is not None and owner != get_ident():  # before anything changes
+            self._wrong_thread()
         name = safe_file_name(file_name)
         packed = data if isinstance(data, PackedFile) else PackedFile(data=as_bytes(data, "file_download()"))
         mime_type = packed.mime_type or guess_mime_type(name)
@@ -301,6 +304,9 @@ class Actions:
         self._set_route(self._page, merged)
 
     def _set_route(self, page: str | None, route_vars: dict[str, str]) -> None:
+        owner = self._owner_thread
+        if owner is not None and owner != get_ident():  # before anything changes
+            self._wrong_thread()
         before = format_route(self._page, self._route_vars)
         self._page, self._route_vars = page, route_vars
         after = format_route(page, route_vars)

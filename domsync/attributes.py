@@ -9,11 +9,10 @@ checked when they come in: an event handler attribute (``onclick``) or a
 
 from __future__ import annotations
 
-import warnings
-
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 from . import names
+from .event_names import warn_at_caller
 from .exceptions import DomsyncWarning, WrongTypeError
 from .flags import IMPLICIT_ID
 from .names import check_str
@@ -103,10 +102,10 @@ class Attributes:
             check_str(value, f"the value of attribute {name!r}")
         elif len(value) == 5 and value.lower() == "false" and name in names.BOOLEAN_ATTRIBUTES \
                 and self._ns is None:
-            warnings.warn(f"setAttribute({name!r}, {value!r}) turns {name!r} on: a boolean attribute is on "
-                          f"whatever its value. Turn it off with removeAttribute({name!r})"
-                          + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),
-                          DomsyncWarning, stacklevel=2)
+            warn_at_caller(f"setAttribute({name!r}, {value!r}) turns {name!r} on: a boolean attribute is on "
+                           f"whatever its value. Turn it off with removeAttribute({name!r})"
+                           + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),
+                           DomsyncWarning)
         names.check_url_value(name, value, self._tag)
         self._doc._set_attribute(cast("Element", self), name, value)  # a part of Element
 

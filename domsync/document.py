@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-import warnings
 from typing import Any, Literal, overload
 
 from . import names
@@ -28,7 +27,8 @@ from .exceptions import DomsyncWarning, DuplicateIdError, InvalidNameError, NotF
 from .inbound import DomEvent, Inbound
 from .names import HTML_NAMESPACE, check_str
 from .protocol import RESET
-from .recorder import Recorder
+from .event_names import warn_at_caller
+from .recorder import Recorder, get_ident
 
 __all__ = ["Document", "DomEvent"]
 
@@ -42,9 +42,9 @@ _HTML_TAGS = names.html_tag_cache
 
 
 def _warn_script() -> None:
-    warnings.warn("a <script> element made with domsync never runs in the browser: what the server sends is "
-                  "data, never code. To run code in the page use document.run_js(code); for JSON data give it "
-                  "type='application/json'", DomsyncWarning, stacklevel=3)
+    warn_at_caller("a <script> element made with domsync never runs in the browser: what the server sends is "
+                   "data, never code. To run code in the page use document.run_js(code); for JSON data give it "
+                   "type='application/json'", DomsyncWarning)
 
 
 class Document(Recorder, Batches, Inbound, Actions):
@@ -176,6 +176,12 @@ class Document(Recorder, Batches, Inbound, Actions):
                 value: str | None, attributes: dict | None) -> Element:
         if attributes is not None and not isinstance(attributes, dict):
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
+        if id is not None:
+            # An id is registered at once (getElementById finds the new element): a
+            # change of the document's own, checked like the others.
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
         key = self._next_key
         if id is None:
             el = self._element_class(self, key, tag, ns, FRESH | AUTO_ID | IMPLICIT_ID)

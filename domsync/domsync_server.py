@@ -24,6 +24,7 @@ import errno
 import logging
 import os
 import signal
+import socket
 from typing import Iterable
 
 from .asgi import AsgiApp
@@ -288,18 +289,21 @@ class DomsyncServer(ServerCore):
 
     async def _run_until_stopped(self) -> None:
         loop = asyncio.get_running_loop()
+        previous = signal.getsignal(signal.SIGTERM)
+        installed = False
         try:
             # SIGTERM (a service manager, docker stop, kill) stops it as Ctrl-C does.
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(self.close()))
+            installed = True
         except (NotImplementedError, RuntimeError, ValueError):
             pass  # no signals here (Windows, or not the main thread): Ctrl-C still works
         try:
             await self.serve_forever()
         finally:
-            try:
+            if installed:
                 loop.remove_signal_handler(signal.SIGTERM)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+                if previous is not None:
+                    signal.signal(signal.SIGTERM, previous)  # the program's own handler, back
 
     # ------------------------------------------------------------------ for the connections
 
@@ -332,7 +336,10 @@ def _listen_error(exc: OSError, host: str | None, port: int) -> ListenError:
         advice = "ports below 1024 need privileges: choose a port from 1024 up, e.g. 8888"
     else:
         advice = "check the host: 'localhost', '0.0.0.0' for every interface, or an address of this machine"
-    reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)  # asyncio's strerror repeats the address
+    if isinstance(exc, socket.gaierror) or not exc.errno:
+        reason = (exc.strerror or str(exc)).lower()  # a name that does not resolve
+    else:
+        reason = os.strerror(exc.errno).lower()  # asyncio's strerror repeats the address
     error = ListenError(exc.errno, f"cannot listen on {where}: {reason}; {advice}")
     error.address, error.reason = where, reason
     return error

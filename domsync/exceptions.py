@@ -113,6 +113,9 @@ class ClientGoneError(DomsyncError):
     """Raised when the server is asked to send to or look up a client that has
     disconnected. Check :meth:`DomsyncServer.is_connected` first, or catch this."""
 
+    #: The client whose session has ended, when known.
+    client: object = None
+
 
 class DomsyncWarning(UserWarning):
     """Base class of the warnings domsync gives: code that runs but most likely does

@@ -250,7 +250,9 @@ class Hub:
             if not isinstance(client, Client):
                 raise WrongTypeError(f"expected a Client (what handlers and events get: event.client), not "
                                      f"{type(client).__name__} ({brief(client)})") from None
-            raise ClientGoneError("this client has disconnected; check server.is_connected(client)") from None
+            gone = ClientGoneError("this client has disconnected; check server.is_connected(client)")
+            gone.client = client  # whose session it was (a disconnect handler's own, or another's)
+            raise gone from None
 
     # ------------------------------------------------------------------ frames
 

@@ -63,7 +63,7 @@ def check_str(value: object, what: str) -> str:
         if value is None:
             raise WrongTypeError(
                 f"{what} must be a str, not None; for no text at all use '' (str(None) would show "
-                f"the word 'None')"
+                f"the word 'None'); to remove an attribute, use removeAttribute"
             )
         raise WrongTypeError(
             f"{what} must be a str, not {type(value).__name__} ({value!r}); "

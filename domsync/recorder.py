@@ -92,7 +92,18 @@ class Recorder:
         self._owner_thread = get_ident()
         self._owner_name = threading.current_thread().name
 
+    def _unbind(self) -> None:
+        """Any thread may change it again (its server has stopped)."""
+        self._owner_thread = None
+
     def _wrong_thread(self) -> None:
+        """A change from a thread that is not the owner's: raise, unless the owner's
+        thread has ended (a server that ran in a thread of its own, like a test
+        client's): then the document is nobody's and the change goes ahead."""
+        owner = self._owner_thread
+        if not any(thread.ident == owner for thread in threading.enumerate()):
+            self._owner_thread = None
+            return
         raise UsageError(
             f"this document belongs to the server's event loop, in thread {self._owner_name!r}, and was "
             f"changed from thread {threading.current_thread().name!r}: changes from another thread half-work "

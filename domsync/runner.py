@@ -185,7 +185,7 @@ class AppRunner:
         try:
             await self._invoke(client, call.function, *call.args)
         except ClientGoneError as exc:
-            if call.what == "disconnect handler":
+            if call.what == "disconnect handler" and exc.client is client:
                 logger.warning("disconnect handler %s for client %s used the client after its session ended "
                                "(%s): a disconnect handler can no longer get or flush its document; keep what "
                                "it needs from the connect handler", _name(call.function), client.address, exc)

@@ -57,6 +57,9 @@ HELLO_TIMEOUT = 10
 #: Seconds a document's changes may wait unsent before the server says so (once per
 #: session): the blank page of a forgotten flush.
 UNSENT_WARNING_AFTER = 3.0
+#: Seconds between the watch's looks at the loop: a block longer than about this plus
+#: BLOCKING_WARNING is always seen.
+WATCH_TICK = 0.1
 
 
 class ServerCore(AppRunner):
@@ -124,7 +127,7 @@ class ServerCore(AppRunner):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._unsent_task: asyncio.Task | None = None
         #: Sessions whose changes wait unsent -> since when; those already warned about.
-        self._unsent_since: dict[Client, float] = {}
+        self._unsent_since: dict[Client, tuple[float, int]] = {}
         self._unsent_warned: set[Client] = set()
 
     @property
@@ -235,6 +238,7 @@ class ServerCore(AppRunner):
             InvalidNameError, WrongTypeError: for a bad name or a payload JSON cannot
                 carry (see :meth:`Document.send_message`).
         """
+        self._check_loop("send")
         op = Document._message_op(name, payload)  # a bad name or payload raises here
         self._hub.queue(client, op)
         await self.flush(client)
@@ -244,6 +248,7 @@ class ServerCore(AppRunner):
         """:meth:`send` the same message to every connected client, except ``exclude``
         (one client or several). Clients that leave meanwhile are skipped, and one that
         takes nothing for 10 s is disconnected rather than waited for."""
+        self._check_loop("broadcast")
         op = Document._message_op(name, payload)  # a bad name or payload raises here
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, Client) else set(exclude))
         await self._deliver(self._hub.broadcast(op, [c for c in self.get_clients() if c not in skip]))
@@ -309,24 +314,28 @@ class ServerCore(AppRunner):
         UNSENT_WARNING_AFTER seconds (once per session): a page that stays blank or
         stale because nothing flushes it."""
         loop = asyncio.get_running_loop()
+        tick = WATCH_TICK
+        next_check = loop.time()
         while True:
-            interval = UNSENT_WARNING_AFTER / 3
             before = time.monotonic()
-            await asyncio.sleep(interval)
-            lag = time.monotonic() - before - interval
-            if lag > BLOCKING_WARNING and time.monotonic() - self._blocking_reported > lag + interval:
+            await asyncio.sleep(tick)
+            lag = time.monotonic() - before - tick
+            if lag > BLOCKING_WARNING and time.monotonic() - self._blocking_reported > lag + tick:
                 self._warn_blocking("application code (a callback, a handler or a task of its own)", lag)
-            if self.autoflush is not None:
-                continue
             now = loop.time()
-            waiting = {session.client for session in self._hub.documents.has_updates(self._hub.sessions.values())}
+            if self.autoflush is not None or now < next_check:
+                continue
+            next_check = now + UNSENT_WARNING_AFTER / 3
+            sessions = self._hub.sessions
+            waiting = {session.client for session in self._hub.documents.has_updates(sessions.values())}
             since = self._unsent_since
             for client in list(since):
-                if client not in waiting:
+                # Sent since (a flush took its changes), or nothing waiting: count afresh.
+                if client not in waiting or client not in sessions or sessions[client].batches != since[client][1]:
                     del since[client]
             shared = self._hub.documents.shared
             for client in waiting:
-                first = since.setdefault(client, now)
+                first = since.setdefault(client, (now, sessions[client].batches))[0]
                 if shared and self._unsent_warned:
                     continue  # one document: one warning
                 if now - first >= UNSENT_WARNING_AFTER and client not in self._unsent_warned:
@@ -566,6 +575,9 @@ class ServerCore(AppRunner):
         for timer in self._hellos.values():
             timer.cancel()
         self._hellos.clear()
+        shared = getattr(self._hub.documents, "document", None)
+        if shared is not None:
+            shared._unbind()  # nothing serves it now: any thread may change it
         self._downloads.close()
         if tasks:
             await asyncio.wait(tasks, timeout=5)

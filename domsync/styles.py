@@ -155,8 +155,8 @@ class Style:
                              f"el.style[{_css_name(name)!r}] or el.style.getPropertyValue({_css_name(name)!r})")
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name == "_el":
-            object.__setattr__(self, name, value)
+        if name == "_el" or name == "cssText":
+            object.__setattr__(self, name, value)  # cssText: its property's setter
             return
         raise AttributeError(f"style.{name} = ...: set CSS properties by their CSS names: "
                              f"el.style[{_css_name(name)!r}] = {value!r}")
@@ -216,8 +216,12 @@ class Style:
 
     @property
     def cssText(self) -> str:
-        """The whole style attribute."""
+        """The whole style attribute (setting it replaces it, as in the browser)."""
         return self._el.getAttribute("style") or ""
+
+    @cssText.setter
+    def cssText(self, value: str) -> None:
+        self._el.setAttribute("style", value)
 
     def __getitem__(self, name: str) -> str:
         return self.getPropertyValue(name)

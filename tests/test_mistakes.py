@@ -161,3 +161,127 @@ def test_autoflush_in_milliseconds_by_mistake_warns():
         DomsyncServer(lambda server, client: None, autoflush=100, verbose=False)
 
 
+
+
+async def test_send_and_broadcast_from_another_loop_raise_before_sending():
+    import threading
+
+    server = MemoryServer(lambda server, client: None)
+    page = await open(server)
+    client = server.get_clients()[0]
+    errors = []
+
+    def worker():
+        for call in (lambda: server.send(client, "x"), lambda: server.broadcast("x")):
+            try:
+                asyncio.run(call())
+            except UsageError as exc:
+                errors.append(str(exc))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert [e.split("()")[0] for e in errors] == ["server.send", "server.broadcast"]
+    await asyncio.sleep(0.05)
+    assert page.messages == []  # nothing was queued, so nothing arrives later either
+    await page.context.close()
+    await server.close()
+
+
+async def test_a_page_flushed_often_is_never_reported_as_unsent(monkeypatch, caplog):
+    from domsync import server_core
+
+    monkeypatch.setattr(server_core, "UNSENT_WARNING_AFTER", 0.3)
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        clock = doc.createElement("p", innerText="0")
+        doc.getRootElement().appendChild(clock)
+        for n in range(60):  # changes all the time, flushed every 0.1 s: never clean when looked at
+            clock.innerText = str(n)
+            if n % 5 == 0:
+                await server.flush(client)
+            await asyncio.sleep(0.02)
+
+    with caplog.at_level(logging.WARNING, logger="domsync.server"):
+        async with open(handler):
+            await asyncio.sleep(1.3)
+    assert not [r for r in caplog.records if "were not sent" in r.getMessage()]
+
+
+async def test_a_stopped_servers_shared_document_is_nobodys_and_so_is_a_dead_threads():
+    import threading
+
+    server = MemoryServer(shared=True)
+    async with open(server):
+        pass
+    await server.close()
+    changed = []
+    thread = threading.Thread(target=lambda: changed.append(server.document.getRootElement().appendChild(
+        server.document.createElement("p"))))
+    thread.start()
+    thread.join()
+    assert changed  # not bound any more: no UsageError
+
+    doc = Document("app")
+    worker = threading.Thread(target=doc._bind_to_this_thread)
+    worker.start()
+    worker.join()  # its owner's thread has ended
+    doc.getRootElement().appendChild(doc.createElement("p"))
+    assert doc._owner_thread is None
+
+
+async def test_route_and_download_calls_from_another_thread_change_nothing():
+    import threading
+
+    from domsync import pack_bytes
+
+    server = MemoryServer(lambda server, client: None)
+    page = await open(server)
+    doc = server.get_document(server.get_clients()[0])
+    errors = []
+
+    def worker():
+        for call in (lambda: doc.set_page("x"), lambda: doc.set_route_vars({"a": "1"}),
+                     lambda: doc.file_download(pack_bytes(b"x" * 300_000), "big.bin"),
+                     lambda: doc.createElement("p", id="taken")):
+            try:
+                call()
+            except UsageError:
+                errors.append(1)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert len(errors) == 4
+    assert doc.page is None and dict(doc.route_vars) == {} and doc._downloads == {}
+    doc.createElement("p", id="taken")  # the id was never registered
+    await page.context.close()
+    await server.close()
+
+
+def test_warnings_point_at_the_application_line_for_locked_documents_too():
+    from domsync import LockedDocument
+
+    doc = LockedDocument("app")
+    with pytest.warns(DomsyncWarning) as caught:
+        doc.createElement("script")
+        doc.createElement("input").setAttribute("checked", "false")
+    assert [w.filename for w in caught] == [__file__, __file__]
+
+
+def test_a_host_that_does_not_resolve_is_named_as_such():
+    import socket
+
+    from domsync.domsync_server import _listen_error
+
+    error = _listen_error(socket.gaierror(-2, "Name or service not known"), "nonexistent.invalid", 8888)
+    assert str(error.strerror).startswith("cannot listen on nonexistent.invalid:8888: name or service not known; "
+                                          "check the host")
+
+
+def test_css_text_can_be_set_as_in_the_browser():
+    doc = Document("app")
+    el = doc.createElement("p")
+    el.style.cssText = "color: red"
+    assert el.getAttribute("style") == "color: red"

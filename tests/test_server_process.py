@@ -235,6 +235,26 @@ async def test_sigterm_stops_run_as_ctrl_c_does(tmp_path):
     assert b"returned" in out
 
 
+async def test_run_gives_back_the_programs_own_sigterm_handler(tmp_path):
+    script = """
+import signal
+from domsync import DomsyncServer
+
+def mine(signum, frame):
+    pass
+
+signal.signal(signal.SIGTERM, mine)
+DomsyncServer(lambda server, client: None, "127.0.0.1", {port}).run()
+print("restored", signal.getsignal(signal.SIGTERM) is mine)
+"""
+    process = await start(script.format(port=free_port()), tmp_path)
+    await read_until(process.stderr, b"domsync is serving")
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 0, err
+    assert b"restored True" in out
+
+
 async def test_a_port_in_use_is_one_line_that_says_what_to_do(tmp_path):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
