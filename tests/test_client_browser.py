@@ -225,3 +225,49 @@ async def test_a_getter_with_a_syntax_error_is_reported_with_its_text(client_pag
     reports = [m for m in await client_page.sent() if m.get("type") == "error"]
     assert reports and reports[0]["source"] == "js_value_getter"
     assert reports[0]["message"].endswith(' in js_value_getter "this.dataset.x +"')
+
+
+HOSTILE = ["</script><script>window.__ran.push('text')</script>", "${window.__ran.push('tpl')}",
+           "\"); window.__ran.push('quote'); (\"", "\u2028\u2029", "\x00nul", "<img src=x onerror=\"window.__ran.push(1)\">"]
+
+
+async def test_the_json_wire_carries_hostile_strings_as_data(client_page):
+    """What encode_json sends is applied by a fixed table: every string arrives as it
+    was, as text, attribute value or form value, and nothing runs."""
+    from domsync import encode_json
+
+    doc, root = fresh()
+    for i, text in enumerate(HOSTILE):
+        el = doc.createElement("p", innerText=text, attributes={"title": text, "data-i": str(i)})
+        root.appendChild(el)
+    box = doc.createElement("input")
+    root.appendChild(box)
+    await client_page.apply_ops(encode_json.encode(doc.take_ops()))
+    box.value = HOSTILE[0]
+    await client_page.apply_ops(encode_json.encode(doc.take_ops()))
+    seen = await client_page.page.evaluate("""() => [...document.querySelectorAll('p')].map(
+        p => [p.textContent, p.getAttribute('title')])""")
+    assert seen == [[text, text] for text in HOSTILE]
+    assert await client_page.page.evaluate("document.querySelector('input').value") == HOSTILE[0]
+    assert await client_page.page.evaluate("() => window.__ran") == []
+    assert await client_page.inner_html() == root.innerHTML
+
+
+@pytest.mark.parametrize("batch", ['[[99, 1]]', '[["RESET"]]', 'not json', '{"a": 1}', '[[5, 12345]]'])
+async def test_a_malformed_json_batch_is_reported_and_the_page_goes_on(client_page, batch):
+    doc, root = fresh()
+    root.appendChild(doc.createElement("p", innerText="before"))
+    await client_page.apply_ops(encode_ops(doc))
+    await client_page.apply_ops(batch, allow_errors=True)
+    (report,) = [m for m in await client_page.sent() if m.get("type") == "error"]
+    assert report["source"] == "batch"
+    assert len(await client_page.page.evaluate("() => window.__errors.splice(0)")) == 1  # reported on the page too
+    root.appendChild(doc.createElement("p", innerText="after"))
+    await client_page.apply_ops(encode_ops(doc))
+    assert await client_page.inner_html() == root.innerHTML
+
+
+def encode_ops(doc) -> str:
+    from domsync import encode_json
+
+    return encode_json.encode(doc.take_ops())

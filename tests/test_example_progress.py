@@ -1,28 +1,39 @@
-"""examples/progress.py, without a browser: each step shows while the callback runs."""
+"""examples/progress.py: each step shows while the callback runs. The same test runs
+without a browser and in Chromium; only the page fixture differs."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import load_example
 
-from domsync.testing import expect, open
+from domsync.testing import expect
 
 
 @pytest.fixture
 def progress(monkeypatch):
     module = load_example("progress")
-    monkeypatch.setattr(module, "STEP_SECONDS", 0.05)
+    monkeypatch.setattr(module, "STEP_SECONDS", 0.5)  # room for Playwright to look at each step
     return module
 
 
-async def test_each_step_shows_while_the_task_runs_and_the_button_waits(progress):
-    async with open(progress.connection_handler) as page:
-        button = page.get_by_role("button", name="Run the backup")
-        await button.click()
-        await expect(button).to_be_disabled()
-        for step in range(1, progress.STEPS + 1):
-            await expect(page.locator("#status")).to_have_text(f"Backing up… step {step} of {progress.STEPS}")
-            await expect(page.locator("#bar")).to_have_attribute("value", str(step - 1))
-        await expect(page.locator("#status")).to_have_text("Backup done.")
-        await expect(button).to_be_enabled()
-        await expect(page.locator("#bar")).to_have_attribute("value", str(progress.STEPS))
+@pytest.fixture
+def domsync_app(progress):
+    return progress.connection_handler
+
+
+@pytest.fixture(params=["browserless", "chromium"])
+def page(request):
+    return request.getfixturevalue("domsync_browserless_page" if request.param == "browserless"
+                                   else "domsync_chromium_page")
+
+
+async def test_each_step_shows_while_the_task_runs_and_the_button_waits(progress, page):
+    button = page.get_by_role("button", name="Run the backup")
+    await button.click()
+    await expect(button).to_be_disabled()
+    for step in range(1, progress.STEPS + 1):
+        await expect(page.locator("#status")).to_have_text(f"Backing up… step {step} of {progress.STEPS}")
+        await expect(page.locator("#bar")).to_have_attribute("value", str(step - 1))
+    await expect(page.locator("#status")).to_have_text("Backup done.")
+    await expect(button).to_be_enabled()
+    await expect(page.locator("#bar")).to_have_attribute("value", str(progress.STEPS))
