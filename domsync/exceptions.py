@@ -30,6 +30,9 @@ __all__ = [
     "EventNameWarning",
     "DomsyncError",
     "ListenError",
+    "NotEmulatedError",
+    "StrictModeError",
+    "ActionTimeoutError",
     "UsageError",
     "InvalidNameError",
     "InvalidValueError",
@@ -126,3 +129,22 @@ class EventNameWarning(DomsyncWarning):
     """Warned (once per name) by ``addEventListener`` for an event name the browser
     never fires on its own: ``'onclick'``, ``'Click'``, ``'clik'``. Custom events are
     fine: give them a ``-`` or ``:`` in the name, or :func:`domsync.declare_events`."""
+
+
+# ---------------------------------------------------------------------- domsync.testing
+
+
+class NotEmulatedError(UsageError):
+    """Raised by :mod:`domsync.testing` for something only a real browser does: page
+    script it would have to run, a navigation away from the page. The message says what
+    to do instead; the same test runs in Chromium with the ``domsync_chromium_page`` fixture."""
+
+
+class StrictModeError(UsageError):
+    """Raised when an action's locator matches more than one element (Playwright's
+    strict mode): narrow it with ``.first``, ``.nth(i)``, ``.filter(...)`` or a more
+    precise selector."""
+
+
+class ActionTimeoutError(UsageError, TimeoutError):
+    """Raised when a locator's action waits longer than its timeout for its element."""

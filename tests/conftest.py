@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -57,33 +55,16 @@ async def eventually(predicate, timeout: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-def chromium_executable() -> str:
-    """Debian's Chromium: the real binary if present (starts faster), else the wrapper."""
-    if os.environ.get("CHROMIUM_PATH"):
-        return os.environ["CHROMIUM_PATH"]
-    for candidate in ("/usr/lib/chromium/chromium", "/usr/bin/chromium"):
-        if os.path.exists(candidate):
-            return candidate
-    found = shutil.which("chromium")
-    if found:
-        return found
-    pytest.fail("Chromium is not installed: run the README's test command, which installs it")
-
-
 @pytest_asyncio.fixture(scope="session")
 async def browser():
-    """One Chromium for the whole session (launching costs about a second)."""
-    from playwright.async_api import async_playwright
+    """One Chromium for the whole session (launching costs about a second): Debian's,
+    found and launched as domsync.testing does for its own fixtures."""
+    from domsync.testing.chromium import chromium_executable, launch
 
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=chromium_executable(),
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
+    if chromium_executable() is None:
+        pytest.fail("Chromium is not installed: run the README's test command, which installs it")
+    async with launch() as browser:
         yield browser
-        await browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,7 @@ from domsync import (
     Document, DomsyncServer, DomsyncWarning, InvalidNameError, UsageError, WrongTypeError,
 )
 from domsync.memory import MemoryServer
-from domsync.testing import expect, open
+from domsync.testing import open
 
 
 async def test_a_callback_that_blocks_the_loop_is_named(caplog):

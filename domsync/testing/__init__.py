@@ -23,8 +23,8 @@ script (``run_js`` is recorded, not run).
 
 from .assertions import LocatorAssertions, PageAssertions, expect
 from .context import BrowserContext, connect, open
-from .dom import NotEmulatedError
-from .locator import DEFAULT_TIMEOUT, ActionTimeoutError, Locator, Page, Popup, StrictModeError
+from ..exceptions import ActionTimeoutError, NotEmulatedError, StrictModeError
+from .locator import DEFAULT_TIMEOUT, Locator, Page, Popup
 from .tab import CLOSED, CONNECTING, OFFLINE, ONLINE, Download, Notification, Received
 
 __all__ = [

@@ -13,21 +13,15 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterator, cast
 
-from ..exceptions import UsageError
+from ..exceptions import NotEmulatedError
 from ..mirror import MirrorElement
 from ..names import split_tokens
 from ..protocol import EVENT_KINDS
 from ..selectors import compile_selector
 
-__all__ = ["NotEmulatedError", "value_of", "checked_of", "form_state", "is_visible", "is_enabled",
+__all__ = ["value_of", "checked_of", "form_state", "is_visible", "is_enabled",
            "text_of", "inner_text", "role_of", "accessible_name", "select_css", "evaluate_getter",
            "options_of", "is_text_field", "form_of", "submit_button_of", "normalize"]
-
-
-class NotEmulatedError(UsageError):
-    """Raised by :mod:`domsync.testing` for something only a real browser does: page
-    script it would have to run, a navigation away from the page. The message says what
-    to do instead; the same test runs in Chromium with :func:`domsync.testing.chromium`."""
 
 
 _NEVER_RENDERED = frozenset({"template", "script", "style", "head", "title", "meta", "link", "noscript"})

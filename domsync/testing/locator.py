@@ -23,18 +23,17 @@ import re
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, Iterable, Pattern, cast
 
-from ..exceptions import UsageError
+from ..exceptions import ActionTimeoutError, NotEmulatedError, StrictModeError, UsageError
 from ..html import serialize_element
 from ..mirror import MirrorElement
 from ..protocol import EVENT_KINDS
 from . import dom
-from .dom import NotEmulatedError
 from .tab import Download, Notification, Received, Tab
 
 if TYPE_CHECKING:  # pragma: no cover
     from .context import BrowserContext
 
-__all__ = ["Page", "Locator", "Popup", "StrictModeError", "ActionTimeoutError", "DEFAULT_TIMEOUT"]
+__all__ = ["Page", "Locator", "Popup", "DEFAULT_TIMEOUT"]
 
 logger = logging.getLogger("domsync.testing")
 
@@ -42,16 +41,6 @@ logger = logging.getLogger("domsync.testing")
 #: expect waits 5 s; its actions wait 30 s, which is long for a failing test without a
 #: browser to wait for).
 DEFAULT_TIMEOUT = 5000
-
-
-class StrictModeError(UsageError):
-    """Raised when an action's locator matches more than one element (Playwright's
-    strict mode): narrow it with ``.first``, ``.nth(i)``, ``.filter(...)`` or a more
-    precise selector."""
-
-
-class ActionTimeoutError(UsageError, TimeoutError):
-    """Raised when a locator's action waits longer than its timeout for its element."""
 
 
 _NOT_BUBBLING = frozenset({"focus", "blur", "mouseenter", "mouseleave", "pointerenter", "pointerleave"})
