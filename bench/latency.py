@@ -427,9 +427,19 @@ async def measure_latency(args, log):
     asgi_server = TimedDomsyncServer(make_click_handler(), "127.0.0.1", 0, verbose=False,
                                      title="bench click asgi", max_messages_per_second=1e6)
     asgi_web = await start_uvicorn(asgi_server)
+    # (a) and (b) again under a strict Content-Security-Policy: JSON ops, applied by a
+    # fixed table of functions, styles through the CSSOM, nothing evaluated.
+    strict_click_server = TimedDomsyncServer(make_click_handler(), "127.0.0.1", 0, verbose=False,
+                                             title="bench click strict", max_messages_per_second=1e6, strict_csp=True)
+    strict_table_batches: list = []
+    strict_table_server = TimedDomsyncServer(make_table_handler(strict_table_batches), "127.0.0.1", 0, verbose=False,
+                                             title="bench table strict", max_messages_per_second=1e6,
+                                             strict_csp=True)
     floor_url = await floor.start()
     await click_server.serve()
     await table_server.serve()
+    await strict_click_server.serve()
+    await strict_table_server.serve()
     block = max(1, args.clicks // args.rounds)
     try:
         async with async_playwright() as pw:
@@ -462,13 +472,26 @@ async def measure_latency(args, log):
                 await asgi_page.goto(f"http://127.0.0.1:{asgi_web.servers[0].sockets[0].getsockname()[1]}/live/")
                 await asgi_page.wait_for_function(
                     "domsync.status === 'open' && document.getElementById('out') !== null", timeout=10000)
+                strict_click_page = await context.new_page()
+                await strict_click_page.goto(strict_click_server.url)
+                await strict_click_page.wait_for_function(
+                    "domsync.strict && domsync.status === 'open' && document.getElementById('out') !== null",
+                    timeout=10000)
+                strict_table_page = await context.new_page()
+                await strict_table_page.goto(strict_table_server.url)
+                await strict_table_page.wait_for_function(
+                    f"domsync.strict && domsync.status === 'open' && document.querySelectorAll('#t td').length === "
+                    f"{TABLE_ROWS * TABLE_COLS}", timeout=20000)
                 targets = [Target("floor", floor_page, "out"), Target("a", click_page, "out"),
                            Target("b", table_page, "t"), Target("floor_table", floor_table_page, "t"),
-                           Target("a_asgi", asgi_page, "out")]
+                           Target("a_asgi", asgi_page, "out"), Target("a_strict", strict_click_page, "out"),
+                           Target("b_strict", strict_table_page, "t")]
                 for t in targets:
                     await t.clicks(WARMUP_CLICKS, record=False)
                 for times in (*floor.server_times.values(), click_server.server_times, table_server.server_times,
                               asgi_server.server_times, asgi_server.click_bytes,
+                              strict_click_server.server_times, strict_table_server.server_times,
+                              strict_table_batches,
                               *floor.reply_bytes.values(), table_batches, click_server.click_bytes, floor.click_bytes):
                     del times[:]
                 started = time.perf_counter()
@@ -480,7 +503,7 @@ async def measure_latency(args, log):
                 chromium_version = browser.version
                 isolated = [await t.page.evaluate("crossOriginIsolated") for t in targets]
                 errors = []
-                for t in targets[1:3]:
+                for t in targets[1:3] + targets[5:]:
                     n_err = await t.page.evaluate("document.querySelectorAll('#domsync-status:not([hidden])').length")
                     if n_err:
                         errors.append(f"{t.name}: the page shows the connection indicator")
@@ -489,6 +512,8 @@ async def measure_latency(args, log):
     finally:
         await table_server.close()
         await click_server.close()
+        await strict_click_server.close()
+        await strict_table_server.close()
         asgi_web.should_exit = True
         await asgi_web.serving
         await floor.close()
@@ -502,8 +527,10 @@ async def measure_latency(args, log):
                       "a": [s * 1e6 for s in click_server.server_times],
                       "a_asgi": [s * 1e6 for s in asgi_server.server_times],
                       "b": [s * 1e6 for s in table_server.server_times],
-                      "floor_table": [s * 1e6 for s in floor.server_times["table"]]},
-        "bytes": {"floor": floor.reply_bytes["plain"], "b": table_batches,
+                      "floor_table": [s * 1e6 for s in floor.server_times["table"]],
+                      "a_strict": [s * 1e6 for s in strict_click_server.server_times],
+                      "b_strict": [s * 1e6 for s in strict_table_server.server_times]},
+        "bytes": {"floor": floor.reply_bytes["plain"], "b": table_batches, "b_strict": strict_table_batches,
                   "floor_table": floor.reply_bytes["table"]},
         "click_bytes": {"a": click_server.click_bytes, "floor": floor.click_bytes},
         "errors": errors,
@@ -713,6 +740,20 @@ def build_rows(lat, mem):
         add("", "server us/click p50", p("b", 50, s), p("floor", 50, s), ".0f")
         add("", "server us/click p99", p("b", 99, s), p("floor", 99, s), ".0f")
         add("", "clicks timed (missed)", timed("b"), timed("floor"), "", ratio=False)
+        if t.get("a_strict"):
+            add("(a'') (a) under strict CSP", "p50 ms", p("a_strict", 50), p("floor", 50), ".3f",
+                "<=(a)", lambda n, r: n <= p("a", 50) * 1.05)
+            add("  (JSON ops, no eval)", "p99 ms", p("a_strict", 99), p("floor", 99), ".3f")
+            add("", "vs default mode (a) p50", p("a_strict", 50), p("a", 50), ".3f")
+            add("", "server us/click p50", p("a_strict", 50, s), p("floor", 50, s), ".0f")
+            add("", "clicks timed (missed)", timed("a_strict"), timed("floor"), "", ratio=False)
+            add("(b'') (b) under strict CSP", "p50 ms", p("b_strict", 50), p("floor", 50), ".3f",
+                "<=(b)", lambda n, r: n <= p("b", 50) * 1.05)
+            add("", "p99 ms", p("b_strict", 99), p("floor", 99), ".3f")
+            add("", "vs default mode (b) p50", p("b_strict", 50), p("b", 50), ".3f")
+            sb = lat["bytes"]["b_strict"]
+            add("", "bytes sent per click (max)", max(sb) if sb else None, max(bb) if bb else None, "d")
+            add("", "clicks timed (missed)", timed("b_strict"), timed("floor"), "", ratio=False)
         add("  same, vs floor + same table", "p50 ms", p("b", 50), p("floor_table", 50), ".3f")
         add("", "p99 ms", p("b", 99), p("floor_table", 99), ".3f")
         add("", "bytes sent per click (max)", max(bb) if bb else None,

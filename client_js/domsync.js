@@ -8,6 +8,10 @@
  *   domsync.applyOps(batch) apply one batch of the JSON wire (ops as data, nothing run)
  *   domsync.wire            "js" (the default) or "json": the wire to ask the server for
  *                           (or data-domsync-wire="json" on the script tag)
+ *   domsync.strict          true: never evaluate code, for a page under a strict
+ *                           Content-Security-Policy (or data-domsync-strict on the script
+ *                           tag): the JSON wire, value getters read as paths
+ *                           ("this.value"), run_js refused, styles set through the CSSOM
  *   domsync.send(name, payload)   send a named message to the server's
  *                           @server.on_event(name) handlers
  *   domsync.transmit(message)   send a raw JSON message to the server
@@ -45,6 +49,7 @@
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
   const DOWNLOAD_PATH = "_domsync/download/";
+  const GETTER_PATH = "(?:this|event)(?:\\.[A-Za-z_$][A-Za-z0-9_$]*)+";
   // END GENERATED PROTOCOL
 
   /** @type {{connect: Function, apply: Function, send: Function, status: string}} */
@@ -75,14 +80,51 @@
     return node;
   }
 
+  const INERT_SCRIPT = "<script></script>", INERT_SVG_SCRIPT = "<svg><script></script></svg>";
+  /** The Trusted Types policy of a strict page (made on first use): it turns the two
+   * fixed strings above into TrustedHTML, and nothing else. */
+  let trustedPolicy = null;
+
   /**
    * A <script> that never runs, like one inserted with innerHTML: the HTML parser marks
-   * the scripts it creates for innerHTML as "already started", for good.
+   * the scripts it creates for innerHTML as "already started", for good. This is the one
+   * innerHTML of the client, with a fixed string.
    */
   function inertScript(svg) {
     const holder = document.createElement("div");
-    holder.innerHTML = svg ? "<svg><script></script></svg>" : "<script></script>";
+    let markup = svg ? INERT_SVG_SCRIPT : INERT_SCRIPT;
+    if (domsync.strict && window.trustedTypes) {
+      trustedPolicy = trustedPolicy || window.trustedTypes.createPolicy("domsync", {
+        createHTML: function (html) {
+          if (html !== INERT_SCRIPT && html !== INERT_SVG_SCRIPT) throw new TypeError("domsync: not an inert script");
+          return html;
+        },
+      });
+      markup = trustedPolicy.createHTML(markup);
+    }
+    holder.innerHTML = markup;
     return svg ? holder.firstChild.firstChild : holder.firstChild;
+  }
+
+  /** Set an element's text. A script's goes in as a text node: under Trusted Types a
+   * script's textContent takes only TrustedScript (and the script never runs anyway). */
+  function setText(el, text) {
+    if (el.localName === "script") el.replaceChildren(...(text ? [text] : []));
+    else el.textContent = text;
+  }
+
+  /** Set an attribute. On a strict page (style-src without 'unsafe-inline') a style
+   * attribute is blocked, so styles go through the CSSOM: the browser parses the
+   * declarations and sets each, and serialises them back into the attribute. */
+  function setAttr(el, name, value) {
+    if (name === "style" && domsync.strict && el.style) {
+      el.style.cssText = value;
+      // Chromium writes the attribute lazily, when read: read it now, so that it takes
+      // its place among the attributes in the order the model has.
+      el.getAttribute("style");
+    } else {
+      el.setAttribute(name, value);
+    }
   }
 
   /**
@@ -99,9 +141,9 @@
       key = -key;
       el.setAttribute("id", AUTO_ID_PREFIX + key);
     }
-    if (attrs) for (let i = 0; i < attrs.length; i += 2) el.setAttribute(attrs[i], attrs[i + 1]);
+    if (attrs) for (let i = 0; i < attrs.length; i += 2) setAttr(el, attrs[i], attrs[i + 1]);
     const target = el instanceof HTMLTemplateElement ? el.content : el;
-    if (typeof kids === "string") target.textContent = kids;
+    if (typeof kids === "string") setText(target, kids);
     else if (kids) target.append(...kids);
     if (props) {
       if ("value" in props) el.value = props.value;
@@ -143,7 +185,7 @@
     for (let i = 0; i < keys.length; i++) {
       const el = tag === "script" ? inertScript(false) : document.createElement(tag);
       el.setAttribute("id", AUTO_ID_PREFIX + keys[i]);
-      if (texts[i] !== null) el.textContent = texts[i];
+      if (texts[i] !== null) setText(el, texts[i]);
       nodes.set(keys[i], el);
       keyOf.set(el, keys[i]);
       made[i] = el;
@@ -301,9 +343,9 @@
     [OP.INSERT]: function (op) { N(op[1]).insertBefore(item(op[2]), N(op[3])); },
     [OP.MOVE]: function (op) { N(op[2]).insertBefore(N(op[1]), op[3] === null ? null : N(op[3])); },
     [OP.REMOVE]: function (op) { N(op[1]).remove(); },
-    [OP.SET_ATTR]: function (op) { N(op[1]).setAttribute(op[2], op[3]); },
+    [OP.SET_ATTR]: function (op) { setAttr(N(op[1]), op[2], op[3]); },
     [OP.REMOVE_ATTR]: function (op) { N(op[1]).removeAttribute(op[2]); },
-    [OP.TEXT]: function (op) { N(op[1]).textContent = op[2]; },
+    [OP.TEXT]: function (op) { setText(N(op[1]), op[2]); },
     [OP.CHILDREN]: function (op) { N(op[1]).replaceChildren(...op[2].map(item)); },
     [OP.SET_PROP]: function (op) {
       if (op[4] === null) N(op[1])[op[2]] = op[3];
@@ -424,9 +466,11 @@
   window.addEventListener("hashchange", reportRoute);
   window.addEventListener("popstate", reportRoute);
 
-  /** Run script the server sent (Document.run_js), as the body of a function. */
+  /** Run script the server sent (Document.run_js), as the body of a function; never on a
+   * strict page (the server refuses run_js there before it sends anything). */
   function run(code) {
     try {
+      if (domsync.strict) throw new Error("domsync: run_js is not available on a strict page (it evaluates code)");
       new Function(code)();
     } catch (error) {
       report(error, "run_js", code);
@@ -520,7 +564,7 @@
     let get = null;
     if (getter !== null && getter !== undefined) {
       try {
-        get = new Function("event", "return (" + getter + "\n);");
+        get = domsync.strict ? pathGetter(getter) : new Function("event", "return (" + getter + "\n);");
       } catch (error) {
         report(error, "js_value_getter", getter);
       }
@@ -586,6 +630,21 @@
     if (!byType) listeners.set(key, (byType = new Map()));
     byType.set(type, fn);
     return fn;
+  }
+
+  /** A strict page's value getter: a path such as "this.value" or "event.target.dataset.id"
+   * (as domsync/csp.py's GETTER_PATH), read property by property; nothing is evaluated. */
+  const GETTER_PATH_RE = new RegExp("^" + GETTER_PATH + "$");
+  function pathGetter(getter) {
+    const path = String(getter).split(".");
+    if (!GETTER_PATH_RE.test(getter) || path.some(function (name) { return name.startsWith("__"); })) {
+      throw new Error("domsync: a strict page reads value getters as paths such as this.value, not code");
+    }
+    return function (event) {
+      let value = path[0] === "this" ? this : event;
+      for (let i = 1; i < path.length && value !== null && value !== undefined; i++) value = value[path[i]];
+      return value;
+    };
   }
 
   // ----------------------------------------------------------------------- Socket
@@ -1040,6 +1099,10 @@
   }
   // data-domsync-wire="json" (or domsync.wire = "json" before connecting): batches come
   // as JSON ops, applied by a fixed table (applyOps): no code is evaluated.
+  // data-domsync-strict (or domsync.strict = true): a page under a strict
+  // Content-Security-Policy; nothing the server sends is ever evaluated.
+  if (domsync.strict !== true) domsync.strict = !!(script && script.hasAttribute("data-domsync-strict"));
+  if (domsync.strict) domsync.wire = "json";
   if (domsync.wire !== "json") domsync.wire = script && script.getAttribute("data-domsync-wire") === "json" ? "json" : "js";
   if (script) {
     const explicit = script.getAttribute("data-domsync-url");

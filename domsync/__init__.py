@@ -7,6 +7,7 @@ statements, which a server sends to the browser; browser events come back to Pyt
 callbacks.
 """
 
+from . import csp
 from .background import BackgroundServer, serve_in_background
 from .client import Client
 from .document import Document, DomEvent
@@ -17,6 +18,7 @@ from .files import PackedFile, pack_bytes, pack_file
 from .event_names import declare_events
 from .exceptions import (
     ClientGoneError,
+    CspError,
     DomsyncError,
     DomsyncWarning,
     EventNameWarning,
@@ -68,5 +70,6 @@ __all__ = [
     "DuplicateIdError",
     "SelectorError",
     "UnsafeValueError",
+    "CspError",
     "ClientGoneError",
 ]

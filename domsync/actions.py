@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from . import names
+from . import csp, names
 from .encoding import check_json
 from .exceptions import InvalidValueError, UnsafeValueError, WrongTypeError
 from .logs import brief
@@ -69,6 +69,7 @@ class Actions:
     # (Document and its other parts set them).
     _outbox: list[tuple | None]
     _owner_thread: int | None  # Recorder's: the thread that may change the page
+    strict_csp: bool  # Document's
     _last_setter: dict[tuple, int]
     _root: "Element"
 
@@ -364,6 +365,10 @@ class Actions:
 
         Raises:
             WrongTypeError: if ``code`` is not a str.
+            CspError: under a strict Content-Security-Policy (``strict_csp=True``),
+                where the page never evaluates code.
         """
         check_str(code, "the code")
+        if self.strict_csp:
+            csp.refuse_run_js()
         self._record_action((RUN_JS, code))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
-from . import names
+from . import csp, names
 from .event_names import warn_at_caller
 from .exceptions import DomsyncWarning, WrongTypeError
 from .flags import IMPLICIT_ID
@@ -91,6 +91,8 @@ class Attributes:
             UnsafeValueError: for ``on...`` event handler attributes (use
                 :meth:`addEventListener`) and ``javascript:`` URLs.
             DuplicateIdError: if ``name`` is ``id`` and another element has that id.
+            CspError: under a strict Content-Security-Policy, for a ``<script>``'s
+                ``src`` or ``href``.
         """
         name = names.check_attribute_name(name, self._ns is None)
         if type(value) is not str:
@@ -107,6 +109,8 @@ class Attributes:
                            + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),
                            DomsyncWarning)
         names.check_url_value(name, value, self._tag)
+        if self._doc.strict_csp:
+            csp.check_attribute(self._tag, name)
         self._doc._set_attribute(cast("Element", self), name, value)  # a part of Element
 
     def removeAttribute(self, name: str) -> None:

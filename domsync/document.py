@@ -70,6 +70,11 @@ class Document(Recorder, Batches, Inbound, Actions):
     # True for a document that several browsers show: form state one browser sends is
     # passed on to the others (see _absorb_state).
     _echo_state = False
+    #: True when the page runs under a strict Content-Security-Policy
+    #: (``DomsyncServer(strict_csp=True)`` sets it on its documents): what would run code
+    #: in the page (``run_js``, a ``js_value_getter`` that is not a path, a script URL)
+    #: raises :class:`~domsync.CspError`. See :mod:`domsync.csp`.
+    strict_csp = False
 
     def __init__(self, root_id: str = "domsync_root_id"):
         check_str(root_id, "root_id")

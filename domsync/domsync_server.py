@@ -39,6 +39,9 @@ __all__ = ["DomsyncServer", "EventContext", "LIFECYCLE_EVENTS"]
 
 logger = logging.getLogger("domsync.server")
 
+#: The environment variable that turns ``strict_csp`` on for servers that leave it unset.
+STRICT_CSP_VARIABLE = "DOMSYNC_STRICT_CSP"
+
 
 class DomsyncServer(ServerCore):
     """Serves the page and the client, and keeps one :class:`~domsync.Document` per
@@ -102,6 +105,15 @@ class DomsyncServer(ServerCore):
             acknowledged them. A browser that missed more gets the whole page instead.
         reload_resumes: ``False`` makes a reload of the served page start a new
             session (network drops still resume), for pages that should start fresh.
+        strict_csp: serve the page under a strict Content-Security-Policy
+            (:func:`domsync.csp.strict_policy`: no ``eval``, no inline script or style,
+            Trusted Types required) with a client that never evaluates code: batches
+            travel as JSON ops applied by a fixed table of functions, on this server
+            and on its :meth:`asgi` app alike. What would need code in the page
+            (``run_js``, a ``js_value_getter`` that is not a path such as
+            ``'this.value'``) raises :class:`~domsync.CspError` when called.
+            ``None`` (the default) reads the environment: ``DOMSYNC_STRICT_CSP=1``
+            turns it on for every server of a deployment. See :doc:`/howto/strict_csp`.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -135,15 +147,19 @@ class DomsyncServer(ServerCore):
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
         reload_resumes: bool = True,
+        strict_csp: bool | None = None,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
+        if strict_csp is None:
+            strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
         super().__init__(
             connection_handler, root_id=root_id, max_message_size=max_message_size,
             max_messages_per_second=max_messages_per_second, max_connections=max_connections,
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
             session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
+            strict_csp=strict_csp,
         )
         self.host = host
         self.port = port
@@ -152,7 +168,8 @@ class DomsyncServer(ServerCore):
         self.head = head
         self.frame_ancestors = frame_ancestors
         self._site = Site(root_id, title, head, origins=origins, allowed_hosts=allowed_hosts,
-                          bound_host=host, frame_ancestors=frame_ancestors, reload_resumes=reload_resumes)
+                          bound_host=host, frame_ancestors=frame_ancestors, reload_resumes=reload_resumes,
+                          strict_csp=strict_csp)
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop

@@ -11,7 +11,8 @@ The hierarchy::
      │    ├── NotFoundError         (also a KeyError)
      │    ├── DuplicateIdError      (also a ValueError)
      │    ├── SelectorError         (also a ValueError)
-     │    └── UnsafeValueError      (also a ValueError)
+     │    ├── UnsafeValueError      (also a ValueError)
+     │    └── CspError              (strict_csp=True refuses code in the page)
      └── ClientGoneError            (the browser is no longer connected)
 
 Mistakes by the application author raise at once, with a message that says what to do
@@ -42,6 +43,7 @@ __all__ = [
     "DuplicateIdError",
     "SelectorError",
     "UnsafeValueError",
+    "CspError",
     "ClientGoneError",
 ]
 
@@ -95,6 +97,13 @@ class SelectorError(UsageError, ValueError):
 class UnsafeValueError(UsageError, ValueError):
     """Raised when a value would turn application data into code: an event handler
     attribute such as ``onclick``, or a ``javascript:`` URL."""
+
+
+class CspError(UsageError):
+    """Raised under a strict Content-Security-Policy (``DomsyncServer(strict_csp=True)``)
+    when the application asks for something that would run code in the page: ``run_js``,
+    a ``js_value_getter`` that is code rather than a path such as ``'this.value'``, a
+    ``<script>`` URL. The message names the strict-mode alternative."""
 
 
 class ListenError(DomsyncError, OSError):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, cast
 
 import html5lib
 
-from . import names
+from . import csp, names
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -201,6 +201,8 @@ def _convert_element(document: "Document", node: Any) -> Element:
         for raw_name, value in node.attrib.items():
             name = names.check_attribute_name(_attribute_name(raw_name), html=False)
             names.check_url_value(name, value, tag)
+            if document.strict_csp:
+                csp.check_attribute(tag, name)
             attrs[name] = value
         el._attrs = attrs
     kids = _convert_children(document, node)

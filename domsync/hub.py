@@ -61,17 +61,21 @@ class OwnDocuments:
         root_id: the id of the page's root element.
         document_class: :class:`~domsync.Document`, or a thread-safe
             :class:`~domsync.LockedDocument`.
+        strict_csp: the documents' :attr:`~domsync.Document.strict_csp`.
     """
 
     shared = False
 
-    def __init__(self, root_id: str, document_class: type[Document] = Document):
+    def __init__(self, root_id: str, document_class: type[Document] = Document, strict_csp: bool = False):
         self.root_id = root_id
         self.document_class = document_class
+        self.strict_csp = strict_csp
 
     def document_for(self, client: Client) -> Document:
         """A new document, with the route the page was opened at."""
         document = self.document_class(self.root_id)
+        if self.strict_csp:
+            document.strict_csp = True
         document._bind_to_this_thread()  # changed from the loop's thread (this one) only, unless locked
         route = parse_qs(urlsplit(client.request.path).query).get("route")
         if route:  # the page's route when it connected, for the connect handlers

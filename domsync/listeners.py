@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, cast
 
-from . import names
+from . import csp, names
 from .event_names import check_listened_name, warn_at_caller
 from .exceptions import DomsyncWarning, InvalidValueError, WrongTypeError
 from .names import check_str
@@ -68,12 +68,17 @@ class EventTarget:
             WrongTypeError: if ``callback`` is not callable or the getter is not a str.
             InvalidValueError: if this element already listens to ``event``; call
                 :meth:`removeEventListener` first.
+            CspError: under a strict Content-Security-Policy, for a getter that is
+                code rather than a path such as ``'this.value'`` or ``'event.key'``
+                (see :mod:`domsync.csp`).
         """
         names.check_event_name(event)
         check_listened_name(event)
         names.check_arguments(callback, 1, "the event callback")
         if js_value_getter is not None:
             check_str(js_value_getter, "js_value_getter")
+            if self._doc.strict_csp:
+                csp.check_getter(js_value_getter)
         options: dict[str, bool | int] = {}
         for name, flag in (("prevent", prevent_default), ("stop", stop_propagation)):
             if type(flag) is not bool:

@@ -13,7 +13,7 @@ __all__ = ["render_page", "client_snippet"]
 
 
 def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js",
-                reload_resumes: bool = True) -> str:
+                reload_resumes: bool = True, strict: bool = False) -> str:
     """The page: a doctype, a title, extra ``head`` markup, the root element, and the
     client script.
 
@@ -27,8 +27,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         reload_resumes: whether reloading the page resumes its session; if not, the
             script tag says so (``data-domsync-reload="new"``) and a reload starts a
             new session.
+        strict: the client never evaluates code (``data-domsync-strict``), for a page
+            under a strict Content-Security-Policy (see :mod:`domsync.csp`).
     """
-    reload = "" if reload_resumes else ' data-domsync-reload="new"'
+    reload = ("" if reload_resumes else ' data-domsync-reload="new"') + (" data-domsync-strict" if strict else "")
     return (
         "<!doctype html>\n"
         '<html lang="en">\n'
@@ -47,11 +49,13 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
     )
 
 
-def client_snippet(http_url: str, root_id: str = "domsync_root_id") -> str:
+def client_snippet(http_url: str, root_id: str = "domsync_root_id", *, strict: bool = False) -> str:
     """The markup that puts domsync into a page served by something else.
 
     The script connects back to the server it was loaded from. That server must allow
-    the page's origin: ``DomsyncServer(..., origins=["https://your.site"])``.
+    the page's origin: ``DomsyncServer(..., origins=["https://your.site"])``. With
+    ``strict=True`` the client never evaluates code, for a page served under
+    :func:`domsync.csp.strict_policy` (and a server with ``strict_csp=True``).
 
     Example:
         >>> print(client_snippet("http://localhost:8888/"))
@@ -61,5 +65,5 @@ def client_snippet(http_url: str, root_id: str = "domsync_root_id") -> str:
     base = http_url if http_url.endswith("/") else http_url + "/"
     return (
         f'<div id="{html.escape(root_id)}"></div>\n'
-        f'<script src="{html.escape(base)}domsync.js"></script>'
+        f'<script src="{html.escape(base)}domsync.js"{" data-domsync-strict" if strict else ""}></script>'
     )

@@ -120,6 +120,11 @@ INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR, HELLO, ACK, BYE)
 # but hello, ack and bye carry "q", its own number for the message (1, 2, 3...), which
 # the server uses to drop a message it already has (one sent again after a resume).
 
+#: A value getter a strict page accepts (see :mod:`domsync.csp`): ``this`` (the element)
+#: or ``event``, then property names: ``this.value``, ``event.target.dataset.id``. The
+#: client reads it property by property; names starting with ``__`` are refused too.
+GETTER_PATH = r"(?:this|event)(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+"
+
 #: Where an error the browser reports happened.
 ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download", "send")
 
@@ -166,6 +171,7 @@ def js_constants() -> str:
                         for kind, fields in EVENT_KINDS.items()},
         "WEBSOCKET_PATH": WEBSOCKET_PATH,
         "DOWNLOAD_PATH": DOWNLOAD_PATH,
+        "GETTER_PATH": GETTER_PATH,
     }
     lines = [_BEGIN]
     for name, value in constants.items():

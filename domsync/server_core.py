@@ -38,7 +38,7 @@ from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .names import check_arguments
 from .resume import Retention, parse_hello, welcome_frame
-from .session import Call, Limits, Session
+from .session import JSON_WIRE, Call, Limits, Session
 from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
 from .threadsafe import LockedDocument
@@ -82,7 +82,10 @@ class ServerCore(AppRunner):
         session_retention: float = 300,
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
+        strict_csp: bool = False,
     ):
+        if type(strict_csp) is not bool:
+            raise WrongTypeError(f"strict_csp must be True or False, not {strict_csp!r}")
         for name, value in (("session_retention", session_retention), ("reload_grace", reload_grace)):
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
                 raise WrongTypeError(f"{name} must be a number of seconds, 0 or more, not {value!r}")
@@ -102,8 +105,14 @@ class ServerCore(AppRunner):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
         self._document_class: type[Document] = LockedDocument if thread_safe else Document
         Document(root_id)  # checks root_id
-        documents = SharedDocument(self._document_class(root_id)) if shared else OwnDocuments(
-            root_id, self._document_class)
+        documents: SharedDocument | OwnDocuments
+        if shared:
+            documents = SharedDocument(self._document_class(root_id))
+            documents.document.strict_csp = strict_csp
+        else:
+            documents = OwnDocuments(root_id, self._document_class, strict_csp)
+        #: Whether pages run under a strict Content-Security-Policy (see :mod:`domsync.csp`).
+        self.strict_csp = strict_csp
         self._handlers = Handlers()
         self._hub = Hub(documents, self._handlers, Limits(max_message_size, max_messages_per_second),
                         Downloads(download_timeout), error_notifications=error_notifications)
@@ -374,6 +383,12 @@ class ServerCore(AppRunner):
         if wire_of(client) is None:
             logger.warning("client %s asked for an unknown wire (?wire= is js or json): closed its connection",
                            client.address)
+            client._connection.abort()
+            return
+        if self.strict_csp and wire_of(client) is not JSON_WIRE:
+            logger.warning("client %s asked for JavaScript batches, which a server with strict_csp=True never "
+                           "sends: load domsync.js with data-domsync-strict (the server's own page does); "
+                           "closed its connection", client.address)
             client._connection.abort()
             return
         version = speaks(client)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Iterable
 
+from .csp import inline_hashes, strict_policy
 from .assets import client_js_gzip, client_js_name, client_js_source
 from .exceptions import WrongTypeError
 from .page import render_page
@@ -90,13 +91,22 @@ class Site:
         bound_host: the interface the server listens on.
         frame_ancestors: the CSP ``frame-ancestors`` value of the page.
         reload_resumes: whether a reload of the page resumes its session.
+        strict_csp: serve the page under :func:`domsync.csp.strict_policy`, with a
+            client that never evaluates code (``data-domsync-strict``); the inline
+            ``<style>`` and ``<script>`` of ``head`` are allowed by their hashes.
     """
 
     def __init__(self, root_id: str, title: str = "domsync", head: str = "", *,
                  origins: Iterable[str] | None = None, allowed_hosts: Iterable[str] | None = None,
-                 bound_host: str = "localhost", frame_ancestors: str = "'self'", reload_resumes: bool = True):
+                 bound_host: str = "localhost", frame_ancestors: str = "'self'", reload_resumes: bool = True,
+                 strict_csp: bool = False):
         self.page = render_page(root_id, title, head, script_src=client_js_name(),
-                                reload_resumes=reload_resumes).encode()
+                                reload_resumes=reload_resumes, strict=strict_csp).encode()
+        #: The page's Content-Security-Policy.
+        inline = inline_hashes(head)
+        self.policy = strict_policy(frame_ancestors=frame_ancestors, script_src=inline["script_src"],
+                                    style_src=inline["style_src"]) if strict_csp \
+            else f"frame-ancestors {frame_ancestors}"
         self.origins = frozenset(normalize_origin(origin) for origin in strings(origins, "origins"))
         self.allowed_hosts = None if allowed_hosts is None else frozenset(
             host.lower().strip("[]") for host in strings(allowed_hosts, "allowed_hosts"))
@@ -159,7 +169,7 @@ class Site:
             return response
         if path in ("/", "/index.html"):
             response = _response(HTTPStatus.OK, self.page, "text/html; charset=utf-8")
-            response.headers.append(("Content-Security-Policy", f"frame-ancestors {self.frame_ancestors}"))
+            response.headers.append(("Content-Security-Policy", self.policy))
             if self.frame_ancestors == "'self'":
                 response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
         elif path == "/" + client_js_name():

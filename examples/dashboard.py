@@ -11,21 +11,32 @@ import time
 from domsync import DomsyncServer
 
 
-async def main(port: int = 8888) -> None:
+def make_server(port: int = 8888) -> DomsyncServer:
+    """The server, with its one shared page: a heading and three empty lines."""
     server = DomsyncServer(host="localhost", port=port, shared=True, autoflush=0.1, title="dashboard")
     doc = server.document
     root = doc.getRootElement()
     root.appendChild(doc.createElement("h1", innerText="Server dashboard"))
-    clock = doc.createElement("p", id="clock")
-    load = doc.createElement("p", id="load")
-    viewers = doc.createElement("p", id="viewers")
-    root.append(clock, load, viewers)
-    await server.serve()
+    for name in ("clock", "load", "viewers"):
+        root.appendChild(doc.createElement("p", id=name))
+    return server
+
+
+async def update(server: DomsyncServer) -> None:
+    """Fill in the lines every second, forever."""
+    doc = server.document
+    clock, load, viewers = (doc.getElementById(name) for name in ("clock", "load", "viewers"))
     while True:
         clock.innerText = "Time: " + time.strftime("%H:%M:%S")
         load.innerText = "Load average: " + " ".join(f"{value:.2f}" for value in os.getloadavg())
         viewers.innerText = f"Browsers watching: {len(server.get_clients())}"
         await asyncio.sleep(1)
+
+
+async def main(port: int = 8888) -> None:
+    server = make_server(port)
+    await server.serve()
+    await update(server)
 
 
 if __name__ == "__main__":

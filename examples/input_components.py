@@ -36,7 +36,7 @@ class ExampleInputsComponent(Component):
         select.appendChild(doc.createElement("option", innerText="Option 1"))
         select.appendChild(doc.createElement("option", innerText="Option 2"))
         select.addEventListener("input", self.on_event,
-                                js_value_getter="this.options[this.selectedIndex].value")
+                                js_value_getter="this.value")
         parent.appendChild(select)
         parent.appendChild(doc.createElement("br"))
 

@@ -55,4 +55,4 @@ async def connection_handler(server, client):
 
 
 if __name__ == "__main__":
-    make_server().run()
+    make_server(port=8888).run()

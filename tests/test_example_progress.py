@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import load_example
 
+from domsync import DomsyncServer
 from domsync.testing import expect
 
 
@@ -16,15 +17,21 @@ def progress(monkeypatch):
     return module
 
 
+@pytest.fixture(params=["browserless", "chromium", "chromium-strict-csp"])
+def mode(request):
+    return request.param
+
+
 @pytest.fixture
-def domsync_app(progress):
+def domsync_app(progress, mode):
+    if mode == "chromium-strict-csp":
+        return DomsyncServer(progress.connection_handler, verbose=False, strict_csp=True)
     return progress.connection_handler
 
 
-@pytest.fixture(params=["browserless", "chromium"])
-def page(request):
-    return request.getfixturevalue("domsync_browserless_page" if request.param == "browserless"
-                                   else "domsync_chromium_page")
+@pytest.fixture
+def page(request, mode):
+    return request.getfixturevalue("domsync_browserless_page" if mode == "browserless" else "domsync_chromium_page")
 
 
 async def test_each_step_shows_while_the_task_runs_and_the_button_waits(progress, page):

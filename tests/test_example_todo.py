@@ -1,6 +1,6 @@
-"""The to-do example, tested as a user uses it: once without a browser
-(domsync.testing) and once in Chromium, with the same steps and assertions. Only the
-page fixture differs: that is the point of this file."""
+"""The to-do example, tested as a user uses it: without a browser (domsync.testing), in
+Chromium, and in Chromium under a strict Content-Security-Policy, with the same steps
+and assertions. Only the page fixture differs: that is the point of this file."""
 
 from __future__ import annotations
 
@@ -9,20 +9,30 @@ import re
 import pytest
 from conftest import load_example
 
+from domsync import DomsyncServer
 from domsync.testing import expect
 
 
+@pytest.fixture(params=["browserless", "chromium", "chromium-strict-csp"])
+def mode(request):
+    return request.param
 
 
 @pytest.fixture
-def domsync_app():
-    return load_example("todo").connection_handler
+def domsync_app(mode):
+    todo = load_example("todo")
+    if mode == "chromium-strict-csp":
+        # The example's own server options, plus strict_csp (its inline style is allowed by
+        # its hash); the Chromium page fails the test on any policy violation.
+        return DomsyncServer(todo.connection_handler, verbose=False, head=todo.STYLE, strict_csp=True)
+    return todo.connection_handler
 
 
-@pytest.fixture(params=["browserless", "chromium"])
-def page(request):
-    """The same test, twice: domsync.testing's page, then a real Chromium page."""
-    return request.getfixturevalue("domsync_browserless_page" if request.param == "browserless" else "domsync_chromium_page")
+@pytest.fixture
+def page(request, mode):
+    """The same test, three times: domsync.testing's page, then a real Chromium page,
+    then Chromium under the strict policy."""
+    return request.getfixturevalue("domsync_browserless_page" if mode == "browserless" else "domsync_chromium_page")
 
 
 async def add(page, text: str) -> None:

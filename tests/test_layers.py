@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "domsync"
 LAYERS = {
     "protocol": ["protocol", "exceptions", "logs", "encoding"],
     "encoders": ["encode_js", "encode_json"],
-    "model": ["names", "event_names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
+    "model": ["csp", "names", "event_names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core"],
     "session": ["mirror", "client", "handlers", "resume", "session"],

@@ -13,13 +13,13 @@ from __future__ import annotations
 import os
 import shutil
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator
+from typing import Any, AsyncIterator, Iterable
 
 from ..asgi import AsgiApp
 from ..domsync_server import DomsyncServer
 from ..exceptions import UsageError
 
-__all__ = ["launch", "chromium_page", "chromium_executable", "serve_app"]
+__all__ = ["launch", "chromium_page", "chromium_executable", "serve_app", "check_policy", "WATCH_POLICY"]
 
 #: Flags that make Chromium start fast and stay quiet on a test machine.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking",
@@ -80,16 +80,48 @@ async def chromium_page(browser: Any, app: Any, route: str = "", timeout: float 
     """A Playwright page in a new context of ``browser``, showing ``app`` served by
     :func:`serve_app`, once it is connected (welcomed: its first batch may still be on
     the way, as with :func:`domsync.testing.open`). The context's ``base_url`` is the
-    server's, so ``page.goto("#route")`` works as in the test client."""
+    server's, so ``page.goto("#route")`` works as in the test client. A page that broke
+    its Content-Security-Policy fails the test when the block ends (:func:`check_policy`)."""
     async with serve_app(app) as server:
         context = await browser.new_context(base_url=server.url)
         try:
+            await context.add_init_script(WATCH_POLICY)
             page = await context.new_page()
+            console: list[str] = []
+            page.on("console", lambda message: console.append(message.text)
+                    if message.type == "error" and _is_policy_error(message.text) else None)
             page.set_default_timeout(timeout)
             url = server.url + (f"#{route.removeprefix('#')}" if route else "")
             await page.goto(url)
             # Connected: the server has welcomed the session.
             await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
             yield page
+            await check_policy(page, console)
         finally:
             await context.close()
+
+
+#: An init script that records the page's Content-Security-Policy and Trusted Types
+#: violations (the securitypolicyviolation event) in ``window.__domsync_violations``.
+WATCH_POLICY = """(() => {
+  window.__domsync_violations = [];
+  document.addEventListener("securitypolicyviolation", function (e) {
+    window.__domsync_violations.push(e.violatedDirective + " blocked " + (e.blockedURI || "inline") +
+      (e.sample ? ": " + e.sample : ""));
+  });
+})();"""
+
+
+def _is_policy_error(text: str) -> bool:
+    return "Content Security Policy" in text or "requires 'Trusted" in text
+
+
+async def check_policy(page: Any, console: Iterable[str] = ()) -> None:
+    """Raise AssertionError if ``page`` (watched by :data:`WATCH_POLICY`) reported a
+    Content-Security-Policy or Trusted Types violation, or its console an error about
+    one: a domsync page never breaks its own policy (see :doc:`/howto/strict_csp`)."""
+    if page.is_closed():
+        return
+    found = await page.evaluate("() => window.__domsync_violations || []") + list(console)
+    if found:
+        raise AssertionError("the page broke its Content-Security-Policy:\n  " + "\n  ".join(found))
