@@ -57,6 +57,12 @@ reaching the server core (``ServerCore._receive``) to the flush after the callba
 (checks, parse, the session's step, callback, batch, send), for the floor the same
 steps of its handler.
 
+(a'') and (b'') under a strict Content-Security-Policy
+    The same two pages served by ``DomsyncServer(strict_csp=True)``: the page comes
+    with the strict header, batches are JSON ops applied by the client's fixed table
+    of functions (no ``new Function``), and the rows compare them with the default
+    mode measured in the same run (target: no slower than (a) and (b), within 5%).
+
 The domsync servers are built with ``max_messages_per_second=1e6``: the default rate
 limit (200 messages a second, bursts of 400) is meant for people and would drop some of
 the benchmark's back-to-back clicks (over 1,000 a second here).
@@ -804,7 +810,7 @@ async def run(args, log, say):
         say("timer: performance.now() at 5 us (pages cross-origin isolated)" if lat["cross_origin_isolated"]
             else "timer: WARNING, pages not cross-origin isolated: performance.now() is coarsened to 100 us")
         say(f"latency: {args.rounds} rounds x {lat['block']} clicks per page "
-            "(floor, floor + table, a, b, a over ASGI interleaved), "
+            "(floor, floor + table, a, b, a over ASGI, a and b under strict CSP, interleaved), "
             f"after {WARMUP_CLICKS} warm-up clicks each")
     if not args.skip_memory:
         mem = await measure_memory(args, log)

@@ -4,13 +4,18 @@ and the client snippet, with domsync's ASGI app mounted at /live.
 The snippet's script comes from the mount path, and connects back to it: the page can
 live anywhere in the app. With Jinja, put ``{{ snippet | safe }}`` in the template.
 
+Under a strict Content-Security-Policy (``DOMSYNC_STRICT_CSP=1``, or
+``DomsyncServer(greeter, strict_csp=True)``), the page sends the header that
+``domsync.csp.strict_policy`` makes, with a fresh nonce for its own inline style, and the
+snippet asks for the strict client.
+
 Run:  uvicorn examples.fastapi_own_page:app    then open http://127.0.0.1:8000/
 """
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
-from domsync import DomsyncServer
+from domsync import DomsyncServer, csp
 from domsync.page import client_snippet
 
 
@@ -28,7 +33,8 @@ app = FastAPI()
 
 PAGE = """<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><title>My own page</title></head>
+<head><meta charset="utf-8"><title>My own page</title>
+<style nonce="{nonce}">body {{ font-family: sans-serif; margin: 2em }}</style></head>
 <body>
 <h1>My own page</h1>
 <p>The box below is live, served by domsync:</p>
@@ -39,9 +45,13 @@ PAGE = """<!doctype html>
 
 
 @app.get("/", response_class=HTMLResponse)
-def home() -> str:
+def home() -> HTMLResponse:
+    nonce = csp.new_nonce()  # a new one for every response
     # The root element and <script src="/live/domsync.js">: the mount path goes in.
-    return PAGE.format(snippet=client_snippet("/live/"))
+    page = PAGE.format(nonce=nonce, snippet=client_snippet("/live/", strict=live.strict_csp))
+    if not live.strict_csp:
+        return HTMLResponse(page)
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp.strict_policy(nonce=nonce)})
 
 
 app.mount("/live", live.asgi())

@@ -88,8 +88,7 @@ async def chromium_page(browser: Any, app: Any, route: str = "", timeout: float 
             await context.add_init_script(WATCH_POLICY)
             page = await context.new_page()
             console: list[str] = []
-            page.on("console", lambda message: console.append(message.text)
-                    if message.type == "error" and _is_policy_error(message.text) else None)
+            page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
             page.set_default_timeout(timeout)
             url = server.url + (f"#{route.removeprefix('#')}" if route else "")
             await page.goto(url)
@@ -119,9 +118,11 @@ def _is_policy_error(text: str) -> bool:
 async def check_policy(page: Any, console: Iterable[str] = ()) -> None:
     """Raise AssertionError if ``page`` (watched by :data:`WATCH_POLICY`) reported a
     Content-Security-Policy or Trusted Types violation, or its console an error about
-    one: a domsync page never breaks its own policy (see :doc:`/howto/strict_csp`)."""
+    one (``console``: the texts of the page's console errors; others are ignored): a
+    domsync page never breaks its own policy (see :doc:`/howto/strict_csp`)."""
     if page.is_closed():
         return
-    found = await page.evaluate("() => window.__domsync_violations || []") + list(console)
+    found = await page.evaluate("() => window.__domsync_violations || []") + [
+        text for text in console if _is_policy_error(text)]
     if found:
         raise AssertionError("the page broke its Content-Security-Policy:\n  " + "\n  ".join(found))
