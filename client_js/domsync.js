@@ -297,6 +297,7 @@
     batches++;
     rebuilt = null;
     try {
+      if (domsync.strict) throw new Error("domsync: a strict page applies JSON batches (applyOps), never JavaScript");
       new Function(...HELPERS, batch)(...HELPER_VALUES);
     } catch (error) {
       report(error, "batch", batch);

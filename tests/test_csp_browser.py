@@ -342,3 +342,41 @@ async def test_the_fastapi_examples_run_under_the_strict_policy(browser, monkeyp
         finally:
             await context.close()
             await example.live.asgi().close()
+
+
+async def test_actions_other_than_run_js_work_on_a_strict_page(browser):
+    """Notifications, small and large downloads, named messages, routes and open_url
+    need no code in the page: on a strict page they all arrive, and nothing breaks the
+    policy."""
+    big = bytes(range(256)) * 1200  # over the inline limit: fetched from its one-time URL
+
+    def handler(server, client):
+        doc = server.get_document(client)
+        button = doc.createElement("button", innerText="go")
+
+        def go(event):
+            doc.add_notification("success", "Saved", "all of it")
+            doc.file_download(b"small file", "small.txt")
+            doc.send_message("hello", {"n": 1})
+            doc.set_page("done")
+
+        def download_big(event):
+            doc.file_download(big, "big.bin")
+
+        button.addEventListener("click", go)
+        big_button = doc.createElement("button", innerText="big")
+        big_button.addEventListener("click", download_big)
+        doc.getRootElement().append(button, big_button)
+
+    server = DomsyncServer(handler, verbose=False, strict_csp=True)
+    async with chromium_page(browser, server) as page:
+        await page.evaluate("() => document.addEventListener('domsync:hello', e => window.__hello = e.detail)")
+        async with page.expect_download() as info:
+            await page.get_by_role("button", name="go").click()
+        download = await info.value
+        assert Path(await download.path()).read_bytes() == b"small file"
+        await page.get_by_role("status").filter(has_text="Saved").wait_for()
+        await page.wait_for_function("() => window.__hello && window.__hello.n === 1 && location.hash === '#done'")
+        async with page.expect_download() as info:
+            await page.get_by_role("button", name="big").click()
+        assert Path(await (await info.value).path()).read_bytes() == big
