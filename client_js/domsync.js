@@ -50,6 +50,7 @@
   const WEBSOCKET_PATH = "ws";
   const DOWNLOAD_PATH = "_domsync/download/";
   const GETTER_PATH = "(?:this|event)(?:\\.[A-Za-z_$][A-Za-z0-9_$]*)+";
+  const GETTER_PATH_REFUSED = ["constructor", "prototype", "ownerDocument", "defaultView", "view", "getRootNode", "parentWindow", "opener", "top", "parent", "frames", "self", "window", "globalThis"];
   // END GENERATED PROTOCOL
 
   /** @type {{connect: Function, apply: Function, send: Function, status: string}} */
@@ -117,6 +118,10 @@
    * attribute is blocked, so styles go through the CSSOM: the browser parses the
    * declarations and sets each, and serialises them back into the attribute. */
   function setAttr(el, name, value) {
+    if (domsync.strict && (name.slice(0, 2).toLowerCase() === "on" || name === "srcdoc")) {
+      // The server never sends these (they would be code): a strict page refuses them itself too.
+      throw new Error("domsync: a strict page refuses the attribute " + name);
+    }
     if (name === "style" && domsync.strict && el.style) {
       el.style.cssText = value;
       // Chromium writes the attribute lazily, when read: read it now, so that it takes
@@ -349,6 +354,7 @@
     [OP.TEXT]: function (op) { setText(N(op[1]), op[2]); },
     [OP.CHILDREN]: function (op) { N(op[1]).replaceChildren(...op[2].map(item)); },
     [OP.SET_PROP]: function (op) {
+      if (op[2] !== "value" && op[2] !== "checked") throw new Error("domsync: SET_PROP sets value or checked only");
       if (op[4] === null) N(op[1])[op[2]] = op[3];
       else if (op[5] === null) V(op[1], op[2], op[3], op[4]);
       else V(op[1], op[2], op[3], op[4], op[5]);
@@ -638,7 +644,9 @@
   const GETTER_PATH_RE = new RegExp("^" + GETTER_PATH + "$");
   function pathGetter(getter) {
     const path = String(getter).split(".");
-    if (!GETTER_PATH_RE.test(getter) || path.some(function (name) { return name.startsWith("__"); })) {
+    if (!GETTER_PATH_RE.test(getter) || path.some(function (name) {
+      return name.startsWith("__") || GETTER_PATH_REFUSED.includes(name);
+    })) {
       throw new Error("domsync: a strict page reads value getters as paths such as this.value, not code");
     }
     return function (event) {

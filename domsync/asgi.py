@@ -175,7 +175,7 @@ class AsgiApp:
             await self._download(receive, send, method, path[len(DOWNLOAD_PATH) + 1:])
         else:
             await respond(send, self.server._site.respond(method, path, headers.get("Accept-Encoding", ""),
-                                                          headers.get("If-None-Match")), method)
+                                                          headers.get("If-None-Match"), headers.get("Host")), method)
 
     def _start(self) -> None:
         """The first request starts the server's background work (no lifespan needed),

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from . import protocol
 from .exceptions import CspError
 
-__all__ = ["TRUSTED_TYPES_POLICY", "new_nonce", "strict_policy", "inline_hashes", "getter_path", "check_getter",
+__all__ = ["TRUSTED_TYPES_POLICY", "SOURCE_ARGUMENTS", "check_element", "new_nonce", "strict_policy", "inline_hashes", "getter_path", "check_getter",
            "refuse_run_js", "check_attribute"]
 
 #: The name of the one Trusted Types policy the client creates. Its only use: making a
@@ -56,10 +56,16 @@ def new_nonce() -> str:
     return secrets.token_urlsafe(16)
 
 
+#: A host with an optional port, as a CSP source takes it (no spaces, quotes or paths).
+_HOST = re.compile(r"(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+#: A CSP source: no whitespace, no separators, no quote but around a keyword.
+_SOURCE = re.compile(r"'[A-Za-z0-9+/=_-]+(?:-[A-Za-z0-9+/=_-]+)*'|[^\s;,'\"]+")
+
+
 def _ws_origin(url: str) -> tuple[str, str]:
     """The http(s) and ws(s) origins of a domsync server's URL."""
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:
+    if parts.scheme not in ("http", "https", "ws", "wss") or not _HOST.fullmatch(parts.netloc):
         raise ValueError(f"domsync_url must be an absolute http(s) URL, e.g. 'https://live.example.com/', not {url!r}")
     secure = parts.scheme in ("https", "wss")
     return f"{'https' if secure else 'http'}://{parts.netloc}", f"{'wss' if secure else 'ws'}://{parts.netloc}"
@@ -67,7 +73,8 @@ def _ws_origin(url: str) -> tuple[str, str]:
 
 def strict_policy(*, nonce: str | None = None, domsync_url: str | None = None, host: str | None = None,
                   frame_ancestors: str = "'self'", script_src: Iterable[str] = (), style_src: Iterable[str] = (),
-                  img_src: Iterable[str] = ("data:",), connect_src: Iterable[str] = (),
+                  img_src: Iterable[str] = ("data:",), connect_src: Iterable[str] = (), font_src: Iterable[str] = (),
+                  media_src: Iterable[str] = (), frame_src: Iterable[str] = (),
                   trusted_types: Iterable[str] = ()) -> str:
     """The value of a strict ``Content-Security-Policy`` header for a page that runs
     domsync's client.
@@ -83,12 +90,19 @@ def strict_policy(*, nonce: str | None = None, domsync_url: str | None = None, h
         domsync_url: the URL of a domsync server on another origin whose client the
             page loads: its origin joins ``script-src`` and its websocket origin joins
             ``connect-src``.
-        host: the page's ``Host``: its ``ws://`` and ``wss://`` origins join
+        host: the page's host (and port): its ``ws://`` and ``wss://`` origins join
             ``connect-src`` (``'self'`` covers them in current browsers; this is for
             older ones).
-        frame_ancestors: who may frame the page (``"'none'"``, ``"'self'"``, origins).
-        script_src, style_src, img_src, connect_src: more sources for each directive.
+        frame_ancestors: who may frame the page (``"'none'"``, ``"'self'"``, origins
+            separated by spaces).
+        script_src, style_src, img_src, connect_src, font_src, media_src, frame_src:
+            more sources for each directive (``'self'`` is always in them), one source
+            per item, e.g. ``img_src=["https://images.example.com"]``.
         trusted_types: more Trusted Types policy names the page's own scripts create.
+
+    Raises:
+        ValueError: for a source that is not one (spaces, quotes, ``;``): nothing can
+            add sources or directives that were not asked for.
 
     Example:
         >>> print(strict_policy().replace("; ", ";\\n"))
@@ -115,25 +129,45 @@ def strict_policy(*, nonce: str | None = None, domsync_url: str | None = None, h
         scripts.append(http_origin)
         connects.append(ws_origin)
     if host:
+        if not _HOST.fullmatch(host):
+            raise ValueError(f"host must be a host name with an optional port, e.g. 'example.com:8443', not {host!r}")
         connects += [f"ws://{host}", f"wss://{host}"]
     directives = [
         ("default-src", ["'self'"]),
-        ("script-src", scripts + list(script_src)),
-        ("style-src", styles + list(style_src)),
-        ("img-src", ["'self'", *img_src]),
-        ("connect-src", connects + list(connect_src)),
+        ("script-src", scripts + _sources(script_src)),
+        ("style-src", styles + _sources(style_src)),
+        ("img-src", ["'self'", *_sources(img_src)]),
+        ("connect-src", connects + _sources(connect_src)),
+    ]
+    for name, extra in (("font-src", font_src), ("media-src", media_src), ("frame-src", frame_src)):
+        if _sources(extra):
+            directives.append((name, ["'self'", *_sources(extra)]))
+    directives += [
         ("object-src", ["'none'"]),
         ("base-uri", ["'none'"]),
         ("form-action", ["'self'"]),
-        ("frame-ancestors", [frame_ancestors]),
+        ("frame-ancestors", frame_ancestors.split() if isinstance(frame_ancestors, str) else [frame_ancestors]),
         ("require-trusted-types-for", ["'script'"]),
-        ("trusted-types", [TRUSTED_TYPES_POLICY, *trusted_types]),
+        ("trusted-types", [TRUSTED_TYPES_POLICY, *_sources(trusted_types)]),
     ]
     for name, sources in directives:
         for source in sources:
-            if not source or any(c in source for c in ";,\r\n"):
-                raise ValueError(f"{source!r} is not a CSP source for {name}")
+            if type(source) is not str or not _SOURCE.fullmatch(source):
+                raise ValueError(f"{source!r} is not a CSP source for {name}: one source per item, "
+                                 f"e.g. 'https://cdn.example.com' or \"'self'\"")
     return "; ".join(f"{name} {' '.join(dict.fromkeys(sources))}" for name, sources in directives)
+
+
+def _sources(sources: Iterable[str]) -> list[str]:
+    if isinstance(sources, str):
+        raise ValueError(f"sources are a list, e.g. [{sources!r}], not a string")
+    return list(sources)
+
+
+#: The keyword arguments of :func:`strict_policy` that ``DomsyncServer(csp_sources=...)``
+#: passes on: more sources for the served page.
+SOURCE_ARGUMENTS = ("script_src", "style_src", "img_src", "connect_src", "font_src", "media_src", "frame_src",
+                    "trusted_types")
 
 
 def inline_hashes(markup: str) -> dict[str, list[str]]:
@@ -167,13 +201,18 @@ _ALTERNATIVES = (
     "script file of your own (domsync.send(name, payload), handled by @server.on_event(name)).")
 
 
+#: Property names a getter path may not take: they lead away from the element and the
+#: event (to the document, the window, constructors).
+_LEAVING = frozenset(protocol.GETTER_PATH_REFUSED)
+
+
 def getter_path(code: str) -> list[str] | None:
     """``code`` as a getter path (``"event.target.value"`` -> ``["event", "target",
     "value"]``), or None if it is not one."""
     if GETTER_PATH.fullmatch(code) is None:
         return None
     path = code.split(".")
-    if any(name.startswith("__") for name in path):
+    if any(name.startswith("__") or name in _LEAVING for name in path):
         return None
     return path
 
@@ -198,6 +237,16 @@ def refuse_run_js() -> None:
 
 #: Attributes whose value a browser under Trusted Types only takes as a trusted script URL.
 _SCRIPT_URLS = frozenset({"src", "href", "xlink:href"})
+
+
+def check_element(tag: str) -> None:
+    """Raise :class:`~domsync.CspError` for an element a strict page refuses: a
+    ``<style>`` (``style-src`` allows only the page's own style sheets)."""
+    if tag == "style":
+        raise CspError("a <style> element is refused under a strict Content-Security-Policy (style-src "
+                       "allows only the page's own style sheets). Put the style sheet in the page's head "
+                       "(DomsyncServer(head='<style>...</style>') is allowed by its hash), or set single "
+                       "properties with element.style['color'] = 'red', which goes through the CSSOM")
 
 
 def check_attribute(tag: str, name: str) -> None:

@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any, Literal, overload
 
-from . import names
+from . import csp, names
 from .actions import Actions
 from .batches import Batches
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
@@ -151,6 +151,8 @@ class Document(Recorder, Batches, Inbound, Actions):
             if tag == "script" and (not isinstance(attributes, dict) or str(attributes.get("type", "")).lower()
                                     in ("", "text/javascript", "module", "application/javascript")):
                 _warn_script()
+            elif tag == "style" and self.strict_csp:
+                csp.check_element(tag)
         if id is None and innerText is None and value is None and attributes is None:
             key = self._next_key  # the common case, kept fast
             self._next_key = key + 1
@@ -179,6 +181,8 @@ class Document(Recorder, Batches, Inbound, Actions):
 
     def _create(self, tag: str, ns: str | None, id: str | None, innerText: str | None,
                 value: str | None, attributes: dict | None) -> Element:
+        if tag == "style" and self.strict_csp:
+            csp.check_element(tag)
         if attributes is not None and not isinstance(attributes, dict):
             raise WrongTypeError(f"attributes must be a dict, not {type(attributes).__name__}")
         if id is not None:

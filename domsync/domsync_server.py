@@ -25,7 +25,7 @@ import logging
 import os
 import signal
 import socket
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from .asgi import AsgiApp
 from .exceptions import ListenError, UsageError, WrongTypeError
@@ -38,9 +38,6 @@ from .ws_transport import Connection
 __all__ = ["DomsyncServer", "EventContext", "LIFECYCLE_EVENTS"]
 
 logger = logging.getLogger("domsync.server")
-
-#: The environment variable that turns ``strict_csp`` on for servers that leave it unset.
-STRICT_CSP_VARIABLE = "DOMSYNC_STRICT_CSP"
 
 
 class DomsyncServer(ServerCore):
@@ -114,6 +111,9 @@ class DomsyncServer(ServerCore):
             ``'this.value'``) raises :class:`~domsync.CspError` when called.
             ``None`` (the default) reads the environment: ``DOMSYNC_STRICT_CSP=1``
             turns it on for every server of a deployment. See :doc:`/howto/strict_csp`.
+        csp_sources: more sources for the strict policy, by the names of
+            :func:`domsync.csp.strict_policy`'s arguments, e.g.
+            ``{"img_src": ["https://images.example.com"]}``.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -148,11 +148,10 @@ class DomsyncServer(ServerCore):
         replay_buffer: int = 4 * 1024 * 1024,
         reload_resumes: bool = True,
         strict_csp: bool | None = None,
+        csp_sources: Mapping[str, Iterable[str]] | None = None,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
-        if strict_csp is None:
-            strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
         super().__init__(
             connection_handler, root_id=root_id, max_message_size=max_message_size,
             max_messages_per_second=max_messages_per_second, max_connections=max_connections,
@@ -169,7 +168,7 @@ class DomsyncServer(ServerCore):
         self.frame_ancestors = frame_ancestors
         self._site = Site(root_id, title, head, origins=origins, allowed_hosts=allowed_hosts,
                           bound_host=host, frame_ancestors=frame_ancestors, reload_resumes=reload_resumes,
-                          strict_csp=strict_csp)
+                          strict_csp=self.strict_csp, csp_sources=csp_sources)
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop

@@ -193,6 +193,8 @@ def _convert_element(document: "Document", node: Any) -> Element:
     if ns == "http://www.w3.org/1999/xhtml":
         ns = None
     tag = names.check_tag_name(local, ns or names.HTML_NAMESPACE)
+    if tag == "style" and document.strict_csp:
+        csp.check_element(tag)
     key = document._next_key
     document._next_key = key + 1
     el = document._element_class(document, key, tag, ns, 0)

@@ -102,7 +102,7 @@ def check_tag_name(tag: object, namespace: str = HTML_NAMESPACE) -> str:
     local = tag.lower() if namespace == HTML_NAMESPACE else tag
     if len(_tag_cache) < 4096:
         _tag_cache[(tag, namespace)] = local
-        if namespace == HTML_NAMESPACE and local != "script":  # a script goes the slow way: it warns
+        if namespace == HTML_NAMESPACE and local not in ("script", "style"):  # the slow way: they are checked
             html_tag_cache[tag] = local
     return local
 

@@ -124,6 +124,10 @@ INBOUND = (EVENT, SYNC, NAMED, ROUTE_REPORT, ERROR, HELLO, ACK, BYE)
 #: or ``event``, then property names: ``this.value``, ``event.target.dataset.id``. The
 #: client reads it property by property; names starting with ``__`` are refused too.
 GETTER_PATH = r"(?:this|event)(?:\.[A-Za-z_$][A-Za-z0-9_$]*)+"
+#: Property names a getter path may not name: they lead away from the element and the
+#: event, to the document or the window, or to constructors.
+GETTER_PATH_REFUSED = ("constructor", "prototype", "ownerDocument", "defaultView", "view", "getRootNode",
+                       "parentWindow", "opener", "top", "parent", "frames", "self", "window", "globalThis")
 
 #: Where an error the browser reports happened.
 ERROR_SOURCES = ("batch", "js_value_getter", "run_js", "download", "send")
@@ -172,6 +176,7 @@ def js_constants() -> str:
         "WEBSOCKET_PATH": WEBSOCKET_PATH,
         "DOWNLOAD_PATH": DOWNLOAD_PATH,
         "GETTER_PATH": GETTER_PATH,
+        "GETTER_PATH_REFUSED": list(GETTER_PATH_REFUSED),
     }
     lines = [_BEGIN]
     for name, value in constants.items():

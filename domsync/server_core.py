@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 import warnings
 from typing import Any, Awaitable, Callable, Iterable
@@ -46,6 +47,10 @@ from .threadsafe import LockedDocument
 __all__ = ["ServerCore", "SEND_TIMEOUT"]
 
 logger = logging.getLogger("domsync.server")
+
+#: The environment variable that turns ``strict_csp`` on for servers that leave it unset
+#: (``DOMSYNC_STRICT_CSP=1``): every server of a deployment, and its tests.
+STRICT_CSP_VARIABLE = "DOMSYNC_STRICT_CSP"
 
 ConnectionHandler = Callable[[Any, Client], Awaitable[Any]]
 
@@ -82,8 +87,10 @@ class ServerCore(AppRunner):
         session_retention: float = 300,
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
-        strict_csp: bool = False,
+        strict_csp: bool | None = None,
     ):
+        if strict_csp is None:
+            strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
         if type(strict_csp) is not bool:
             raise WrongTypeError(f"strict_csp must be True or False, not {strict_csp!r}")
         for name, value in (("session_retention", session_retention), ("reload_grace", reload_grace)):

@@ -11,9 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
-from .csp import inline_hashes, strict_policy
+from .csp import SOURCE_ARGUMENTS, inline_hashes, strict_policy
 from .assets import client_js_gzip, client_js_name, client_js_source
 from .exceptions import WrongTypeError
 from .page import render_page
@@ -94,19 +94,34 @@ class Site:
         strict_csp: serve the page under :func:`domsync.csp.strict_policy`, with a
             client that never evaluates code (``data-domsync-strict``); the inline
             ``<style>`` and ``<script>`` of ``head`` are allowed by their hashes.
+        csp_sources: more sources for the strict policy, by
+            :func:`~domsync.csp.strict_policy`'s argument names (``img_src``, ...).
     """
 
     def __init__(self, root_id: str, title: str = "domsync", head: str = "", *,
                  origins: Iterable[str] | None = None, allowed_hosts: Iterable[str] | None = None,
                  bound_host: str = "localhost", frame_ancestors: str = "'self'", reload_resumes: bool = True,
-                 strict_csp: bool = False):
+                 strict_csp: bool = False, csp_sources: Mapping[str, Iterable[str]] | None = None):
         self.page = render_page(root_id, title, head, script_src=client_js_name(),
                                 reload_resumes=reload_resumes, strict=strict_csp).encode()
-        #: The page's Content-Security-Policy.
-        inline = inline_hashes(head)
-        self.policy = strict_policy(frame_ancestors=frame_ancestors, script_src=inline["script_src"],
-                                    style_src=inline["style_src"]) if strict_csp \
-            else f"frame-ancestors {frame_ancestors}"
+        self.strict_csp = strict_csp
+        self._policy_args: dict[str, Any] = {}
+        if strict_csp:
+            extra = dict(csp_sources or {})
+            unknown = sorted(set(extra) - set(SOURCE_ARGUMENTS))
+            if unknown:
+                raise WrongTypeError(f"csp_sources takes {', '.join(SOURCE_ARGUMENTS)}, not {', '.join(unknown)}")
+            inline = inline_hashes(head)
+            extra["script_src"] = [*inline["script_src"], *strings(extra.get("script_src"), "csp_sources['script_src']")]
+            extra["style_src"] = [*inline["style_src"], *strings(extra.get("style_src"), "csp_sources['style_src']")]
+            # data: for the page's own icon (<link rel="icon" href="data:,">).
+            extra["img_src"] = ["data:", *strings(extra.get("img_src"), "csp_sources['img_src']")]
+            self._policy_args = {"frame_ancestors": frame_ancestors, **extra}
+        elif csp_sources:
+            raise WrongTypeError("csp_sources are for the strict policy: pass strict_csp=True too")
+        #: The page's Content-Security-Policy (with ``strict_csp``, each answer adds the
+        #: websocket origins of the Host it was asked for).
+        self.policy = strict_policy(**self._policy_args) if strict_csp else f"frame-ancestors {frame_ancestors}"
         self.origins = frozenset(normalize_origin(origin) for origin in strings(origins, "origins"))
         self.allowed_hosts = None if allowed_hosts is None else frozenset(
             host.lower().strip("[]") for host in strings(allowed_hosts, "allowed_hosts"))
@@ -160,16 +175,17 @@ class Site:
     # ------------------------------------------------------------------ answers
 
     def respond(self, method: str, path: str, accept_encoding: str = "",
-                if_none_match: str | None = None) -> HttpResponse:
+                if_none_match: str | None = None, host: str | None = None) -> HttpResponse:
         """The answer to a plain GET or HEAD: the page, the client script, or 404; 405
-        for other methods. (Downloads and websockets are the transport's.)"""
+        for other methods. (Downloads and websockets are the transport's.) ``host``: the
+        request's Host, whose websocket origins a strict policy names."""
         if method not in ("GET", "HEAD"):
             response = status_response(HTTPStatus.METHOD_NOT_ALLOWED, "")
             response.headers.append(("Allow", "GET, HEAD"))
             return response
         if path in ("/", "/index.html"):
             response = _response(HTTPStatus.OK, self.page, "text/html; charset=utf-8")
-            response.headers.append(("Content-Security-Policy", self.policy))
+            response.headers.append(("Content-Security-Policy", self._policy_for(host)))
             if self.frame_ancestors == "'self'":
                 response.headers.append(("X-Frame-Options", "SAMEORIGIN"))
         elif path == "/" + client_js_name():
@@ -187,6 +203,15 @@ class Site:
         if method == "HEAD":
             response = HttpResponse(response.status, response.headers, b"")
         return response
+
+
+    def _policy_for(self, host: str | None) -> str:
+        if not self.strict_csp or not host:
+            return self.policy
+        try:
+            return strict_policy(**self._policy_args, host=host)
+        except ValueError:  # not a plain host[:port]: 'self' still covers the websocket
+            return self.policy
 
 
 def _script(accept_encoding: str, cache: str) -> HttpResponse:

@@ -231,7 +231,7 @@ class Connection(asyncio.Protocol):
             server._track(self.loop.create_task(self._download(request.method, path[len(DOWNLOAD_PATH) + 1:])))
         else:
             self._respond(server._site.respond(request.method, path, headers.get("Accept-Encoding", ""),
-                                               headers.get("If-None-Match")))
+                                               headers.get("If-None-Match"), headers.get("Host")))
 
     def _accept(self, request: HttpRequest) -> None:
         response = self.protocol.accept(request)

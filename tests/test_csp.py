@@ -53,11 +53,27 @@ def test_nonces_are_fresh_and_base64():
     assert all(len(n) >= 22 for n in nonces)
 
 
-@pytest.mark.parametrize("bad", [{"nonce": "a b"}, {"nonce": "x'; script-src *"}, {"script_src": ["a; b"]},
-                                 {"domsync_url": "live.example.com"}, {"connect_src": [""]}])
-def test_a_source_that_would_break_the_header_is_refused(bad):
+@pytest.mark.parametrize("bad", [
+    {"nonce": "a b"}, {"nonce": "x'; script-src *"}, {"script_src": ["a; b"]}, {"script_src": ["a b"]},
+    {"script_src": ["https://a.com\t'unsafe-eval'"]}, {"img_src": "https://a.com"}, {"connect_src": [""]},
+    {"domsync_url": "live.example.com"}, {"domsync_url": "https://evil.com 'unsafe-eval' 'unsafe-inline'/"},
+    {"domsync_url": "https://evil.com\x0b'unsafe-eval'/"}, {"host": "a.com *"}, {"host": "a.com;x"},
+    {"host": "a.com 'unsafe-inline'"}, {"frame_ancestors": "'self'; script-src *"}, {"trusted_types": ["a b"]},
+    {"style_src": ["'unsafe-inline"]}])
+def test_a_source_that_would_add_sources_or_directives_is_refused(bad):
+    """Nothing given to strict_policy can widen the policy beyond what it names: no
+    space, tab, quote or separator smuggles in another source or directive."""
     with pytest.raises(ValueError):
         csp.strict_policy(**bad)
+
+
+def test_more_sources_for_the_usual_directives():
+    policy = directives(csp.strict_policy(img_src=["https://img.example.com"], font_src=["https://fonts.example"],
+                                          frame_ancestors="'self' https://portal.example.com"))
+    assert policy["img-src"] == ["'self'", "https://img.example.com"]
+    assert policy["font-src"] == ["'self'", "https://fonts.example"]
+    assert policy["frame-ancestors"] == ["'self'", "https://portal.example.com"]
+    assert "media-src" not in policy  # default-src 'self' covers what is not named
 
 
 def test_inline_head_styles_and_scripts_are_allowed_by_their_hash():
@@ -69,6 +85,20 @@ def test_inline_head_styles_and_scripts_are_allowed_by_their_hash():
 
     assert sources == {"style_src": [sha("p { color: red }")], "script_src": [sha("window.x = 1")]}
     assert csp.inline_hashes("") == {"style_src": [], "script_src": []}
+
+
+def test_the_served_policy_names_the_hosts_websocket_and_takes_more_sources():
+    site = Site("app", strict_csp=True, csp_sources={"img_src": ["https://img.example.com"]})
+    policy = directives(site.respond("GET", "/", host="example.com:8443").header("Content-Security-Policy"))
+    assert policy["connect-src"] == ["'self'", "ws://example.com:8443", "wss://example.com:8443"]
+    assert policy["img-src"] == ["'self'", "data:", "https://img.example.com"]
+    # A Host that is not a plain host[:port] adds nothing.
+    odd = directives(site.respond("GET", "/", host="a.com 'unsafe-inline'").header("Content-Security-Policy"))
+    assert odd["connect-src"] == ["'self'"]
+    with pytest.raises(UsageError, match="img_src"):
+        Site("app", strict_csp=True, csp_sources={"image_src": ["x"]})
+    with pytest.raises(UsageError, match="strict_csp=True"):
+        Site("app", csp_sources={"img_src": ["https://img.example.com"]})
 
 
 def test_the_site_serves_the_strict_policy_and_a_strict_client_tag():
@@ -90,9 +120,19 @@ def test_the_snippet_for_a_page_of_ones_own_asks_for_a_strict_client():
         '<script src="http://localhost:8888/domsync.js" data-domsync-strict></script>')
 
 
-def test_the_environment_turns_strict_mode_on(monkeypatch):
+async def test_the_environment_turns_strict_mode_on(monkeypatch):
     monkeypatch.setenv("DOMSYNC_STRICT_CSP", "1")
     assert DomsyncServer(verbose=False).strict_csp is True
+    assert MemoryServer().strict_csp is True
+
+    seen = []
+
+    def handler(server, client):  # tested without a browser as it runs when deployed
+        seen.append(server.get_document(client).strict_csp)
+
+    async with open(handler):
+        pass
+    assert seen == [True]
     assert DomsyncServer(verbose=False, strict_csp=False).strict_csp is False
     monkeypatch.setenv("DOMSYNC_STRICT_CSP", "0")
     assert DomsyncServer(verbose=False).strict_csp is False
@@ -113,7 +153,8 @@ def test_paths_are_getters_a_strict_page_reads(getter):
 @pytest.mark.parametrize("getter", ["this", "event", "this.value.trim()", "this.options[this.selectedIndex].value",
                                     "window.name", "this.__proto__", "event.target.constructor.__proto__",
                                     "this. value", "this.value;alert(1)", "this..value", "(this.value)",
-                                    "this.value\n", "1"])
+                                    "this.value\n", "1", "this.ownerDocument.cookie", "event.view.localStorage",
+                                    "this.constructor.constructor", "event.target.getRootNode"])
 def test_code_is_not_a_getter_path(getter):
     assert csp.getter_path(getter) is None
     with pytest.raises(CspError, match="this.value"):
@@ -157,6 +198,21 @@ def test_a_script_url_raises_but_an_inert_data_script_is_fine(strict_doc):
     with pytest.raises(CspError):
         div.innerHTML = '<script src="app.js"></script>'
     div.innerHTML = "<p style='color: red'>fine</p>"
+
+
+def test_a_style_element_raises_and_a_style_attribute_is_fine(strict_doc):
+    from domsync import SVG_NAMESPACE
+
+    for make in (lambda: strict_doc.createElement("style"),
+                 lambda: strict_doc.createElement("style", innerText="p { color: red }"),
+                 lambda: strict_doc.createElementNS(SVG_NAMESPACE, "style")):
+        with pytest.raises(CspError, match="head"):
+            make()
+    div = strict_doc.createElement("div")
+    with pytest.raises(CspError):
+        div.innerHTML = "<style>p { color: red }</style>"
+    div.style["color"] = "red"
+    Document().createElement("style")  # not strict: fine
 
 
 def test_a_default_document_is_not_strict():

@@ -90,16 +90,16 @@ async def styles_as_the_browser_writes_them(page, root):
     """The model's style attributes, for the duration, in the browser's serialisation:
     a strict page sets styles through the CSSOM, which writes them in its own form
     (``margin:0`` reads back ``margin: 0px;``). Nothing is recorded."""
-    elements = [el for el in [root, *root.querySelectorAll("*")] if el._attrs and "style" in el._attrs]
-    written = await browser_styles(page, sorted({el._attrs["style"] for el in elements}))
-    for el in elements:
-        el._attrs["style"] = written[el._attrs["style"]]
+    originals = [(el, el._attrs["style"]) for el in [root, *root.querySelectorAll("*")]
+                 if el._attrs and "style" in el._attrs]
+    written = await browser_styles(page, sorted({text for _el, text in originals}))
+    for el, text in originals:
+        el._attrs["style"] = written[text]
     try:
         yield
     finally:
-        for el in elements:
-            original = next(text for text, seen in written.items() if seen == el._attrs["style"])
-            el._attrs["style"] = original
+        for el, text in originals:
+            el._attrs["style"] = text
 
 
 # ------------------------------------------------------------------ the differential test, strict
@@ -288,6 +288,8 @@ async def test_each_example_runs_under_the_strict_policy(example, browser, tmp_p
     try:
         await read_until(process.stderr, b"domsync is serving")
         await context.add_init_script(WATCH_POLICY)
+        await context.add_init_script(
+            "window.__errors = []; document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));")
         page = await context.new_page()
         console: list[str] = []
         page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
@@ -303,7 +305,7 @@ async def test_each_example_runs_under_the_strict_policy(example, browser, tmp_p
                 await target.click()
         await asyncio.sleep(0.3)
         await check_policy(page, console)
-        assert await page.evaluate("() => window.__errors || []") == []
+        assert await page.evaluate("() => window.__errors") == []
     finally:
         await context.close()
         code, _, err = await stop(process)
@@ -345,8 +347,8 @@ async def test_the_fastapi_examples_run_under_the_strict_policy(browser, monkeyp
 
 
 async def test_actions_other_than_run_js_work_on_a_strict_page(browser):
-    """Notifications, small and large downloads, named messages, routes and open_url
-    need no code in the page: on a strict page they all arrive, and nothing breaks the
+    """Notifications, small and large downloads, named messages and routes need no
+    code in the page: on a strict page they all arrive, and nothing breaks the
     policy."""
     big = bytes(range(256)) * 1200  # over the inline limit: fetched from its one-time URL
 
@@ -380,3 +382,23 @@ async def test_actions_other_than_run_js_work_on_a_strict_page(browser):
         async with page.expect_download() as info:
             await page.get_by_role("button", name="big").click()
         assert Path(await (await info.value).path()).read_bytes() == big
+
+
+@pytest.mark.parametrize("op", [
+    [10, 0, "innerHTML", "<b id=injected>x</b>", None, None],  # SET_PROP of another property
+    [6, 0, "onclick", "window.__ran.push(1)"],  # an event handler attribute
+    [6, 0, "srcdoc", "<script>window.__ran.push(1)</script>"],
+    [1, 0, [[1, "iframe", 0, ["srcdoc", "<b>x</b>"], None, None]]],  # the same, in a new node
+    [11, 0, "click", "window.__ran.push(1) || 1", None],  # a getter that is code
+])
+async def test_a_strict_client_refuses_what_the_server_never_sends(strict_page, op):
+    """Defence in depth: a batch that would reach an HTML or script sink (which the
+    server never sends) is refused by the strict client itself, not only by Trusted
+    Types, and reported; nothing runs, nothing is injected."""
+    await strict_page.apply_ops(json.dumps([[0, ROOT_ID], op]), allow_errors=True)
+    errors = await strict_page.errors()
+    assert errors and all("strict page" in e or "SET_PROP" in e for e in errors), errors
+    page = strict_page.page
+    if op[0] == 11:
+        await page.evaluate(f"() => document.getElementById({json.dumps(ROOT_ID)}).click()")
+    assert await page.evaluate("() => [document.getElementById('injected'), window.__ran]") == [None, []]
