@@ -133,14 +133,19 @@ async def open_client_page(context, root_id: str = ROOT_ID) -> ClientPage:
     page = await context.new_page()
     await page.set_content(page_html(root_id))
     await page.add_script_tag(content=client_js_source().decode("utf-8"))
-    await page.evaluate("""() => {
-        window.__errors = [];
-        window.__sent = [];
-        window.__ran = [];
-        document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
-        domsync.transmit = msg => window.__sent.push(msg);
-    }""")
+    await page.evaluate(WATCH_CLIENT)
     return ClientPage(page, root_id)
+
+
+#: What a ClientPage records: the errors the client reports, the messages it would
+#: send (instead of sending them), and whether injected code ran (window.__ran).
+WATCH_CLIENT = """() => {
+    window.__errors = [];
+    window.__sent = [];
+    window.__ran = [];
+    document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
+    domsync.transmit = msg => window.__sent.push(msg);
+}"""
 
 
 @pytest_asyncio.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from conftest import ROOT_ID, ClientPage
+from conftest import ROOT_ID, WATCH_CLIENT, ClientPage
 from mutations import RENDER_PROBABILITY, SEEDS, STEPS, Run
 from test_differential_browser import assert_no_script_ran, compare_page
 from test_hostile_browser import HOSTILE_IDS, HOSTILE_VALUES, build_every_place, make_targets, update_every_place
@@ -57,13 +57,7 @@ async def open_strict_client_page(context) -> ClientPage:
     await page.add_init_script(WATCH_POLICY)
     await page.goto(STRICT_ORIGIN + "/")
     assert await page.evaluate("() => [domsync.strict, domsync.wire]") == [True, "json"]
-    await page.evaluate("""() => {
-        window.__errors = [];
-        window.__sent = [];
-        window.__ran = [];
-        document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));
-        domsync.transmit = msg => window.__sent.push(msg);
-    }""")
+    await page.evaluate(WATCH_CLIENT)
     return ClientPage(page)
 
 
