@@ -26,6 +26,7 @@ from .exceptions import (
     InvalidValueError,
     ListenError,
     NotFoundError,
+    PatchError,
     SelectorError,
     UnsafeValueError,
     UsageError,
@@ -67,6 +68,7 @@ __all__ = [
     "NotFoundError",
     "DuplicateIdError",
     "SelectorError",
+    "PatchError",
     "UnsafeValueError",
     "ClientGoneError",
 ]
