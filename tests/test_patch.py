@@ -362,11 +362,16 @@ def test_a_value_follows_the_template_when_its_attribute_changes_with_the_edit_n
     ops = page.flush()
     assert field.value == "reset"
     assert (SET_PROP, field._key, "value", "reset", 4, None) in ops
-    # The browser drops it if the user typed again since edit 4.
+    assert page.mirror.node(field._key).value == "reset"
+    # The user typed again (edit 5, not yet at the server): the browser keeps it.
     page.mirror.edits[field._key] = 5
-    page.doc.handle_sync({"id": field._key, "state": {"value": "typed more"}, "seq": 4})
-    page["f"].patch('<form id="f"><input id="i" value="again"></form>')
-    page.doc.take_ops()  # (the mirror stays as the browser is: the user's text)
+    page.mirror.node(field._key).value = "typed again"
+    page["f"].patch('<form id="f"><input id="i" value="later"></form>')
+    ops = page.flush()
+    assert (SET_PROP, field._key, "value", "later", 4, None) in ops
+    assert page.mirror.node(field._key).value == "typed again"
+    page.doc.handle_sync({"id": field._key, "state": {"value": "typed again"}, "seq": 5})
+    assert field.value == "typed again"
 
 
 def test_checked_a_textarea_and_a_select_follow_the_same_rule():
