@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import ROOT_ID, open_client_page
+from conftest import ROOT_ID, eventually, open_client_page
 
 from domsync import Document, encode_json
 from domsync.domsync_server import DomsyncServer
@@ -55,19 +55,36 @@ async def test_typing_survives_the_form_being_re_patched_every_50_ms(context):
         await page.wait_for_selector("#name")
         await page.evaluate("() => { window.__input = document.getElementById('name'); }")
         await page.focus("#name")
-        before = patches[0]
-        await page.locator("#name").press_sequentially(text, delay=15)
-        assert patches[0] - before >= 10, "the form was re-patched while the user typed"
+        field = page.locator("#name")
+        chunks = [text[i:i + 6] for i in range(0, len(text), 6)]
+        for chunk in chunks:
+            # Type at full speed, then let the server patch the form at least once more,
+            # so patches and keystrokes interleave however fast this machine is.
+            last = patches[0]
+            await field.press_sequentially(chunk, delay=10)
+            await eventually(lambda: patches[0] > last + 1)
         await page.wait_for_function("want => document.getElementById('echo').textContent === want",
                                      arg=text, timeout=20000)
         assert await page.input_value("#name") == text
         assert inputs["name"].value == text
         assert await page.evaluate("document.activeElement.id") == "name"
         assert await page.evaluate("document.getElementById('name').selectionStart") == len(text)
+        # The caret stays where the user put it: typing in the middle goes in the middle.
+        await page.keyboard.press("Home")
+        for _ in range(3):
+            await page.keyboard.press("ArrowRight")
+        last = patches[0]
+        await eventually(lambda: patches[0] > last + 2)
+        await page.keyboard.type("XYZ", delay=10)
+        last = patches[0]
+        await eventually(lambda: patches[0] > last + 2)
+        want = text[:3] + "XYZ" + text[3:]
+        assert await page.input_value("#name") == want
+        assert await page.evaluate("document.getElementById('name').selectionStart") == 6
+        assert await page.evaluate("document.activeElement.id") == "name"
         # The input the user typed into is the same DOM element as at the start.
         assert await page.evaluate("window.__input === document.getElementById('name')")
-        await asyncio.sleep(0.2)  # and a few more patches change nothing
-        assert await page.input_value("#name") == text
+        await eventually(lambda: inputs["name"].value == want)
     finally:
         await server.close()
 
