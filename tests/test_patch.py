@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from domsync import (
-    Document, DuplicateIdError, HierarchyError, NotFoundError, PatchError, UnsafeValueError, UsageError,
-    encode_js, encode_json,
+    Document, DuplicateIdError, HierarchyError, LockedDocument, NotFoundError, PatchError, UnsafeValueError,
+    UsageError, WrongTypeError, encode_js, encode_json,
 )
 from domsync.mirror import Mirror
 from domsync.protocol import OP_NAMES, SET_PROP, TEXT
@@ -577,3 +577,87 @@ def test_the_js_encoder_takes_a_patch_batch():
     page.doc.patch(rows(10, changed=3))
     ops = page.doc.take_ops()
     assert encode_js.encode(ops) == f'N({ops[0][1]}).textContent="changed";\n'
+
+
+# ---------------------------------------------------------------------- more cases
+
+def test_html_must_be_a_str():
+    page = Page('<p id="a"></p>')
+    with pytest.raises(WrongTypeError):
+        page["a"].patch(b"<p></p>")  # type: ignore[arg-type]
+    with pytest.raises(WrongTypeError):
+        page.doc.patch(None)  # type: ignore[arg-type]
+
+
+def test_inner_without_a_selector_morphs_the_children_of_the_element_with_that_id():
+    page = Page('<ul id="l" class="keep"><li id="x">1</li></ul>')
+    x = page["x"]
+    page.doc.patch('<ul id="l" class="ignored"><li id="x">one</li><li>two</li></ul>', mode="inner")
+    page.flush()
+    assert page.html == '<ul id="l" class="keep"><li id="x">one</li><li>two</li></ul>' and page["x"] is x
+
+
+def test_several_top_level_elements_patch_several_targets_in_one_call():
+    page = Page('<p id="a">1</p><div>between</div><p id="b">2</p>')
+    page.doc.patch('<p id="a">one</p>\n<p id="b">two</p>')
+    ops = page.flush()
+    assert page.html == '<p id="a">one</p><div>between</div><p id="b">two</p>'
+    assert names(ops) == ["TEXT", "TEXT"]
+
+
+def test_an_element_with_an_id_inside_a_new_wrapper_is_moved_into_it():
+    page = Page('<div id="top"><input id="keep"></div>')
+    keep = page["keep"]
+    page["top"].patch('<div id="top"><fieldset><label>Name <input id="keep"></label></fieldset></div>')
+    ops = page.flush()
+    assert page["keep"] is keep
+    assert page.html == '<div id="top"><fieldset><label>Name <input id="keep"></label></fieldset></div>'
+    assert names(ops).count("INSERT") + names(ops).count("APPEND") == 1  # the wrapper, with the input by key
+
+
+def test_an_ignore_morph_element_left_out_of_the_new_html_is_removed():
+    page = Page('<div id="top"><div id="map" data-domsync-ignore-morph>x</div></div>')
+    page["top"].patch('<div id="top"></div>')
+    page.flush()
+    assert page.html == '<div id="top"></div>'
+
+
+def test_a_multiple_select_keeps_the_users_selection():
+    page = Page('<form id="f"><select id="s" multiple><option>a</option><option>b</option></select></form>')
+    select = page["s"]
+    page.doc.handle_sync({"id": select._key, "state": {"selected": ["a", "b"]}, "seq": 1})
+    page["f"].patch('<form id="f"><select id="s" multiple><option selected>a</option><option>b</option>'
+                    '</select></form>')
+    assert select.selectedValues == ["a", "b"]
+
+
+def test_checking_a_radio_button_by_template_unchecks_its_group_in_the_model():
+    page = Page('<form id="f"><input type="radio" name="g" id="r1" checked><input type="radio" name="g" id="r2"></form>')
+    r1, r2 = page["r1"], page["r2"]
+    page.doc.handle_sync({"id": r2._key, "state": {"checked": True}, "seq": 1})
+    assert r2.checked and not r1.checked
+    page["f"].patch('<form id="f"><input type="radio" name="g" id="r1">'
+                    '<input type="radio" name="g" id="r2" checked></form>')
+    assert r2.checked and not r1.checked  # the template now agrees with the user: nothing to undo
+    page["f"].patch('<form id="f"><input type="radio" name="g" id="r1" checked>'
+                    '<input type="radio" name="g" id="r2"></form>')
+    assert r1.checked is True and r2.checked is False
+
+
+def test_a_locked_document_patches_under_its_lock():
+    doc = LockedDocument("app")
+    doc.root.innerHTML = '<p id="a">1</p>'
+    doc.take_ops()
+    doc.patch('<p id="a">2</p>')
+    assert [op[0] for op in doc.take_ops()] == [TEXT]
+    assert doc.getElementById("a").textContent == "2"
+
+
+def test_an_unattached_element_can_be_patched_and_sends_nothing_until_attached():
+    page = Page()
+    card = page.doc.createElement("div")
+    card.innerHTML = "<p>1</p>"
+    card.patch("<div><p>2</p><p>3</p></div>")
+    assert card.innerHTML == "<p>2</p><p>3</p>" and page.flush() == []
+    page.doc.root.appendChild(card)
+    assert names(page.flush()) == ["APPEND"]
