@@ -173,3 +173,36 @@ async def test_after_a_morph_the_browsers_dom_is_the_models(context, wire):
             expected.root.innerHTML = want
             assert host.innerHTML == expected.root.innerHTML, (a, b, mode)
             assert await client.inner_html() == doc.root.innerHTML, (a, b, mode)
+
+
+async def test_an_ime_composition_in_progress_survives_patches_of_its_form(context):
+    client = await open_client_page(context)
+    doc = Document(ROOT_ID)
+
+    def form(n: int) -> str:
+        return (f'<form id="f" data-n="{n}"><input id="word" class="c{n % 2}" autocomplete="off">'
+                f'<p>{n} patches</p></form>')
+
+    doc.root.innerHTML = form(0)
+    await client.apply(doc.render_js_updates())
+    page = client.page
+    await page.evaluate("""() => {
+        window.__ime = [];
+        const input = document.getElementById('word');
+        for (const type of ['compositionstart', 'compositionend', 'blur'])
+            input.addEventListener(type, () => window.__ime.push(type));
+    }""")
+    await page.focus("#word")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Input.imeSetComposition", {"text": "に", "selectionStart": 1, "selectionEnd": 1})
+    for n in range(1, 6):
+        doc.patch(form(n))
+        await client.apply(doc.render_js_updates())
+    await cdp.send("Input.imeSetComposition", {"text": "にほ", "selectionStart": 2, "selectionEnd": 2})
+    doc.patch(form(6))
+    await client.apply(doc.render_js_updates())
+    assert await page.evaluate("window.__ime") == ["compositionstart"]  # still composing, never blurred
+    await cdp.send("Input.insertText", {"text": "日本"})
+    assert await page.input_value("#word") == "日本"
+    assert await page.evaluate("window.__ime") == ["compositionstart", "compositionend"]
+    assert await client.inner_html() == doc.root.innerHTML
