@@ -111,10 +111,17 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
                                 f"document.querySelectorAll, or patch without a selector to match by id")
         for target in targets:
             _check_thread(doc, target)
-        if len(targets) > 1 and mode != "remove":
-            for target in targets:
+        if len(targets) > 1:
+            # What would stop the patch of a later target is found before the first changes.
+            if doc._root in targets and mode in ("replace", "before", "after", "remove"):
+                raise HierarchyError(f"the selector {selector!r} matches the root element, which "
+                                     f"mode={mode!r} cannot take; use a narrower selector")
+            for target in targets if mode != "remove" else ():
                 context = target if mode in ("inner", "prepend", "append") else target._parent
-                if any(el.getAttribute("id") for el in _walk(_parse(doc, html, context))):
+                nodes = _parse(doc, html, context)
+                if mode == "outer":
+                    _single_element(nodes, mode)
+                if any(el.getAttribute("id") for el in _walk(nodes)):
                     raise DuplicateIdError(
                         f"the selector {selector!r} matches {len(targets)} elements and the fragment has ids: "
                         f"each target would get the same ids; use a selector that matches one element")
@@ -147,6 +154,8 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
     if not pairs:
         raise PatchError("the fragment has no element: without a selector, patch takes elements with ids")
     if mode == "remove":
+        if any(target is doc._root for target, _ in pairs):
+            _remove(doc, doc._root)  # raises, before anything changes
         for target, _ in pairs:
             _remove(doc, target)
         return
@@ -161,6 +170,8 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
             if target is doc._root:
                 raise HierarchyError("the root element cannot be replaced; patch it with mode='outer' "
                                      "(same tag) or mode='inner'")
+            if target._parent is None:
+                raise HierarchyError(f"{target!r} has no parent to be replaced in; attach it first")
             _check_ids(doc, [el], target)
         if plan is not None:
             plan.check()
@@ -331,6 +342,8 @@ def _shares_ids(target: "Element", nodes: list) -> bool:
 
 def _splice(doc: "Document", parent: "Element", nodes: list, at: int) -> None:
     """Insert ``nodes`` before the child at index ``at`` (the end for ``len``)."""
+    if not nodes:
+        return
     kids = parent._kid_list()
     following = kids[at] if at < len(kids) else None
     elements_only = all(type(node) is not str for node in nodes)

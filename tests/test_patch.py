@@ -661,3 +661,24 @@ def test_an_unattached_element_can_be_patched_and_sends_nothing_until_attached()
     assert card.innerHTML == "<p>2</p><p>3</p>" and page.flush() == []
     page.doc.root.appendChild(card)
     assert names(page.flush()) == ["APPEND"]
+
+
+def test_several_targets_are_checked_before_the_first_one_changes():
+    page = Page('<div class="t">1</div><div class="t">2</div>')
+    page.doc.root.setAttribute("class", "t")
+    page.flush()
+    with pytest.raises(HierarchyError, match="matches the root element"):
+        page.doc.patch("", selector=".t", mode="remove")
+    with pytest.raises(HierarchyError):
+        page.doc.patch(f'<p id="{page.doc.getRootId()}"></p>', mode="remove")
+    with pytest.raises(PatchError, match="one top-level element"):
+        page.doc.patch("<div></div><div></div>", selector="div.t")
+    assert page.flush() == []
+
+
+@pytest.mark.parametrize("mode", ["prepend", "append", "before", "after", "replace"])
+def test_an_empty_fragment_adds_nothing_and_replace_with_it_removes(mode):
+    page = Page('<div id="p"><b id="t">b</b> tail</div>')
+    page["t"].patch("\n  \n", mode=mode)
+    page.flush()
+    assert page.html == ('<div id="p"> tail</div>' if mode == "replace" else '<div id="p"><b id="t">b</b> tail</div>')
