@@ -136,7 +136,7 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
     pairs: list[tuple[Element, Element]] = []
     for node in _trim(nodes):
         if type(node) is str:
-            if node.strip():
+            if node.strip(_HTML_SPACE):
                 raise PatchError(f"the fragment has top-level text {node.strip()[:30]!r}: without a selector "
                                  f"each top-level node must be an element with an id; pass selector=...")
             continue
@@ -206,7 +206,7 @@ def _same_kind(a: "Element", b: "Element") -> bool:
 
 def _single_element(nodes: list, mode: str) -> "Element":
     elements = [node for node in nodes if type(node) is not str]
-    texts = [node for node in nodes if type(node) is str and node.strip()]
+    texts = [node for node in nodes if type(node) is str and node.strip(_HTML_SPACE)]
     if len(elements) != 1 or texts:
         what = ", ".join(f"<{el._tag}>" for el in elements[:3]) or "none"
         raise PatchError(f"mode={mode!r} takes a fragment with one top-level element; this one has "
@@ -242,12 +242,15 @@ def _parse(doc: "Document", html: str, context: "Element | None") -> list:
     return parse_fragment(doc, html, context)
 
 
+_HTML_SPACE = " \t\n\r\f"  # HTML's whitespace (a no-break space is content)
+
+
 def _trim(nodes: list) -> list:
     """The fragment's nodes without the whitespace around them (a template's line breaks)."""
     start, end = 0, len(nodes)
-    while start < end and type(nodes[start]) is str and not nodes[start].strip():
+    while start < end and type(nodes[start]) is str and not nodes[start].strip(_HTML_SPACE):
         start += 1
-    while end > start and type(nodes[end - 1]) is str and not nodes[end - 1].strip():
+    while end > start and type(nodes[end - 1]) is str and not nodes[end - 1].strip(_HTML_SPACE):
         end -= 1
     return nodes[start:end]
 

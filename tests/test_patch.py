@@ -14,6 +14,7 @@ from domsync import (
     Document, DuplicateIdError, HierarchyError, LockedDocument, NotFoundError, PatchError, UnsafeValueError,
     UsageError, WrongTypeError, encode_js, encode_json,
 )
+from domsync.html import serialize_children
 from domsync.mirror import Mirror
 from domsync.protocol import OP_NAMES, SET_PROP, TEXT
 
@@ -682,3 +683,50 @@ def test_an_empty_fragment_adds_nothing_and_replace_with_it_removes(mode):
     page["t"].patch("\n  \n", mode=mode)
     page.flush()
     assert page.html == ('<div id="p"> tail</div>' if mode == "replace" else '<div id="p"><b id="t">b</b> tail</div>')
+
+
+class _Children:
+    """Just enough of an element for the serializer: a list of children."""
+
+    _tag, _ns = "div", None
+
+    def __init__(self, kids: list):
+        self._kids = kids
+
+    def _attr_view(self):
+        return None
+
+
+def trimmed(html: str) -> str:
+    """``html`` parsed, without whitespace-only text nodes at either end, serialised."""
+    el = Document().createElement("div")
+    el.innerHTML = html
+    kids = el.childNodes
+    while kids and type(kids[0]) is str and not kids[0].strip(" \t\n\r\f"):
+        kids.pop(0)
+    while kids and type(kids[-1]) is str and not kids[-1].strip(" \t\n\r\f"):
+        kids.pop()
+    return serialize_children(_Children(kids))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(fragments(), fragments(), st.sampled_from(["prepend", "append", "before", "after", "replace"]))
+def test_any_fragment_added_in_any_mode_lands_where_the_mode_says(a, b, mode):
+    assume(parses_cleanly(a, b, "inner") and not set(id_ancestors(a)) & set(id_ancestors(b)))
+    page = Page('x <div id="host"></div> y')  # text nodes on both sides of the target
+    host = page["host"]
+    host.innerHTML = a
+    page.flush()
+    old = f'<div id="host">{parsed(a)}</div>'
+    if mode == "replace":
+        host.patch(f'<section id="host">{b}</section>', mode="replace")
+        assert page.html == f'x <section id="host">{parsed(b)}</section> y'
+    elif mode in ("before", "after"):
+        host.patch(b, mode=mode)
+        added = trimmed(b)
+        assert page.html == (f"x {added}{old} y" if mode == "before" else f"x {old}{added} y")
+    else:
+        host.patch(b, mode=mode)
+        added = trimmed(b)
+        assert host.innerHTML == (added + parsed(a) if mode == "prepend" else parsed(a) + added)
+    page.flush()
