@@ -467,7 +467,8 @@ def test_replacing_an_element_between_text_nodes_keeps_its_neighbours():
 
 # ---------------------------------------------------------------------- the property
 
-TAGS = ["div", "p", "span", "b", "ul", "li", "section", "input", "my-el", "table", "tr", "td", "svg", "circle", "textarea", "select", "option"]
+TAGS = ["div", "p", "span", "b", "ul", "li", "section", "input", "my-el", "table", "tr", "td", "svg", "circle",
+        "textarea", "select", "option"]
 IDS = ["a", "b", "c", "d", "e"]
 TEXTS = ["", " ", "\n", "x", "hello", "a & b", "<", "\u00a0"]
 ATTRS = [("class", "k"), ("class", "j"), ("title", "t"), ("data-n", "1"), ("data-n", "2"), ("hidden", "")]
