@@ -400,14 +400,13 @@ class _Morph:
                 old_ids[ident] = el
         new_ids: dict[str, Element] = {}
         for el in _walk(self.new):
-            new_id = el.getAttribute("id")
-            if new_id:
-                ident = new_id
-                if ident in new_ids:
-                    raise DuplicateIdError(f"the fragment gives id {ident!r} to two elements; ids must be unique")
-                new_ids[ident] = el
-                if ident not in old_ids:
-                    doc._check_new_id(ident, None)
+            given = el.getAttribute("id")
+            if given:
+                if given in new_ids:
+                    raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
+                new_ids[given] = el
+                if given not in old_ids:
+                    doc._check_new_id(given, None)
         pairs = self.pairs
         forced = None
         if self.outer is not None:
