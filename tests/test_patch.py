@@ -520,9 +520,9 @@ def parses_cleanly(a: str, b: str, mode: str) -> bool:
     and for ``outer`` nothing in ``b`` closes the wrapping element."""
     try:
         parsed(a), parsed(b)
+        return mode == "inner" or parsed(f'<div id="host">{b}</div>') == f'<div id="host">{parsed(b)}</div>'
     except DuplicateIdError:
         return False
-    return mode == "inner" or parsed(f'<div id="host">{b}</div>') == f'<div id="host">{parsed(b)}</div>'
 
 
 def morph_and_check(a: str, b: str, mode: str) -> None:
@@ -730,4 +730,22 @@ def test_any_fragment_added_in_any_mode_lands_where_the_mode_says(a, b, mode):
         host.patch(b, mode=mode)
         added = trimmed(b)
         assert host.innerHTML == (added + parsed(a) if mode == "prepend" else parsed(a) + added)
+    page.flush()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(fragments(), min_size=2, max_size=4), st.lists(st.sampled_from(["inner", "outer"]), min_size=3,
+                                                                max_size=3), st.integers(0, 3))
+def test_several_patches_in_one_batch_reach_the_mirror_as_the_model_has_them(htmls, modes, flush_after):
+    """The recorder coalesces what several patches did before a flush (children
+    replaced twice, elements made and dropped again): the mirror still agrees."""
+    assume(all(parses_cleanly(html, html, "outer") for html in htmls))
+    page = Page('<div id="host"></div>')
+    host = page["host"]
+    host.innerHTML = htmls[0]
+    for i, (html, mode) in enumerate(zip(htmls[1:], modes)):
+        if i == flush_after:
+            page.flush()
+        host.patch(html, mode="inner") if mode == "inner" else host.patch(f'<div id="host">{html}</div>')
+        assert host.innerHTML == parsed(html)
     page.flush()
