@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
+from patch_mutations import PatchRun
 
 from domsync import (
     Document, DuplicateIdError, HierarchyError, LockedDocument, NotFoundError, PatchError, UnsafeValueError,
@@ -749,3 +750,21 @@ def test_several_patches_in_one_batch_reach_the_mirror_as_the_model_has_them(htm
         host.patch(html, mode="inner") if mode == "inner" else host.patch(f'<div id="host">{html}</div>')
         assert host.innerHTML == parsed(html)
     page.flush()
+
+
+def test_patches_among_random_dom_calls_keep_the_mirror_equal_to_the_model():
+    """Random runs of DOM calls and patches (tests/patch_mutations.py), rendered at random
+    points: after each batch the mirror is the model, every key bound to its element."""
+    for seed in range(150):
+        run = PatchRun(seed)
+        try:
+            for _ in range(120):
+                run.step()
+                if run.rng.random() < 0.3:
+                    run.take_batch()
+                    run.check_mirror()
+            run.take_batch()
+            run.check_mirror()
+        except BaseException:
+            print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
+            raise

@@ -8,6 +8,8 @@ import asyncio
 
 import pytest
 from conftest import ROOT_ID, eventually, open_client_page
+from patch_mutations import PatchRun
+from test_differential_browser import assert_no_script_ran, check_browser_equals_model
 
 from domsync import Document, encode_json
 from domsync.domsync_server import DomsyncServer
@@ -206,3 +208,22 @@ async def test_an_ime_composition_in_progress_survives_patches_of_its_form(conte
     assert await page.input_value("#word") == "日本"
     assert await page.evaluate("window.__ime") == ["compositionstart", "compositionend"]
     assert await client.inner_html() == doc.root.innerHTML
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_patches_among_random_dom_calls_give_the_browser_the_models_dom(client_page, seed, wire):
+    """The differential test (test_differential_browser.py) with patches among the DOM
+    calls (tests/patch_mutations.py): after every render Chromium's DOM is the model's,
+    every key bound to its element, and no script from a fragment ran."""
+    run = PatchRun(seed)
+    try:
+        for _ in range(200):
+            run.step()
+            if run.rng.random() < 0.3:
+                await check_browser_equals_model(client_page, run, wire)
+        await check_browser_equals_model(client_page, run, wire)
+        await assert_no_script_ran(client_page.page, seed)
+    except BaseException:
+        print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
+        raise
