@@ -16,7 +16,7 @@ LAYERS = {
     "protocol": ["protocol", "exceptions", "logs", "encoding"],
     "encoders": ["encode_js", "encode_json"],
     "model": ["names", "event_names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
-              "forms", "listeners", "patch", "element", "recorder", "batches", "inbound", "actions", "document",
+              "forms", "listeners", "morph", "patch", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core"],
     "session": ["mirror", "client", "handlers", "resume", "session"],
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
