@@ -15,19 +15,10 @@ The modes (:data:`MODES`):
 - ``before``, ``after``: add the fragment as the target's previous or next siblings;
 - ``remove``: remove the target.
 
-The morph matches the new children of each element to its old children: first by
-``id`` (anywhere in the morphed subtree, so an element with an id that moves is
-moved, not re-created), then by position and tag for elements without an id. A matched
-element is the same :class:`~domsync.Element` object afterwards: its listeners, its
-two-way binding, and in the browser its focus, caret, selection and page-script state,
-are kept. Only what differs is recorded: attributes set and removed, texts, elements
-inserted, moved and removed. Text nodes have no key on the wire, so when the text
-nodes among an element's children cannot be made right by moving elements, that
-element's children are replaced in one op that names the kept children by key.
-
-Live properties follow the new HTML when the template's attribute (``value``,
-``checked``, a textarea's text, a select's ``selected`` options) changed between the
-old and the new HTML; otherwise the user's edit stays. See :doc:`/howto/patch`.
+``outer`` and ``inner`` morph (:mod:`domsync.morph`): elements are matched by id, then
+by position and tag, and a matched element stays the same :class:`~domsync.Element`, so
+its listeners, its two-way binding, and in the browser its focus, caret and page-script
+state, are kept. See :doc:`/howto/patch`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""HTML fragment patches (domsync/patch.py and domsync/morph.py): the eight modes, errors, what survives a
-morph, live properties, ignore-morph, how little a morph sends, and a property test:
-any fragment A morphed into any fragment B gives B, in the model and in the mirror."""
+"""HTML fragment patches (domsync/patch.py, domsync/morph.py): the eight modes, errors,
+what survives a morph, live properties, ignore-morph, how little a morph sends, and
+property tests: any fragment A morphed into any fragment B gives B, in the model and in
+the mirror."""
 
 from __future__ import annotations
 
