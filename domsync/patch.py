@@ -274,19 +274,38 @@ def _place(doc: "Document", target: "Element", nodes: list, mode: str) -> None:
         at = next(i for i, kid in enumerate(kids) if kid is target)
         if mode == "after":
             at += 1
-        if mode == "replace" and _shares_ids(target, nodes):
-            # The new elements take ids of the old: it goes first.
-            doc._detach(target, record=True)
-            _splice(doc, parent, nodes, at)
-            return
+        held = _hold_ids(target, nodes) if mode == "replace" else []
         _splice(doc, parent, nodes, at)
         if mode == "replace":
             doc._detach(target, record=True)
+            _give_back_ids(doc, held)
 
 
-def _shares_ids(target: "Element", nodes: list) -> bool:
+def _hold_ids(target: "Element", nodes: list) -> list[tuple["Element", list[tuple[str, str]]]]:
+    """Take from the new elements, not yet in the page, the ids they share with the
+    element they replace, so they can go in just before it (between the same text
+    nodes) while it is still there. Returns each one's attributes, in order."""
     ids = {el.id for el in subtree(target)} - {""}
-    return any(el.getAttribute("id") in ids for el in walk(nodes))
+    held = []
+    for el in walk(nodes):
+        attrs = el._attrs
+        if attrs is not None and attrs.get("id") in ids:
+            held.append((el, list(attrs.items())))
+            del attrs["id"]
+            if not attrs:
+                el._attrs = None
+    return held
+
+
+def _give_back_ids(doc: "Document", held: list[tuple["Element", list[tuple[str, str]]]]) -> None:
+    """Give the held ids back once the old element is out, keeping the attributes in
+    the fragment's order (an attribute set again goes last, in the browser as here)."""
+    for el, items in held:
+        names = [name for name, _ in items]
+        for name, value in items[names.index("id"):]:
+            if name != "id":
+                doc._set_attribute(el, name, None)
+            doc._set_attribute(el, name, value)
 
 
 def _splice(doc: "Document", parent: "Element", nodes: list, at: int) -> None:
