@@ -10,8 +10,8 @@ The hierarchy::
      │    ├── HierarchyError        (also a ValueError)
      │    ├── NotFoundError         (also a KeyError)
      │    ├── DuplicateIdError      (also a ValueError)
-     │    ├── SelectorError         (also a ValueError)
      │    ├── PatchError            (also a ValueError)
+     │    ├── SelectorError         (also a ValueError)
      │    └── UnsafeValueError      (also a ValueError)
      └── ClientGoneError            (the browser is no longer connected)
 
@@ -41,8 +41,8 @@ __all__ = [
     "HierarchyError",
     "NotFoundError",
     "DuplicateIdError",
-    "SelectorError",
     "PatchError",
+    "SelectorError",
     "UnsafeValueError",
     "ClientGoneError",
 ]
