@@ -26,6 +26,7 @@ from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .exceptions import DomsyncWarning, DuplicateIdError, InvalidNameError, NotFoundError, WrongTypeError
 from .inbound import DomEvent, Inbound
 from .names import HTML_NAMESPACE, check_str
+from .patch import patch_document
 from .protocol import RESET
 from .event_names import warn_at_caller
 from .recorder import Recorder, get_ident
@@ -270,6 +271,26 @@ class Document(Recorder, Batches, Inbound, Actions):
         if self._root.matches(selector):
             found.insert(0, self._root)
         return found
+
+    def patch(self, html: str, selector: str | None = None, mode: str = "outer") -> None:
+        """Patch the page with server-rendered HTML, as Datastar's merge modes do.
+
+        Without ``selector``, each top-level element of the fragment is matched to the
+        page's element with the same ``id``, which is morphed into it (``outer``, the
+        default), has its children morphed (``inner``), is replaced (``replace``) or is
+        removed (``remove``). With ``selector``, every element it matches is patched
+        with the fragment as :meth:`Element.patch` does, in any of the eight modes.
+        See :doc:`/howto/patch`.
+
+        Raises:
+            PatchError: for an unknown mode, a top-level element without an id and no
+                selector, or ``prepend``/``append``/``before``/``after`` without a selector.
+            NotFoundError: if the selector matches nothing, or no element has a
+                fragment element's id.
+            DuplicateIdError: if an id of the fragment is used elsewhere in the page.
+            UnsafeValueError: for event handler attributes and ``javascript:`` URLs.
+        """
+        patch_document(self, html, selector, mode)
 
     # ------------------------------------------------------------------ 0.1.2 helpers
 

@@ -27,6 +27,7 @@ from .forms import FormControl
 from .html import parse_fragment, serialize_children, serialize_element
 from .listeners import EventTarget
 from .names import HTML_NAMESPACE, check_str
+from .patch import patch_element
 from .protocol import APPEND_LEAVES, AUTO_ID_PREFIX, TEXT
 from .styles import ClassList, Style
 from .traversal import Traversal
@@ -415,3 +416,34 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
     def outerHTML(self) -> str:
         """The element itself and its children, serialised as HTML."""
         return serialize_element(self)
+
+    def patch(self, html: str, mode: str = "outer") -> None:
+        """Patch this element with server-rendered HTML, as Datastar's merge modes do.
+
+        ``outer`` (the default) morphs the element into the fragment's one top-level
+        element, and ``inner`` morphs its children into the fragment: elements are
+        matched by ``id``, then by position and tag, and only what differs is sent, so
+        matched elements keep their listeners, and in the browser their focus, caret
+        and state. ``replace`` puts the fragment in the element's place, ``prepend`` and
+        ``append`` add it as first or last children, ``before`` and ``after`` as
+        siblings; ``remove`` removes the element (``html`` is not used). The markup is
+        parsed as ``innerHTML`` parses it. See :doc:`/howto/patch`.
+
+        Example:
+            >>> from domsync import Document
+            >>> doc = Document()
+            >>> doc.root.innerHTML = '<ul id="list"><li id="a">one</li></ul>'
+            >>> _ = doc.take_ops()
+            >>> doc.getElementById("list").patch('<ul id="list"><li id="a">one!</li></ul>')
+            >>> doc.take_ops()[0][0] == 8  # one TEXT op
+            True
+
+        Raises:
+            PatchError: for an unknown mode, or ``outer`` with a fragment that is not
+                one element.
+            UnsafeValueError: for event handler attributes and ``javascript:`` URLs.
+            DuplicateIdError: if an id of the fragment is used elsewhere in the page.
+            HierarchyError: for ``replace``, ``before``, ``after`` or ``remove`` on the
+                root element, or on an element without a parent.
+        """
+        patch_element(self, html, mode)

@@ -10,6 +10,7 @@ The hierarchy::
      │    ├── HierarchyError        (also a ValueError)
      │    ├── NotFoundError         (also a KeyError)
      │    ├── DuplicateIdError      (also a ValueError)
+     │    ├── PatchError            (also a ValueError)
      │    ├── SelectorError         (also a ValueError)
      │    ├── UnsafeValueError      (also a ValueError)
      │    └── CspError              (strict_csp=True refuses code in the page)
@@ -41,6 +42,7 @@ __all__ = [
     "HierarchyError",
     "NotFoundError",
     "DuplicateIdError",
+    "PatchError",
     "SelectorError",
     "UnsafeValueError",
     "CspError",
@@ -78,7 +80,8 @@ class HierarchyError(UsageError, ValueError):
 
 class NotFoundError(UsageError, KeyError):
     """Raised when :meth:`domsync.Document.getElementById` is called with ``strict=True``
-    and no element has that id."""
+    and no element has that id, or when a patch (:meth:`domsync.Document.patch`) finds
+    no element to patch."""
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0]) if self.args else ""
@@ -92,6 +95,14 @@ class DuplicateIdError(UsageError, ValueError):
 class SelectorError(UsageError, ValueError):
     """Raised when a CSS selector given to ``querySelector`` cannot be parsed or uses a
     feature domsync does not support."""
+
+
+class PatchError(UsageError, ValueError):
+    """Raised when :meth:`domsync.Element.patch` or :meth:`domsync.Document.patch`
+    cannot apply a fragment: an unknown mode, a top-level element without an id when no
+    selector was given, a mode that needs one element and got several. The message says
+    what to pass instead. (A selector or id that matches nothing raises
+    :class:`NotFoundError`, an id the page already has :class:`DuplicateIdError`.)"""
 
 
 class UnsafeValueError(UsageError, ValueError):

@@ -17,7 +17,7 @@ LAYERS = {
     "encoders": ["encode_js", "encode_json"],
     "model": ["csp", "names", "event_names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
-              "threadsafe", "components", "core"],
+              "threadsafe", "components", "core", "morph", "patch"],
     "session": ["mirror", "client", "handlers", "resume", "session"],
     "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
     "transports": ["runner", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",

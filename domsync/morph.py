@@ -1,0 +1,438 @@
+"""The keyed morph behind :mod:`domsync.patch`: make an element of the model, and its
+subtree, equal to parsed HTML, with the fewest changes it can find.
+
+New elements are matched to old ones first by ``id`` (anywhere in the morphed subtree,
+so an element with an id that moves is moved, not made again), then, for elements
+without an id, to the next old sibling of the same tag without one. A matched element
+is the same :class:`~domsync.Element` afterwards; its attributes are set and removed to
+match (keeping the order the browser would show), and its children are morphed in turn.
+Unmatched old elements are removed, unmatched new ones inserted.
+
+Every change goes through the model's own primitives (``_set_attribute``, ``_insert``,
+``_detach``, ``_replace_children``), so the recorder sends only what changed. Text
+nodes have no key on the wire: when the text nodes among an element's children cannot
+be made right by moving elements, that element's children are replaced in one op that
+names the kept children by key.
+
+Live properties (``value``, ``checked``, a select's value) follow the new HTML when the
+template's default for them changed; otherwise what the user did stays.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
+
+from .exceptions import DuplicateIdError
+from .flags import AUTO_ID
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .document import Document
+    from .element import Element
+
+__all__ = ["Morph", "IGNORE_MORPH", "walk", "subtree", "same_kind"]
+
+#: An element with this attribute keeps its attributes and subtree when an ancestor is
+#: morphed; patching the element itself still changes it.
+IGNORE_MORPH = "data-domsync-ignore-morph"
+
+
+def same_kind(a: "Element", b: "Element") -> bool:
+    """True if ``a`` and ``b`` have the same tag in the same namespace: a morph can
+    turn one into the other."""
+    return a._tag == b._tag and a._ns == b._ns
+
+
+def walk(nodes: Sequence) -> Iterator["Element"]:
+    """The elements of parsed ``nodes`` and their descendants, in tree order."""
+    for node in nodes:
+        if type(node) is not str:
+            yield from subtree(node)
+
+
+def subtree(el: "Element") -> Iterator["Element"]:
+    """``el`` and its descendants, in tree order."""
+    yield el
+    yield from el._iter_descendants()
+
+
+def _items(kids: Any) -> list:
+    if kids is None:
+        return []
+    if type(kids) is str:
+        return [kids]
+    return list(kids)
+
+
+def _real_id(el: "Element") -> str:
+    """The element's id unless it is a generated one."""
+    if el._flags & AUTO_ID:
+        return ""
+    attrs = el._attrs
+    return (attrs.get("id") or "") if attrs is not None else ""
+
+
+def _contains(a: "Element", b: "Element") -> bool:
+    node: Element | None = b
+    while node is not None:
+        if node is a:
+            return True
+        node = node._parent
+    return False
+
+
+class Morph:
+    """One morph: the old subtree's elements by id, the pairs of new and old elements
+    matched by id, and the work done so far."""
+
+    def __init__(self, doc: "Document", new: list, outer: "tuple[Element, Element] | None" = None,
+                 inner_of: "Element | None" = None):
+        self.doc = doc
+        self.new = new
+        self.outer = outer
+        self.inner_of = inner_of
+        self.pairs: dict[Element, Element] = {}  # new element -> old element, matched by id
+        self.paired: set[Element] = set()  # the old elements in pairs
+        self.used: set[Element] = set()  # old elements matched so far
+        self.left: list[Element] = []  # old elements left in place for their pair to take
+        self.shells: set[Element] = set()  # new elements with a paired descendant
+        self.conflicts: list[Element] = []  # old elements whose id a new element takes
+
+    def check(self) -> None:
+        """Match ids, and raise before anything changes if the fragment cannot go in."""
+        doc = self.doc
+        old_ids: dict[str, Element] = {}
+        if self.outer is not None:
+            region: Iterator[Element] = subtree(self.outer[0])
+        else:
+            assert self.inner_of is not None
+            region = self.inner_of._iter_descendants()
+        for el in region:
+            ident = el.id
+            if ident:
+                old_ids[ident] = el
+        new_ids: dict[str, Element] = {}
+        for el in walk(self.new):
+            given = el.getAttribute("id")
+            if given:
+                if given in new_ids:
+                    raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
+                new_ids[given] = el
+                if given not in old_ids:
+                    doc._check_new_id(given, None)
+        pairs = self.pairs
+        forced = None
+        if self.outer is not None:
+            forced = self.outer[0]
+            pairs[self.outer[1]] = forced
+        for ident, new in new_ids.items():
+            old = old_ids.get(ident)
+            if old is None or new in pairs or old is forced or not same_kind(old, new):
+                continue
+            pairs[new] = old
+        # A fragment that nests two elements the other way round: the inner one is new.
+        for new, old in list(pairs.items()):
+            up = new._parent
+            while up is not None:
+                up_old = pairs.get(up)
+                if up_old is not None and _contains(old, up_old):
+                    del pairs[new]
+                    break
+                up = up._parent
+        self.paired = set(pairs.values())
+        self.conflicts = [old for ident, old in old_ids.items()
+                          if ident in new_ids and old not in self.paired and old is not forced]
+        for new in pairs:
+            up = new._parent
+            while up is not None and up not in pairs and up not in self.shells:
+                self.shells.add(up)
+                up = up._parent
+
+    def _prepare(self) -> None:
+        # Old elements whose id a new element takes, and cannot be matched to it, go first.
+        gone: list[Element] = []
+        for old in self.conflicts:
+            if old._parent is not None and not any(_contains(g, old) for g in gone):
+                self.doc._detach(old, record=True)
+                gone.append(old)
+
+    def run_outer(self) -> None:
+        """Morph the old element into the new one."""
+        assert self.outer is not None
+        self._prepare()
+        old, new = self.outer
+        self.used.add(old)
+        self._morph(old, new, top=True)
+        self._finish()
+
+    def run_inner(self, target: "Element") -> None:
+        """Morph the target's children into the fragment."""
+        self._prepare()
+        self._children(target, self.new)
+        self._finish()
+
+    def _finish(self) -> None:
+        for old in self.left:
+            if old not in self.used and old._parent is not None:
+                self.doc._detach(old, record=True)
+
+    def _morph(self, old: "Element", new: "Element", top: bool = False) -> None:
+        if not top and old._attrs is not None and IGNORE_MORPH in old._attrs:
+            return
+        form = old._props is not None and old._ns is None and old._tag in ("input", "textarea", "select")
+        before = _form_defaults(old) if form else None
+        self._attributes(old, new)
+        self._children(old, _items(new._kids))
+        if before is not None:
+            _follow_template(self.doc, old, before)
+
+    def _attributes(self, old: "Element", new: "Element") -> None:
+        doc = self.doc
+        wanted = new._attrs or {}
+        if old is doc._root:
+            wanted = {"id": doc._root_id, **{k: v for k, v in wanted.items() if k != "id"}}
+        elif old._flags & AUTO_ID and "id" not in wanted:
+            # A generated id is not needed in the new HTML: the element keeps it.
+            wanted = {"id": old.id, **wanted}
+        view = old._attr_view()
+        if view == wanted and list(view or ()) == list(wanted):
+            return
+        have = dict(view or {})
+        kept = [name for name in have if name in wanted]
+        names = list(wanted)
+        # The browser keeps an attribute's place when its value changes and adds new ones
+        # last: keep the longest common prefix in place, set the rest again in order.
+        k = 0
+        while k < len(kept) and k < len(names) and kept[k] == names[k]:
+            k += 1
+        moved = set(kept[k:])
+        for name in have:
+            if name not in wanted or name in moved:
+                doc._set_attribute(old, name, None)
+        for name in names[:k]:
+            if have[name] != wanted[name]:
+                doc._set_attribute(old, name, wanted[name])
+        for name in names[k:]:
+            doc._set_attribute(old, name, wanted[name])
+
+    def _children(self, parent: "Element", new_items: list) -> None:
+        old_elements = [kid for kid in parent._kid_list() if type(kid) is not str]
+        pos = 0
+        desired: list = []
+        for item in list(new_items):
+            if type(item) is str:
+                desired.append(item)
+                continue
+            new = cast("Element", item)
+            old = self.pairs.get(new)
+            if old is None and not new.getAttribute("id"):
+                # No id: the next old element of the same tag without one.
+                for j in range(pos, len(old_elements)):
+                    candidate = old_elements[j]
+                    if (candidate._tag == new._tag and candidate._ns == new._ns and candidate not in self.used
+                            and candidate not in self.paired and not _real_id(candidate)):
+                        old, pos = candidate, j + 1
+                        break
+            if old is not None:
+                self.used.add(old)
+                self._morph(old, new)
+                desired.append(old)
+            else:
+                if new in self.shells:
+                    # New, with old elements to take inside: build it around them.
+                    kids = _items(new._kids)
+                    new._kids = None
+                    for kid in kids:
+                        if type(kid) is not str:
+                            kid._parent = None
+                    self._children(new, kids)
+                desired.append(new)
+        self._arrange(parent, desired)
+
+    def _arrange(self, parent: "Element", desired: list) -> None:
+        """Make ``parent``'s children ``desired`` with as few ops as can be found."""
+        doc = self.doc
+        current = parent._kid_list()
+        if len(current) == len(desired) and all(a is b or (type(a) is str and a == b)
+                                               for a, b in zip(current, desired)):
+            return
+        wanted = {id(el) for el in desired if type(el) is not str}
+        if not wanted:
+            text = "".join(desired)
+            if not text and all(type(kid) is not str and kid in self.paired and kid not in self.used
+                                for kid in current):
+                self.left.extend(current)  # their pairs move them out
+                return
+            self._leave(parent, current, wanted)
+            parent._set_text(text)
+            return
+        plans = [plan for plan in (_plan_by_lis(current, desired, wanted), _plan_by_cursor(current, desired, wanted))
+                 if plan is not None]
+        if plans:
+            steps = min(plans, key=len)
+            for step in steps:
+                if step[1] is None:
+                    self._let_go(step[0])
+                else:
+                    doc._insert(parent, step[0], step[1][0])
+            return
+        self._leave(parent, current, wanted)
+        for el in desired:
+            if type(el) is not str and el._parent is not None and el._parent is not parent:
+                doc._unlink(el)  # the browser moves it with the children op
+        doc._replace_children(parent, None, desired)
+
+    def _leave(self, parent: "Element", current: list, wanted: set) -> None:
+        """Note the old children that the children op takes out but a pair will take."""
+        for kid in current:
+            if type(kid) is not str and id(kid) not in wanted and kid in self.paired and kid not in self.used:
+                self.left.append(kid)
+
+    def _let_go(self, old: "Element") -> None:
+        if old in self.paired and old not in self.used:
+            self.left.append(old)  # its pair, later in the fragment, moves it
+        else:
+            self.doc._detach(old, record=True)
+
+
+# A plan: steps (element, None) to remove it, or (element, (ref,)) to insert it before
+# ref (None: at the end). None when the plan cannot make the text nodes right.
+_Plan = list
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(x is y or (type(x) is str and x == y) for x, y in zip(a, b))
+
+
+def _lis(sequence: list[int]) -> set[int]:
+    """The positions of a longest increasing subsequence of ``sequence``."""
+    tails: list[int] = []
+    tail_at: list[int] = []
+    previous = [-1] * len(sequence)
+    for i, value in enumerate(sequence):
+        j = bisect.bisect_left(tails, value)
+        if j == len(tails):
+            tails.append(value)
+            tail_at.append(i)
+        else:
+            tails[j] = value
+            tail_at[j] = i
+        previous[i] = tail_at[j - 1] if j else -1
+    out: set[int] = set()
+    i = tail_at[-1] if tail_at else -1
+    while i >= 0:
+        out.add(i)
+        i = previous[i]
+    return out
+
+
+def _plan_by_lis(current: list, desired: list, wanted: set) -> _Plan | None:
+    """Remove what goes, keep a longest run of elements in order, move or insert the
+    rest before the next kept element: the fewest moves, when the texts allow it."""
+    steps: _Plan = []
+    sim = []
+    for kid in current:
+        if type(kid) is not str and id(kid) not in wanted:
+            steps.append((kid, None))
+        else:
+            sim.append(kid)
+    order = [el for el in desired if type(el) is not str]
+    index = {id(el): i for i, el in enumerate(order)}
+    present = [el for el in sim if type(el) is not str]
+    stay_positions = _lis([index[id(el)] for el in present])
+    stay = {id(el) for i, el in enumerate(present) if i in stay_positions}
+    ref: Element | None = None
+    refs: list = [None] * len(order)
+    for i in range(len(order) - 1, -1, -1):
+        refs[i] = ref
+        if id(order[i]) in stay:
+            ref = order[i]
+    for i, el in enumerate(order):
+        if id(el) in stay:
+            continue
+        for j, kid in enumerate(sim):
+            if kid is el:
+                del sim[j]
+                break
+        target = refs[i]
+        if target is None:
+            sim.append(el)
+        else:
+            sim.insert(next(j for j, kid in enumerate(sim) if kid is target), el)
+        steps.append((el, (target,)))
+    return steps if _same(sim, desired) else None
+
+
+def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
+    """Walk the desired children, inserting or moving each element where it belongs
+    (before the element that is there, even one that goes), then remove what goes:
+    new elements take the place of old ones between the same text nodes."""
+    sim = list(current)
+    steps: _Plan = []
+    c = 0
+    for item in desired:
+        k = c  # past the elements that go
+        while k < len(sim) and type(sim[k]) is not str and id(sim[k]) not in wanted:
+            k += 1
+        if type(item) is str:
+            if k < len(sim) and type(sim[k]) is str and sim[k] == item:
+                c = k + 1
+                continue
+            return None
+        if k < len(sim) and sim[k] is item:
+            c = k + 1
+            continue
+        if c < len(sim) and type(sim[c]) is str:
+            return None  # no op puts an element before a text node
+        for j in range(k, len(sim)):
+            if sim[j] is item:
+                del sim[j]
+                break
+        ref = sim[c] if c < len(sim) else None
+        sim.insert(c, item)
+        steps.append((item, (ref,)))
+        c += 1
+    for kid in sim[c:]:
+        if type(kid) is str or id(kid) in wanted:
+            return None
+    for kid in list(sim):
+        if type(kid) is not str and id(kid) not in wanted:
+            steps.append((kid, None))
+            sim.remove(kid)
+    return steps if _same(sim, desired) else None
+
+
+# ---------------------------------------------------------------------- live properties
+
+def _form_defaults(el: "Element") -> tuple:
+    """What the template said of a form control's state: its value and checked
+    attributes, a textarea's text, a select's options and which are selected."""
+    if el._tag == "textarea":
+        return (el.textContent,)
+    if el._tag == "select":
+        return tuple((o.getAttribute("value"), o.textContent, o.hasAttribute("selected"))
+                     for o in el._iter_descendants() if o._tag == "option" and o._ns is None)
+    return (el.getAttribute("value"), el.hasAttribute("checked"))
+
+
+def _follow_template(doc: "Document", el: "Element", before: tuple) -> None:
+    """A live property the user (or the server) set follows the new HTML when the
+    template's default for it changed; otherwise it stays. The browser drops the
+    change if the user has edited the control since (the SET_PROP's edit number)."""
+    after = _form_defaults(el)
+    if after == before:
+        return
+    props = el._props or {}
+    if el._tag == "textarea":
+        if "value" in props:
+            doc._set_prop(el, "value", el.textContent)
+    elif el._tag == "select":
+        if ("value" in props or "selected" in props) and not el.hasAttribute("multiple"):
+            doc._set_prop(el, "value", el._selected_option_value())
+    else:
+        if before[0] != after[0] and "value" in props and el._value_kind() == "prop":
+            doc._set_prop(el, "value", after[0] or "")
+        if before[1] != after[1] and "checked" in props:
+            doc._set_prop(el, "checked", after[1])
+            if after[1] and (el.getAttribute("type") or "").lower() == "radio":
+                el._uncheck_radio_group()

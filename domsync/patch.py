@@ -1,0 +1,331 @@
+"""HTML fragment patches: Datastar's merge modes, on the model, with a keyed morph.
+
+:meth:`Element.patch <domsync.Element.patch>` and :meth:`Document.patch
+<domsync.Document.patch>` are thin entry points to this module. A fragment is parsed
+exactly as ``innerHTML`` parses markup (:func:`domsync.html.parse_fragment`, with the
+same safety checks), then put into the model with the model's own primitives, so the
+recorder sends what changed and nothing else.
+
+The modes (:data:`MODES`):
+
+- ``outer``: morph the target into the fragment's one top-level element;
+- ``inner``: morph the target's children into the fragment;
+- ``replace``: put the fragment where the target is (no morph: new elements);
+- ``prepend``, ``append``: add the fragment as the target's first or last children;
+- ``before``, ``after``: add the fragment as the target's previous or next siblings;
+- ``remove``: remove the target.
+
+``outer`` and ``inner`` morph (:mod:`domsync.morph`): elements are matched by id, then
+by position and tag, and a matched element stays the same :class:`~domsync.Element`, so
+its listeners, its two-way binding, and in the browser its focus, caret and page-script
+state, are kept. See :doc:`/howto/patch`.
+"""
+
+from __future__ import annotations
+
+import re
+from threading import get_ident
+from typing import TYPE_CHECKING, Sequence, cast
+
+from .exceptions import DuplicateIdError, HierarchyError, NotFoundError, PatchError
+from .flags import LIVE
+from .html import parse_fragment
+from .morph import IGNORE_MORPH, Morph, same_kind, subtree, walk
+from .names import check_str
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .document import Document
+    from .element import Element
+
+__all__ = ["MODES", "IGNORE_MORPH", "patch_element", "patch_document"]
+
+#: The merge modes, as Datastar names them; ``outer`` is the default.
+MODES = ("outer", "inner", "replace", "prepend", "append", "before", "after", "remove")
+
+_FIRST_TAG = re.compile(r"\s*<([a-zA-Z][^\s/>]*)")
+# Where the HTML parser must be to keep a fragment's first tag: htmx's table.
+_CONTEXT_FOR_FIRST_TAG = {
+    "tr": "tbody", "td": "tr", "th": "tr", "tbody": "table", "thead": "table", "tfoot": "table",
+    "caption": "table", "colgroup": "table", "col": "colgroup", "option": "select", "optgroup": "select",
+}
+
+
+# ---------------------------------------------------------------------- entry points
+
+def patch_element(target: "Element", html: str, mode: str) -> None:
+    """:meth:`Element.patch <domsync.Element.patch>`: patch ``target`` with ``html``."""
+    _check_mode(mode)
+    if type(html) is not str:
+        check_str(html, "html")
+    doc = target._doc
+    _check_thread(doc, target)
+    if mode == "remove":
+        _remove(doc, target)
+        return
+    if mode in ("outer", "replace", "before", "after"):
+        if target is doc._root and mode != "outer":
+            raise HierarchyError(f"the root element cannot be used with mode={mode!r}; "
+                                 f"patch its children with mode='inner' or 'append'")
+        context = target._parent
+    else:
+        context = target
+    nodes = _parse(doc, html, context)
+    if mode == "inner":
+        plan = Morph(doc, inner_of=target, new=nodes)
+        plan.check()
+        plan.run_inner(target)
+        return
+    if mode == "outer":
+        top = _single_element(nodes, "outer")
+        _outer(doc, target, top)
+        return
+    _check_ids(doc, _trim(nodes), target if mode == "replace" else None)
+    _place(doc, target, _trim(nodes), mode)
+
+
+def patch_document(doc: "Document", html: str, selector: str | None, mode: str) -> None:
+    """:meth:`Document.patch <domsync.Document.patch>`: patch the elements ``selector``
+    matches, or without a selector the elements with the ids of the fragment's
+    top-level elements."""
+    _check_mode(mode)
+    if type(html) is not str:
+        check_str(html, "html")
+    if selector is not None:
+        targets = doc.querySelectorAll(selector)
+        if not targets:
+            raise NotFoundError(f"no element matches the selector {selector!r}; check it with "
+                                f"document.querySelectorAll, or patch without a selector to match by id")
+        for target in targets:
+            _check_thread(doc, target)
+        if len(targets) > 1:
+            # What would stop the patch of a later target is found before the first changes.
+            if doc._root in targets and mode in ("replace", "before", "after", "remove"):
+                raise HierarchyError(f"the selector {selector!r} matches the root element, which "
+                                     f"mode={mode!r} cannot take; use a narrower selector")
+            for target in targets if mode != "remove" else ():
+                context = target if mode in ("inner", "prepend", "append") else target._parent
+                nodes = _parse(doc, html, context)
+                if mode == "outer":
+                    _single_element(nodes, mode)
+                if any(el.getAttribute("id") for el in walk(nodes)):
+                    raise DuplicateIdError(
+                        f"the selector {selector!r} matches {len(targets)} elements and the fragment has ids: "
+                        f"each target would get the same ids; use a selector that matches one element")
+        for target in targets:
+            patch_element(target, html, mode)
+        return
+    if mode in ("prepend", "append", "before", "after"):
+        raise PatchError(f"mode={mode!r} needs a selector (where to put the fragment): without one, "
+                         f"the fragment's elements are matched by id, which only modes 'outer', 'inner', "
+                         f"'replace' and 'remove' can use")
+    nodes = _parse(doc, html, None)
+    pairs: list[tuple[Element, Element]] = []
+    for node in _trim(nodes):
+        if type(node) is str:
+            if node.strip(_HTML_SPACE):
+                raise PatchError(f"the fragment has top-level text {node.strip()[:30]!r}: without a selector "
+                                 f"each top-level node must be an element with an id; pass selector=...")
+            continue
+        el = cast("Element", node)
+        ident = el.getAttribute("id")
+        if not ident:
+            raise PatchError(f"the fragment's top-level <{el._tag}> has no id: without a selector, elements "
+                             f"are matched by id; give it an id, or pass selector=...")
+        found = doc.getElementById(ident, strict=False)
+        if found is None:
+            raise NotFoundError(f"no element has id {ident!r} (from the fragment's top-level <{el._tag}>); "
+                                f"create it first, or pass selector=... to say where the fragment goes")
+        _check_thread(doc, found)
+        pairs.append((found, el))
+    if not pairs:
+        raise PatchError("the fragment has no element: without a selector, patch takes elements with ids")
+    if mode == "remove":
+        if any(target is doc._root for target, _ in pairs):
+            _remove(doc, doc._root)  # raises, before anything changes
+        for target, _ in pairs:
+            _remove(doc, target)
+        return
+    plans: list[tuple[Element, Element, Morph | None]] = []
+    for target, el in pairs:
+        if mode == "outer" and same_kind(target, el):
+            plan = Morph(doc, outer=(target, el), new=[el])
+        elif mode == "inner":
+            plan = Morph(doc, inner_of=target, new=el._kid_list())
+        else:
+            plan = None
+            if target is doc._root:
+                raise HierarchyError("the root element cannot be replaced; patch it with mode='outer' "
+                                     "(same tag) or mode='inner'")
+            if target._parent is None:
+                raise HierarchyError(f"{target!r} has no parent to be replaced in; attach it first")
+            _check_ids(doc, [el], target)
+        if plan is not None:
+            plan.check()
+        plans.append((target, el, plan))
+    for target, el, plan in plans:
+        if plan is None:
+            _place(doc, target, [el], "replace")
+        elif mode == "inner":
+            plan.run_inner(target)
+        else:
+            plan.run_outer()
+
+
+# ---------------------------------------------------------------------- checks
+
+def _check_mode(mode: object) -> None:
+    if mode not in MODES:
+        raise PatchError(f"unknown patch mode {mode!r}; use one of {', '.join(repr(m) for m in MODES)}")
+
+
+def _check_thread(doc: "Document", el: "Element") -> None:
+    """Raise before anything changes if the wrong thread patches a page element."""
+    if el._flags & LIVE:
+        owner = doc._owner_thread
+        if owner is not None and owner != get_ident():
+            doc._wrong_thread()
+
+
+def _single_element(nodes: list, mode: str) -> "Element":
+    elements = [node for node in nodes if type(node) is not str]
+    texts = [node for node in nodes if type(node) is str and node.strip(_HTML_SPACE)]
+    if len(elements) != 1 or texts:
+        what = ", ".join(f"<{el._tag}>" for el in elements[:3]) or "none"
+        raise PatchError(f"mode={mode!r} takes a fragment with one top-level element; this one has "
+                         f"{len(elements)} ({what}){' and text' if texts else ''}: use mode='replace', "
+                         f"or patch each element by id with document.patch")
+    return cast("Element", elements[0])
+
+
+def _check_ids(doc: "Document", nodes: Sequence, leaving: "Element | None") -> None:
+    """Raise DuplicateIdError, before anything changes, for an id of the fragment that
+    another element has (except those in ``leaving``, which the patch takes out)."""
+    gone = {el.id for el in subtree(leaving)} if leaving is not None else set()
+    seen: set[str] = set()
+    for el in walk(nodes):
+        ident = el.getAttribute("id")
+        if ident:
+            if ident in seen:
+                raise DuplicateIdError(f"the fragment gives id {ident!r} to two elements; ids must be unique")
+            seen.add(ident)
+            if ident not in gone:
+                doc._check_new_id(ident, None)
+
+
+# ---------------------------------------------------------------------- parsing
+
+def _parse(doc: "Document", html: str, context: "Element | None") -> list:
+    """Parse as ``context.innerHTML = html`` would; without a context, in the one the
+    fragment's first tag needs (a ``<tr>`` is parsed as in a ``<tbody>``)."""
+    if context is None:
+        match = _FIRST_TAG.match(html)
+        tag = _CONTEXT_FOR_FIRST_TAG.get(match.group(1).lower()) if match else None
+        context = doc._root if tag is None else doc._element_class(doc, 0, tag, None, 0)
+    return parse_fragment(doc, html, context)
+
+
+_HTML_SPACE = " \t\n\r\f"  # HTML's whitespace (a no-break space is content)
+
+
+def _trim(nodes: list) -> list:
+    """The fragment's nodes without the whitespace around them (a template's line breaks)."""
+    start, end = 0, len(nodes)
+    while start < end and type(nodes[start]) is str and not nodes[start].strip(_HTML_SPACE):
+        start += 1
+    while end > start and type(nodes[end - 1]) is str and not nodes[end - 1].strip(_HTML_SPACE):
+        end -= 1
+    return nodes[start:end]
+
+
+# ---------------------------------------------------------------------- modes without a morph
+
+def _remove(doc: "Document", target: "Element") -> None:
+    if target is doc._root:
+        raise HierarchyError("the root element cannot be removed; clear it with mode='inner' and ''")
+    target.remove()
+
+
+def _outer(doc: "Document", target: "Element", top: "Element") -> None:
+    if same_kind(target, top):
+        plan = Morph(doc, outer=(target, top), new=[top])
+        plan.check()
+        plan.run_outer()
+        return
+    if target is doc._root:
+        raise HierarchyError(f"the root element is a <{target._tag}>; patch it with a <{target._tag}> "
+                             f"(or mode='inner'), not a <{top._tag}>")
+    # Another tag: there is nothing to morph, as in Datastar.
+    _check_ids(doc, [top], target)
+    _place(doc, target, [top], "replace")
+
+
+def _place(doc: "Document", target: "Element", nodes: list, mode: str) -> None:
+    """Put parsed ``nodes`` at the place ``mode`` says, relative to ``target``."""
+    parent = target if mode in ("prepend", "append") else target._parent
+    if parent is None:
+        raise HierarchyError(f"{target!r} has no parent to put the fragment in; attach it first, "
+                             f"or use mode='inner' or 'append'")
+    kids = parent._kid_list()
+    if mode == "append":
+        _splice(doc, parent, nodes, len(kids))
+    elif mode == "prepend":
+        _splice(doc, parent, nodes, 0)
+    else:
+        at = next(i for i, kid in enumerate(kids) if kid is target)
+        if mode == "after":
+            at += 1
+        held = _hold_ids(target, nodes) if mode == "replace" else []
+        _splice(doc, parent, nodes, at)
+        if mode == "replace":
+            doc._detach(target, record=True)
+            _give_back_ids(doc, held)
+
+
+def _hold_ids(target: "Element", nodes: list) -> list[tuple["Element", list[tuple[str, str]]]]:
+    """Take from the new elements, not yet in the page, the ids they share with the
+    element they replace, so they can go in just before it (between the same text
+    nodes) while it is still there. Returns each one's attributes, in order."""
+    ids = {el.id for el in subtree(target)} - {""}
+    held = []
+    for el in walk(nodes):
+        attrs = el._attrs
+        if attrs is not None and attrs.get("id") in ids:
+            held.append((el, list(attrs.items())))
+            del attrs["id"]
+            if not attrs:
+                el._attrs = None
+    return held
+
+
+def _give_back_ids(doc: "Document", held: list[tuple["Element", list[tuple[str, str]]]]) -> None:
+    """Give the held ids back once the old element is out, keeping the attributes in
+    the fragment's order (an attribute set again goes last, in the browser as here)."""
+    for el, items in held:
+        names = [name for name, _ in items]
+        for name, value in items[names.index("id"):]:
+            if name != "id":
+                doc._set_attribute(el, name, None)
+            doc._set_attribute(el, name, value)
+
+
+def _splice(doc: "Document", parent: "Element", nodes: list, at: int) -> None:
+    """Insert ``nodes`` before the child at index ``at`` (the end for ``len``)."""
+    if not nodes:
+        return
+    kids = parent._kid_list()
+    following = kids[at] if at < len(kids) else None
+    elements_only = all(type(node) is not str for node in nodes)
+    if elements_only and (following is None or type(following) is not str):
+        for node in nodes:
+            doc._insert(parent, node, following)
+        return
+    if elements_only and at > 0 and type(kids[at - 1]) is not str:
+        # Right after an element and before a text node: put the new ones before that
+        # element, then move it back in front (one move rather than every child again).
+        before = kids[at - 1]
+        for node in nodes:
+            doc._insert(parent, node, before)
+        doc._insert(parent, before, nodes[0])
+        return
+    # Text nodes have no key: the children are sent again, the old ones by key.
+    doc._replace_children(parent, None, kids[:at] + list(nodes) + kids[at:])

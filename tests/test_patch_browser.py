@@ -1,0 +1,229 @@
+"""HTML fragment patches in Chromium: what a person sees. Typing is never disturbed by
+re-patching the form around the input, a custom element keeps its own state when its
+parent is patched, and after a morph the browser's DOM is the model's."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from conftest import ROOT_ID, eventually, open_client_page
+from patch_mutations import PatchRun
+from test_differential_browser import assert_no_script_ran, check_browser_equals_model
+
+from domsync import Document, encode_json
+from domsync.domsync_server import DomsyncServer
+
+FORM = """
+<form id="f" class="tick-{n}">
+  <label for="name">Name</label>
+  <input id="name" type="text" autocomplete="off" value="" class="{cls}">
+  <p id="echo">{echo}</p>
+  <p>update {n}</p>
+</form>
+"""
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+async def test_typing_survives_the_form_being_re_patched_every_50_ms(context):
+    text = "the quick brown fox jumps over the lazy dog 0123456789 ABCDEF"
+    inputs = {}
+    patches = [0]
+    server = DomsyncServer(host="127.0.0.1", port=0, verbose=False, max_messages_per_second=10_000)
+
+    @server.on("connect")
+    async def build(client):
+        doc = server.get_document(client)
+        doc.root.innerHTML = FORM.format(n=0, cls="even", echo="")
+        inputs["name"] = doc.getElementById("name")
+        await server.flush(client)
+        n = 0
+        while server.is_connected(client):
+            n += 1
+            # The server's template: a class that flips on the input itself, the text the
+            # user typed so far (from the two-way binding) and a counter elsewhere.
+            doc.patch(FORM.format(n=n, cls="odd" if n % 2 else "even", echo=escape(inputs["name"].value or "")))
+            patches[0] = n
+            await server.flush(client)
+            await asyncio.sleep(0.05)
+
+    await server.serve()
+    try:
+        page = await context.new_page()
+        await page.goto(server.url)
+        await page.wait_for_selector("#name")
+        await page.evaluate("() => { window.__input = document.getElementById('name'); }")
+        await page.focus("#name")
+        field = page.locator("#name")
+        chunks = [text[i:i + 6] for i in range(0, len(text), 6)]
+        for chunk in chunks:
+            # Type at full speed, then let the server patch the form at least once more,
+            # so patches and keystrokes interleave however fast this machine is.
+            last = patches[0]
+            await field.press_sequentially(chunk, delay=10)
+            await eventually(lambda: patches[0] > last + 1)
+        await page.wait_for_function("want => document.getElementById('echo').textContent === want",
+                                     arg=text, timeout=20000)
+        assert await page.input_value("#name") == text
+        assert inputs["name"].value == text
+        assert await page.evaluate("document.activeElement.id") == "name"
+        assert await page.evaluate("document.getElementById('name').selectionStart") == len(text)
+        # The caret stays where the user put it: typing in the middle goes in the middle.
+        await page.keyboard.press("Home")
+        for _ in range(3):
+            await page.keyboard.press("ArrowRight")
+        last = patches[0]
+        await eventually(lambda: patches[0] > last + 2)
+        await page.keyboard.type("XYZ", delay=10)
+        last = patches[0]
+        await eventually(lambda: patches[0] > last + 2)
+        want = text[:3] + "XYZ" + text[3:]
+        assert await page.input_value("#name") == want
+        assert await page.evaluate("document.getElementById('name').selectionStart") == 6
+        assert await page.evaluate("document.activeElement.id") == "name"
+        # The input the user typed into is the same DOM element as at the start.
+        assert await page.evaluate("window.__input === document.getElementById('name')")
+        await eventually(lambda: inputs["name"].value == want)
+    finally:
+        await server.close()
+
+
+COUNTER_SCRIPT = """
+customElements.define('my-counter', class extends HTMLElement {
+  constructor() {
+    super();
+    this.clicks = 0;  // the element's own state, which the server knows nothing of
+    this.attachShadow({mode: 'open'}).innerHTML = '<button>+</button> <output>0</output>';
+    this.shadowRoot.querySelector('button').addEventListener('click', () => {
+      this.clicks++;
+      this.shadowRoot.querySelector('output').textContent = String(this.clicks);
+    });
+  }
+});
+"""
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+async def test_a_custom_element_keeps_its_state_when_its_parent_is_patched(context, wire):
+    client = await open_client_page(context)
+    await client.page.add_script_tag(content=COUNTER_SCRIPT)
+    doc = Document(ROOT_ID)
+
+    async def send():
+        if wire == "js":
+            await client.apply(doc.render_js_updates())
+        else:
+            await client.apply_ops(encode_json.encode(doc.take_ops()))
+        assert await client.inner_html() == doc.root.innerHTML
+
+    def panel(n: int) -> str:
+        return (f'<section id="panel" data-n="{n}"><h2>Panel {n}</h2>'
+                f'<my-counter id="counter" data-label="c{n}"></my-counter><p>{n} patches</p></section>')
+
+    doc.root.innerHTML = panel(0)
+    await send()
+    page = client.page
+    await page.evaluate("() => { window.__counter = document.getElementById('counter'); }")
+    for _ in range(3):
+        await page.evaluate("() => document.getElementById('counter').shadowRoot.querySelector('button').click()")
+    for n in range(1, 4):
+        doc.patch(panel(n))
+        await send()
+    assert await page.evaluate("window.__counter === document.getElementById('counter')")
+    assert await page.evaluate("document.getElementById('counter').clicks") == 3
+    assert await page.evaluate(
+        "document.getElementById('counter').shadowRoot.querySelector('output').textContent") == "3"
+    assert await page.evaluate("document.getElementById('counter').dataset.label") == "c3"
+
+
+PAIRS = [
+    ("", "<p>x</p>"),
+    ('<p id="a">1</p> <p id="b">2</p>', '<p id="b">2</p> <p id="a">1!</p>'),
+    ('<ul>\n<li id="a">a</li>\n<li id="b">b</li>\n</ul>', '<ul>\n<li id="c">c</li>\n<li id="b">b</li>\n</ul>'),
+    ('<div id="a"><div id="b">b</div></div>', '<div id="b"><div id="a">a</div></div>'),
+    ('text <b id="a">b</b> more', 'more <b id="a" class="k">b</b> text'),
+    ('<p title="t" class="k">x</p>', '<p class="k" title="t">x</p>'),
+    ('<table><tbody><tr><td>1</td></tr></tbody></table>',
+     '<table><tbody><tr><td>1</td><td>2</td></tr><tr><td>3</td></tr></tbody></table>'),
+    ('<svg viewBox="0 0 10 10"><circle r="1"></circle></svg>',
+     '<svg viewBox="0 0 20 20"><circle r="2"></circle><rect width="1"></rect></svg>'),
+    ('<select id="s"><option>a</option></select><textarea>x</textarea>',
+     '<select id="s"><option>a</option><option selected="">b</option></select><textarea>y</textarea>'),
+    ('<div><p id="a">x</p></div><span>s</span>', '<section><div><p id="a">x</p></div></section>'),
+]
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+async def test_after_a_morph_the_browsers_dom_is_the_models(context, wire):
+    client = await open_client_page(context)
+    for a, b in PAIRS:
+        doc = Document(ROOT_ID)
+        doc.root.innerHTML = f'<div id="host">{a}</div>'
+        await client.apply(doc.render_js_updates())  # RESET, then A
+        host = doc.getElementById("host")
+        # A into B by its children, then back into A as a whole element.
+        for html, mode, want in ((b, "inner", b), (f'<div id="host">{a}</div>', "outer", a)):
+            host.patch(html, mode=mode)
+            if wire == "js":
+                await client.apply(doc.render_js_updates())
+            else:
+                await client.apply_ops(encode_json.encode(doc.take_ops()))
+            expected = Document()
+            expected.root.innerHTML = want
+            assert host.innerHTML == expected.root.innerHTML, (a, b, mode)
+            assert await client.inner_html() == doc.root.innerHTML, (a, b, mode)
+
+
+async def test_an_ime_composition_in_progress_survives_patches_of_its_form(context):
+    client = await open_client_page(context)
+    doc = Document(ROOT_ID)
+
+    def form(n: int) -> str:
+        return (f'<form id="f" data-n="{n}"><input id="word" class="c{n % 2}" autocomplete="off">'
+                f'<p>{n} patches</p></form>')
+
+    doc.root.innerHTML = form(0)
+    await client.apply(doc.render_js_updates())
+    page = client.page
+    await page.evaluate("""() => {
+        window.__ime = [];
+        const input = document.getElementById('word');
+        for (const type of ['compositionstart', 'compositionend', 'blur'])
+            input.addEventListener(type, () => window.__ime.push(type));
+    }""")
+    await page.focus("#word")
+    cdp = await context.new_cdp_session(page)
+    await cdp.send("Input.imeSetComposition", {"text": "に", "selectionStart": 1, "selectionEnd": 1})
+    for n in range(1, 6):
+        doc.patch(form(n))
+        await client.apply(doc.render_js_updates())
+    await cdp.send("Input.imeSetComposition", {"text": "にほ", "selectionStart": 2, "selectionEnd": 2})
+    doc.patch(form(6))
+    await client.apply(doc.render_js_updates())
+    assert await page.evaluate("window.__ime") == ["compositionstart"]  # still composing, never blurred
+    await cdp.send("Input.insertText", {"text": "日本"})
+    assert await page.input_value("#word") == "日本"
+    assert await page.evaluate("window.__ime") == ["compositionstart", "compositionend"]
+    assert await client.inner_html() == doc.root.innerHTML
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_patches_among_random_dom_calls_give_the_browser_the_models_dom(client_page, seed, wire):
+    """The differential test (test_differential_browser.py) with patches among the DOM
+    calls (tests/patch_mutations.py): after every render Chromium's DOM is the model's,
+    every key bound to its element, and no script from a fragment ran."""
+    run = PatchRun(seed)
+    try:
+        for _ in range(200):
+            run.step()
+            if run.rng.random() < 0.3:
+                await check_browser_equals_model(client_page, run, wire)
+        await check_browser_equals_model(client_page, run, wire)
+        await assert_no_script_ran(client_page.page, seed)
+    except BaseException:
+        print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
+        raise
