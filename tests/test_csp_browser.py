@@ -261,6 +261,7 @@ STRICT_EXAMPLES = {
     "styled_board": ".card",
     "strict_csp": "#greeting",
     "resume": "#domsync_root_id *",
+    "jinja_fragments": "#quotes tr",
 }
 
 
