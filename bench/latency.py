@@ -480,13 +480,15 @@ async def measure_latency(args, log):
                     "domsync.status === 'open' && document.getElementById('out') !== null", timeout=10000)
                 strict_click_page = await context.new_page()
                 await strict_click_page.goto(strict_click_server.url)
+                # Functions, not strings: Playwright evaluates a string with eval, which the
+                # strict policy blocks.
                 await strict_click_page.wait_for_function(
-                    "domsync.strict && domsync.status === 'open' && document.getElementById('out') !== null",
+                    "() => domsync.strict && domsync.status === 'open' && document.getElementById('out') !== null",
                     timeout=10000)
                 strict_table_page = await context.new_page()
                 await strict_table_page.goto(strict_table_server.url)
                 await strict_table_page.wait_for_function(
-                    f"domsync.strict && domsync.status === 'open' && document.querySelectorAll('#t td').length === "
+                    f"() => domsync.strict && domsync.status === 'open' && document.querySelectorAll('#t td').length === "
                     f"{TABLE_ROWS * TABLE_COLS}", timeout=20000)
                 targets = [Target("floor", floor_page, "out"), Target("a", click_page, "out"),
                            Target("b", table_page, "t"), Target("floor_table", floor_table_page, "t"),
@@ -507,10 +509,10 @@ async def measure_latency(args, log):
                         await t.clicks(block)
                     log(f"latency round {rnd + 1}/{args.rounds} done ({time.perf_counter() - started:.1f}s)")
                 chromium_version = browser.version
-                isolated = [await t.page.evaluate("crossOriginIsolated") for t in targets]
+                isolated = [await t.page.evaluate("() => crossOriginIsolated") for t in targets]
                 errors = []
                 for t in targets[1:3] + targets[5:]:
-                    n_err = await t.page.evaluate("document.querySelectorAll('#domsync-status:not([hidden])').length")
+                    n_err = await t.page.evaluate("() => document.querySelectorAll('#domsync-status:not([hidden])').length")
                     if n_err:
                         errors.append(f"{t.name}: the page shows the connection indicator")
             finally:
