@@ -179,7 +179,9 @@ class Morph:
     def _morph(self, old: "Element", new: "Element", top: bool = False) -> None:
         if not top and old._attrs is not None and IGNORE_MORPH in old._attrs:
             return
-        form = old._props is not None and old._ns is None and old._tag in ("input", "textarea", "select")
+        # Every form control, with or without recorded state: a radio button the user
+        # never touched still unchecks its group when the template checks it.
+        form = old._ns is None and old._tag in ("input", "textarea", "select")
         before = _form_defaults(old) if form else None
         self._attributes(old, new)
         self._children(old, _items(new._kids))
@@ -406,13 +408,17 @@ def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
 
 def _form_defaults(el: "Element") -> tuple:
     """What the template said of a form control's state: its value and checked
-    attributes, a textarea's text, a select's options and which are selected."""
+    attributes, a textarea's text, the values of a select's options marked
+    ``selected`` (renaming or adding an option is not a new default)."""
     if el._tag == "textarea":
         return (el.textContent,)
     if el._tag == "select":
-        return tuple((o.getAttribute("value"), o.textContent, o.hasAttribute("selected"))
-                     for o in el._iter_descendants() if o._tag == "option" and o._ns is None)
+        return tuple(o.value for o in _options(el) if o.hasAttribute("selected"))
     return (el.getAttribute("value"), el.hasAttribute("checked"))
+
+
+def _options(select: "Element") -> list["Element"]:
+    return [o for o in select._iter_descendants() if o._tag == "option" and o._ns is None]
 
 
 def _follow_template(doc: "Document", el: "Element", before: tuple) -> None:
@@ -420,19 +426,26 @@ def _follow_template(doc: "Document", el: "Element", before: tuple) -> None:
     template's default for it changed; otherwise it stays. The browser drops the
     change if the user has edited the control since (the SET_PROP's edit number)."""
     after = _form_defaults(el)
+    props = el._props or {}
+    if el._tag == "select":
+        if "value" not in props or el.hasAttribute("multiple"):
+            return  # no pick of the user's: the value follows the options as they are
+        if after != before or props["value"] not in {o.value for o in _options(el)}:
+            # A new default, or the user's pick is no longer an option: the template's.
+            doc._set_prop(el, "value", el._selected_option_value())
+        return
     if after == before:
         return
-    props = el._props or {}
     if el._tag == "textarea":
         if "value" in props:
             doc._set_prop(el, "value", el.textContent)
-    elif el._tag == "select":
-        if ("value" in props or "selected" in props) and not el.hasAttribute("multiple"):
-            doc._set_prop(el, "value", el._selected_option_value())
-    else:
-        if before[0] != after[0] and "value" in props and el._value_kind() == "prop":
-            doc._set_prop(el, "value", after[0] or "")
-        if before[1] != after[1] and "checked" in props:
+        return
+    if before[0] != after[0] and "value" in props and el._value_kind() == "prop":
+        doc._set_prop(el, "value", after[0] or "")
+    if before[1] != after[1]:
+        if "checked" in props:
             doc._set_prop(el, "checked", after[1])
-            if after[1] and (el.getAttribute("type") or "").lower() == "radio":
-                el._uncheck_radio_group()
+        if after[1] and (el.getAttribute("type") or "").lower() == "radio":
+            # The browser unchecks the group when the default appears (the control
+            # not being dirty) or with the SET_PROP; the model does it here either way.
+            el._uncheck_radio_group()

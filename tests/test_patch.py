@@ -395,6 +395,31 @@ def test_checked_a_textarea_and_a_select_follow_the_same_rule():
         (box._key, "checked", True), (area._key, "value", "b"), (select._key, "value", "z")}
 
 
+def test_a_users_pick_survives_options_renamed_or_added_and_falls_back_when_its_option_goes():
+    select_html = '<select id="s"><option value="1">one</option><option value="2">two</option>{}</select>'
+    page = Page(select_html.format(""))
+    select = page["s"]
+    page.doc.handle_sync({"id": select._key, "state": {"value": "2", "selected": ["2"]}, "seq": 4})
+    select.patch(select_html.format('<option value="3">three</option>'))
+    assert names(page.flush()) == ["APPEND"] and select.value == "2"
+    select.patch('<select id="s"><option value="1">ONE</option><option value="2">TWO</option></select>')
+    assert select.value == "2" and SET_PROP not in [op[0] for op in page.flush()]
+    # The user's option is gone: the template's default, sent with the edit number.
+    select.patch('<select id="s"><option value="1">one</option><option value="3" selected>three</option></select>')
+    ops = page.flush()
+    assert select.value == "3" and (SET_PROP, select._key, "value", "3", 4, None) in ops
+
+
+def test_an_untouched_radio_button_the_template_checks_unchecks_its_group():
+    form = ('<form id="f"><input type="radio" name="g" id="a" value="a"{}>'
+            '<input type="radio" name="g" id="b" value="b"><input type="radio" name="g" id="c" value="c"{}></form>')
+    page = Page(form.format(" checked", ""))
+    page.doc.handle_sync({"id": page["b"]._key, "state": {"checked": True}, "seq": 2})
+    page["f"].patch(form.format("", " checked"))
+    page.flush()
+    assert [page[i].checked for i in "abc"] == [False, False, True]  # as the browser has them
+
+
 def test_disabled_is_an_attribute_and_follows_the_html():
     page = Page('<button id="b">go</button>')
     page["b"].patch('<button id="b" disabled>go</button>')
