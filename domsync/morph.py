@@ -81,16 +81,41 @@ def _contains(a: "Element", b: "Element") -> bool:
     return False
 
 
-class Morph:
-    """One morph: the old subtree's elements by id, the pairs of new and old elements
-    matched by id, and the work done so far."""
+def _ignored(el: "Element") -> bool:
+    attrs = el._attrs
+    return attrs is not None and IGNORE_MORPH in attrs
 
-    def __init__(self, doc: "Document", new: list, outer: "tuple[Element, Element] | None" = None,
-                 inner_of: "Element | None" = None):
+
+def _morphed_region(root: "Element", with_root: bool, kept_ids: set[str]) -> Iterator["Element"]:
+    """``root``'s subtree in tree order (``root`` itself only ``with_root``), without
+    the descendants of an ignore-morph element other than ``root``: the morph never
+    touches those, so their ids are added to ``kept_ids`` rather than matched."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if el is not root or with_root:
+            yield el
+        if el is not root and _ignored(el):
+            kept_ids.update(ident for ident in (d.id for d in el._iter_descendants()) if ident)
+            continue
+        kids = el._kids
+        if type(kids) is list:
+            stack.extend(kid for kid in reversed(kids) if type(kid) is not str)
+
+
+class Morph:
+    """One morph of one or more disjoint targets (``jobs``), with one id map across
+    them so an element with an id can move from one target to another: the old
+    subtrees' elements by id, the pairs of new and old elements matched by id, and the
+    work done so far. Call :meth:`check`, then :meth:`run`.
+
+    A job is ``(old element, new nodes, outer)``: with ``outer``, the new nodes are
+    ``[the new element]`` and the old element is morphed into it; else the old
+    element's children are morphed into the new nodes."""
+
+    def __init__(self, doc: "Document", jobs: "list[tuple[Element, list, bool]]"):
         self.doc = doc
-        self.new = new
-        self.outer = outer
-        self.inner_of = inner_of
+        self.jobs = jobs
         self.pairs: dict[Element, Element] = {}  # new element -> old element, matched by id
         self.paired: set[Element] = set()  # the old elements in pairs
         self.used: set[Element] = set()  # old elements matched so far
@@ -102,32 +127,48 @@ class Morph:
         """Match ids, and raise before anything changes if the fragment cannot go in."""
         doc = self.doc
         old_ids: dict[str, Element] = {}
-        if self.outer is not None:
-            region: Iterator[Element] = subtree(self.outer[0])
-        else:
-            assert self.inner_of is not None
-            region = self.inner_of._iter_descendants()
-        for el in region:
-            ident = el.id
-            if ident:
-                old_ids[ident] = el
-        new_ids: dict[str, Element] = {}
-        for el in walk(self.new):
-            given = el.getAttribute("id")
-            if given:
-                if given in new_ids:
-                    raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
-                new_ids[given] = el
-                if given not in old_ids:
-                    doc._check_new_id(given, None)
+        kept_ids: set[str] = set()  # inside ignore-morph elements: not the morph's
+        forced: set[Element] = set()  # outer targets: matched to their new element
+        exempt: set[Element] = set()  # new elements whose own ignore-morph marker is moot
         pairs = self.pairs
-        forced = None
-        if self.outer is not None:
-            forced = self.outer[0]
-            pairs[self.outer[1]] = forced
+        for target, nodes, outer in self.jobs:
+            for el in _morphed_region(target, outer, kept_ids):
+                ident = el.id
+                if ident:
+                    old_ids[ident] = el
+            if outer:
+                forced.add(target)
+                pairs[nodes[0]] = target
+                exempt.add(nodes[0])  # the target itself is patched, marker or not
+            elif nodes and type(nodes[0]) is not str and nodes[0]._parent is not None:
+                exempt.add(nodes[0]._parent)
+        new_ids: dict[str, Element] = {}
+        kept: set[Element] = set()  # new elements inside a new ignore-morph element
+        for el in walk([node for _, nodes, _ in self.jobs for node in nodes]):
+            given = el.getAttribute("id")
+            if not given:
+                continue
+            if given in new_ids:
+                raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
+            up = el._parent
+            while up is not None and up not in exempt and not _ignored(up):
+                up = up._parent
+            if up is not None and up not in exempt:
+                # Under an ignore-morph element: it only goes in if that element is new,
+                # so it is never matched; the old one kept inside has the same id.
+                kept.add(el)
+                if given in kept_ids:
+                    continue
+            new_ids[given] = el
+            if given in kept_ids:
+                raise DuplicateIdError(
+                    f"id {given!r} belongs to an element inside a data-domsync-ignore-morph element, which a "
+                    f"morph of its ancestor keeps as it is; patch that element directly, or use another id")
+            if given not in old_ids:
+                doc._check_new_id(given, None)
         for ident, new in new_ids.items():
             old = old_ids.get(ident)
-            if old is None or new in pairs or old is forced or not same_kind(old, new):
+            if old is None or new in pairs or new in kept or old in forced or not same_kind(old, new):
                 continue
             pairs[new] = old
         # A fragment that nests two elements the other way round: the inner one is new.
@@ -141,7 +182,7 @@ class Morph:
                 up = up._parent
         self.paired = set(pairs.values())
         self.conflicts = [old for ident, old in old_ids.items()
-                          if ident in new_ids and old not in self.paired and old is not forced]
+                          if ident in new_ids and old not in self.paired and old not in forced]
         for new in pairs:
             up = new._parent
             while up is not None and up not in pairs and up not in self.shells:
@@ -156,19 +197,15 @@ class Morph:
                 self.doc._detach(old, record=True)
                 gone.append(old)
 
-    def run_outer(self) -> None:
-        """Morph the old element into the new one."""
-        assert self.outer is not None
+    def run(self) -> None:
+        """Morph each job's old element (outer) or children (inner) into its new nodes."""
         self._prepare()
-        old, new = self.outer
-        self.used.add(old)
-        self._morph(old, new, top=True)
-        self._finish()
-
-    def run_inner(self, target: "Element") -> None:
-        """Morph the target's children into the fragment."""
-        self._prepare()
-        self._children(target, self.new)
+        for old, new, outer in self.jobs:
+            if outer:
+                self.used.add(old)
+                self._morph(old, new[0], top=True)
+            else:
+                self._children(old, new)
         self._finish()
 
     def _finish(self) -> None:
@@ -177,7 +214,7 @@ class Morph:
                 self.doc._detach(old, record=True)
 
     def _morph(self, old: "Element", new: "Element", top: bool = False) -> None:
-        if not top and old._attrs is not None and IGNORE_MORPH in old._attrs:
+        if not top and _ignored(old):
             return
         # Every form control, with or without recorded state: a radio button the user
         # never touched still unchecks its group when the template checks it.
@@ -232,7 +269,8 @@ class Morph:
                 for j in range(pos, len(old_elements)):
                     candidate = old_elements[j]
                     if (candidate._tag == new._tag and candidate._ns == new._ns and candidate not in self.used
-                            and candidate not in self.paired and not _real_id(candidate)):
+                            and candidate not in self.paired and not _real_id(candidate)
+                            and (not _ignored(candidate) or _ignored(new))):
                         old, pos = candidate, j + 1
                         break
             if old is not None:

@@ -339,6 +339,34 @@ def test_ignore_morph_keeps_the_subtree_and_attributes_when_an_ancestor_is_morph
     assert names(ops) == ["TEXT"]
 
 
+def test_ids_inside_an_ignore_morph_element_are_not_the_morphs():
+    ignore = "data-domsync-ignore-morph"
+    # Taking an element out of the kept subtree is a mistake: it stays there.
+    page = Page(f'<div id="r"><div id="m" {ignore}><span id="s">s</span></div></div>')
+    with pytest.raises(DuplicateIdError, match="inside a data-domsync-ignore-morph element"):
+        page["r"].patch(f'<div id="r"><div id="m" {ignore}></div><span id="s">new</span></div>')
+    # The same kept subtree in the new HTML is no conflict.
+    page["r"].patch(f'<div id="r"><p>1</p><div id="m" {ignore}><span id="s">other</span></div></div>')
+    page.flush()
+    assert page["m"].outerHTML == f'<div id="m" {ignore}=""><span id="s">s</span></div>'
+    # An element the new HTML puts inside the kept subtree is not taken into it: it goes.
+    page = Page(f'<div id="r"><span id="s">s</span><div id="m" {ignore}><i>k</i></div></div>')
+    page["r"].patch(f'<div id="r"><div id="m" {ignore}><i>k</i><span id="s">s</span></div></div>')
+    page.flush()
+    assert page.html == f'<div id="r"><div id="m" {ignore}=""><i>k</i></div></div>'
+    assert page.doc.getElementById("s", strict=False) is None
+
+
+def test_an_ignore_morph_element_is_never_matched_by_position_to_one_without_the_marker():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="r"><div {ignore}><b>keep</b></div></div>')
+    kept = page["r"].firstElementChild
+    page["r"].patch(f'<div id="r"><div>new</div><div {ignore}></div></div>')
+    page.flush()
+    assert page.html == f'<div id="r"><div>new</div><div {ignore}=""><b>keep</b></div></div>'
+    assert page["r"].lastElementChild is kept
+
+
 def test_an_ignore_morph_element_can_still_be_patched_directly():
     page = Page('<div id="map" data-domsync-ignore-morph><canvas></canvas></div>')
     page["map"].patch('<div id="map" data-domsync-ignore-morph class="m"><svg></svg></div>')
@@ -680,6 +708,46 @@ def test_a_locked_document_patches_under_its_lock():
     doc.patch('<p id="a">2</p>')
     assert [op[0] for op in doc.take_ops()] == [TEXT]
     assert doc.getElementById("a").textContent == "2"
+
+
+def test_without_a_selector_each_element_is_parsed_where_its_target_is():
+    page = Page('<svg id="s"><g id="g"><circle r="1"></circle></g></svg>'
+                '<table><tbody><tr id="r"><td>1</td></tr></tbody></table><ul><li id="l">1</li></ul>')
+    g, row, item = page["g"], page["r"], page["l"]
+    page.doc.patch('<g id="g"><circle r="2"></circle></g>')
+    assert page["g"] is g and [kid.namespaceURI for kid in g.children] == ["http://www.w3.org/2000/svg"]
+    page.doc.patch('<!-- rows and items --><li id="l">2</li>\n<tr id="r"><td>2</td></tr>')
+    assert page["r"] is row and page["l"] is item
+    page.flush()
+    assert page.html.endswith('<tr id="r"><td>2</td></tr></tbody></table><ul><li id="l">2</li></ul>')
+
+
+def test_without_a_selector_an_element_that_only_parses_elsewhere_raises_before_anything_changes():
+    page = Page('<ul><li id="l">1</li></ul><p id="p">1</p>')
+    with pytest.raises(PatchError, match="is not one when parsed where #l is"):
+        page.doc.patch('<p id="p">2</p><tr id="l"><td>2</td></tr>')
+    assert page.flush() == []
+
+
+def test_repeated_or_nested_targets_raise_before_anything_changes():
+    page = Page('<div id="a"><p id="x">1</p></div>')
+    for mode in ("outer", "inner", "replace", "remove"):
+        with pytest.raises(PatchError, match="contains it"):
+            page.doc.patch('<div id="a"></div><p id="x">2</p>', mode=mode)
+    with pytest.raises(DuplicateIdError, match="two top-level elements with id 'a'"):
+        page.doc.patch('<div id="a">2</div><div id="a">3</div>')
+    assert page.flush() == [] and page.html == '<div id="a"><p id="x">1</p></div>'
+
+
+def test_an_element_with_an_id_can_move_between_the_targets_of_one_call():
+    page = Page('<div id="a"></div><div id="b"><p id="x">x</p></div>')
+    x = page["x"]
+    page.doc.patch('<div id="a"><p id="x">x</p></div><div id="b"></div>')
+    assert names(page.flush()) == ["MOVE"]
+    assert page["x"] is x and page.html == '<div id="a"><p id="x">x</p></div><div id="b"></div>'
+    page.doc.patch('<div id="a"></div><div id="b"><b><p id="x">y</p></b></div>', mode="inner")
+    page.flush()
+    assert page["x"] is x and page.html == '<div id="a"></div><div id="b"><b><p id="x">y</p></b></div>'
 
 
 def test_an_unattached_element_can_be_patched_and_sends_nothing_until_attached():
