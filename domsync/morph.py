@@ -256,6 +256,13 @@ class Morph:
 
     def _children(self, parent: "Element", new_items: list) -> None:
         old_elements = [kid for kid in parent._kid_list() if type(kid) is not str]
+        # No id: the next old element of the same tag without one. The old ones are
+        # indexed by (namespace, tag) so that many children of another tag stay linear.
+        by_kind: dict[tuple, list[int]] = {}
+        for j, kid in enumerate(old_elements):
+            if kid not in self.paired and not _real_id(kid):
+                by_kind.setdefault((kid._ns, kid._tag), []).append(j)
+        start: dict[tuple, int] = {}  # per kind: the first index at or after pos
         pos = 0
         desired: list = []
         for item in list(new_items):
@@ -265,12 +272,17 @@ class Morph:
             new = cast("Element", item)
             old = self.pairs.get(new)
             if old is None and not new.getAttribute("id"):
-                # No id: the next old element of the same tag without one.
-                for j in range(pos, len(old_elements)):
+                kind = (new._ns, new._tag)
+                spots = by_kind.get(kind, ())
+                k = start.get(kind, 0)
+                while k < len(spots) and spots[k] < pos:
+                    k += 1
+                start[kind] = k
+                for j in spots[k:]:
                     candidate = old_elements[j]
-                    if (candidate._tag == new._tag and candidate._ns == new._ns and candidate not in self.used
-                            and candidate not in self.paired and not _real_id(candidate)
-                            and (not _ignored(candidate) or _ignored(new))):
+                    # An ignored element is kept as it is: only a new one that is
+                    # ignored too can be it (else the new HTML would be lost).
+                    if candidate not in self.used and (not _ignored(candidate) or _ignored(new)):
                         old, pos = candidate, j + 1
                         break
             if old is not None:
@@ -306,10 +318,12 @@ class Morph:
             self._leave(parent, current, wanted)
             parent._set_text(text)
             return
-        plans = [plan for plan in (_plan_by_lis(current, desired, wanted), _plan_by_cursor(current, desired, wanted))
-                 if plan is not None]
-        if plans:
-            steps = min(plans, key=len)
+        # The LIS plan moves the fewest elements; the cursor plan is for the text nodes
+        # it cannot make right.
+        steps = _plan_by_lis(current, desired, wanted)
+        if steps is None:
+            steps = _plan_by_cursor(current, desired, wanted)
+        if steps is not None:
             for step in steps:
                 if step[1] is None:
                     self._let_go(step[0])
@@ -381,26 +395,28 @@ def _plan_by_lis(current: list, desired: list, wanted: set) -> _Plan | None:
     present = [el for el in sim if type(el) is not str]
     stay_positions = _lis([index[id(el)] for el in present])
     stay = {id(el) for i, el in enumerate(present) if i in stay_positions}
+    # Each element that does not stay goes before the next one that does (None: last).
     ref: Element | None = None
     refs: list = [None] * len(order)
     for i in range(len(order) - 1, -1, -1):
         refs[i] = ref
         if id(order[i]) in stay:
             ref = order[i]
+    going_before: dict[int, list] = {}
     for i, el in enumerate(order):
-        if id(el) in stay:
-            continue
-        for j, kid in enumerate(sim):
-            if kid is el:
-                del sim[j]
-                break
-        target = refs[i]
-        if target is None:
-            sim.append(el)
-        else:
-            sim.insert(next(j for j, kid in enumerate(sim) if kid is target), el)
-        steps.append((el, (target,)))
-    return steps if _same(sim, desired) else None
+        if id(el) not in stay:
+            going_before.setdefault(id(refs[i]), []).append(el)
+            steps.append((el, (refs[i],)))
+    # The children the steps leave, built in one pass (the texts stay where they are).
+    result: list = []
+    for kid in sim:
+        if type(kid) is str:
+            result.append(kid)
+        elif id(kid) in stay:
+            result.extend(going_before.get(id(kid), ()))
+            result.append(kid)
+    result.extend(going_before.get(id(None), ()))
+    return steps if _same(result, desired) else None
 
 
 def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
@@ -435,10 +451,8 @@ def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
     for kid in sim[c:]:
         if type(kid) is str or id(kid) in wanted:
             return None
-    for kid in list(sim):
-        if type(kid) is not str and id(kid) not in wanted:
-            steps.append((kid, None))
-            sim.remove(kid)
+    steps.extend((kid, None) for kid in sim if type(kid) is not str and id(kid) not in wanted)
+    sim = [kid for kid in sim if type(kid) is str or id(kid) in wanted]
     return steps if _same(sim, desired) else None
 
 

@@ -155,6 +155,9 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
     elements name by id, with that element as parsed where the page element is (a
     ``<tr>`` in its ``<tbody>``, a ``<g>`` in its ``<svg>``). Raises, before anything
     changes, for what cannot be patched this way."""
+    quick = _pairs_in_flow(doc, html)
+    if quick is not None:
+        return quick
     tops = _top_level(html)
     if not tops:
         raise PatchError("the fragment has no element: without a selector, patch takes elements with ids")
@@ -172,14 +175,7 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
                                 f"create it first, or pass selector=... to say where the fragment goes")
         _check_thread(doc, found)
         targets[ident] = found
-    chosen = set(targets.values())
-    for ident, target in targets.items():
-        up: Element | None = target._parent
-        while up is not None and up not in chosen:
-            up = up._parent
-        if up is not None:
-            raise PatchError(f"the fragment patches #{ident} and the element that contains it, "
-                             f"{up!r}: patch the outer one only (its new HTML holds the inner one)")
+    _check_not_nested(targets)
     # The fragment parsed as innerHTML of each target's parent: once per kind of parent.
     parses: dict[tuple, dict[str, Element]] = {}
     pairs = []
@@ -204,6 +200,55 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
             raise PatchError(f"the fragment's top-level element with id {ident!r} is not one when parsed where "
                              f"#{ident} is (in a <{context._tag}>): patch it with its own call, or pass selector=...")
         pairs.append((target, parsed))
+    return pairs
+
+
+def _check_not_nested(targets: "dict[str, Element]") -> None:
+    chosen = set(targets.values())
+    for ident, target in targets.items():
+        up: Element | None = target._parent
+        while up is not None and up not in chosen:
+            up = up._parent
+        if up is not None:
+            raise PatchError(f"the fragment patches #{ident} and the element that contains it, "
+                             f"{up!r}: patch the outer one only (its new HTML holds the inner one)")
+
+
+# Parents whose innerHTML is parsed as a <div>'s ("in body"): not tables, selects,
+# templates, raw text or foreign content, where the parser puts things elsewhere.
+_NOT_FLOW = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "select",
+                       "optgroup", "template", "html", "head", "frameset", "textarea", "title", "script", "style",
+                       "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"})
+
+
+def _pairs_in_flow(doc: "Document", html: str) -> "list[tuple[Element, Element]] | None":
+    """The common case, with one parse: every top-level node an element with an id of
+    the page whose parent parses like a ``<div>``. None for anything else (the general
+    way then finds the targets, or says what is wrong)."""
+    nodes = _trim(parse_fragment(doc, html, doc._root))
+    targets: dict[str, Element] = {}
+    pairs = []
+    for node in nodes:
+        if type(node) is str:
+            if node.strip(_HTML_SPACE):
+                return None
+            continue
+        el = cast("Element", node)
+        ident = el.getAttribute("id")
+        if not ident or ident in targets:
+            return None
+        found = doc.getElementById(ident, strict=False)
+        if found is None:
+            return None
+        context = found._parent
+        if context is not None and context is not doc._root and (context._ns is not None or context._tag in _NOT_FLOW):
+            return None
+        _check_thread(doc, found)
+        targets[ident] = found
+        pairs.append((found, el))
+    if not pairs:
+        return None
+    _check_not_nested(targets)
     return pairs
 
 
