@@ -18,6 +18,7 @@ from domsync import (
 )
 from domsync.html import serialize_children
 from domsync.mirror import Mirror
+from domsync.morph import Morph
 from domsync.protocol import OP_NAMES, SET_PROP, TEXT
 
 
@@ -701,13 +702,30 @@ def test_checking_a_radio_button_by_template_unchecks_its_group_in_the_model():
     assert r1.checked is True and r2.checked is False
 
 
-def test_a_locked_document_patches_under_its_lock():
+def test_a_locked_document_patches_under_its_lock(monkeypatch):
     doc = LockedDocument("app")
     doc.root.innerHTML = '<p id="a">1</p>'
     doc.take_ops()
+    free_during_morph = []
+    run = Morph.run
+
+    def run_and_look(plan):
+        # Another thread tries the lock while the morph runs: it must be held.
+        seen = []
+        other = threading.Thread(target=lambda: seen.append(doc.lock.acquire(blocking=False)))
+        other.start()
+        other.join()
+        if seen[0]:
+            doc.lock.release()
+        free_during_morph.append(seen[0])
+        run(plan)
+
+    monkeypatch.setattr(Morph, "run", run_and_look)
     doc.patch('<p id="a">2</p>')
+    doc.getElementById("a").patch('<p id="a">3</p>')
+    assert free_during_morph == [False, False]
     assert [op[0] for op in doc.take_ops()] == [TEXT]
-    assert doc.getElementById("a").textContent == "2"
+    assert doc.getElementById("a").textContent == "3"
 
 
 def test_without_a_selector_each_element_is_parsed_where_its_target_is():
