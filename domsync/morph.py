@@ -1,9 +1,10 @@
 """The keyed morph behind :mod:`domsync.patch`: make an element of the model, and its
 subtree, equal to parsed HTML, with the fewest changes it can find.
 
-New elements are matched to old ones first by ``id`` (anywhere in the morphed subtree,
-so an element with an id that moves is moved, not made again), then, for elements
-without an id, to the next old sibling of the same tag without one. A matched element
+New elements are matched to old ones first by ``id`` (anywhere in the morphed subtree
+but inside ``data-domsync-ignore-morph`` elements, so an element with an id that moves
+is moved, not made again), then, for elements without an id, to the next old sibling
+of the same tag without one. A matched element
 is the same :class:`~domsync.Element` afterwards; its attributes are set and removed to
 match (keeping the order the browser would show), and its children are morphed in turn.
 Unmatched old elements are removed, unmatched new ones inserted.
