@@ -87,6 +87,17 @@ def _ignored(el: "Element") -> bool:
     return attrs is not None and IGNORE_MORPH in attrs
 
 
+def _kept(new: "Element", old_ids: "dict[str, Element]") -> bool:
+    """True if the morph keeps ``new``'s old counterpart as it is: ``new`` has the
+    ignore-morph marker, or its id names an old element that has it (the marker is
+    read on the page's element, whether or not the new HTML repeats it)."""
+    if _ignored(new):
+        return True
+    ident = new.getAttribute("id")
+    old = old_ids.get(ident) if ident else None
+    return old is not None and _ignored(old) and same_kind(old, new)
+
+
 def _morphed_region(root: "Element", with_root: bool, kept_ids: set[str]) -> Iterator["Element"]:
     """``root``'s subtree in tree order (``root`` itself only ``with_root``), without
     the descendants of an ignore-morph element other than ``root``: the morph never
@@ -141,8 +152,10 @@ class Morph:
                 forced.add(target)
                 pairs[nodes[0]] = target
                 exempt.add(nodes[0])  # the target itself is patched, marker or not
-            elif nodes and type(nodes[0]) is not str and nodes[0]._parent is not None:
-                exempt.add(nodes[0]._parent)
+            else:
+                first = next((node for node in nodes if type(node) is not str), None)
+                if first is not None and first._parent is not None:
+                    exempt.add(first._parent)  # the new element whose children these are
         new_ids: dict[str, Element] = {}
         kept: set[Element] = set()  # new elements inside a new ignore-morph element
         for el in walk([node for _, nodes, _ in self.jobs for node in nodes]):
@@ -152,7 +165,7 @@ class Morph:
             if given in new_ids:
                 raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
             up = el._parent
-            while up is not None and up not in exempt and not _ignored(up):
+            while up is not None and up not in exempt and not _kept(up, old_ids):
                 up = up._parent
             if up is not None and up not in exempt:
                 # Under an ignore-morph element: it only goes in if that element is new,

@@ -350,12 +350,25 @@ def test_ids_inside_an_ignore_morph_element_are_not_the_morphs():
     page["r"].patch(f'<div id="r"><p>1</p><div id="m" {ignore}><span id="s">other</span></div></div>')
     page.flush()
     assert page["m"].outerHTML == f'<div id="m" {ignore}=""><span id="s">s</span></div>'
+    # The marker is the page's: new HTML without it keeps the subtree and its ids too.
+    page["r"].patch('<div id="r"><div id="m"><span id="s">other</span></div></div>')
+    page.flush()
+    assert page["m"].outerHTML == f'<div id="m" {ignore}=""><span id="s">s</span></div>'
     # An element the new HTML puts inside the kept subtree is not taken into it: it goes.
     page = Page(f'<div id="r"><span id="s">s</span><div id="m" {ignore}><i>k</i></div></div>')
     page["r"].patch(f'<div id="r"><div id="m" {ignore}><i>k</i><span id="s">s</span></div></div>')
     page.flush()
     assert page.html == f'<div id="r"><div id="m" {ignore}=""><i>k</i></div></div>'
     assert page.doc.getElementById("s", strict=False) is None
+
+
+def test_an_ignore_morph_element_patched_by_id_with_inner_is_morphed():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="m" {ignore}>a<span id="s">1</span></div>')
+    span = page["s"]
+    page.doc.patch(f'<div id="m" {ignore}>b<span id="s">2</span></div>', mode="inner")
+    page.flush()
+    assert page["s"] is span and page.html == f'<div id="m" {ignore}="">b<span id="s">2</span></div>'
 
 
 def test_an_ignore_morph_element_is_never_matched_by_position_to_one_without_the_marker():
