@@ -141,11 +141,18 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
                                      "(same tag) or mode='inner'")
             _check_ids(doc, [el], target)
             replaced.append((target, el))
-    plan = Morph(doc, jobs) if jobs else None
-    if plan is not None:
-        plan.check()
-    if plan is not None:
-        plan.run()
+    # Each check sees one part of the fragment: an id given twice across parts is not
+    # the morph's to find.
+    seen: set[str] = set()
+    for el in walk([el for _, el in pairs]):
+        ident = el.getAttribute("id")
+        if ident:
+            if ident in seen:
+                raise DuplicateIdError(f"the fragment gives id {ident!r} to two elements; ids must be unique")
+            seen.add(ident)
+    plan = Morph(doc, jobs)
+    plan.check()
+    plan.run()
     for target, el in replaced:
         _place(doc, target, [el], "replace")
 

@@ -768,6 +768,11 @@ def test_repeated_or_nested_targets_raise_before_anything_changes():
     with pytest.raises(DuplicateIdError, match="two top-level elements with id 'a'"):
         page.doc.patch('<div id="a">2</div><div id="a">3</div>')
     assert page.flush() == [] and page.html == '<div id="a"><p id="x">1</p></div>'
+    page = Page('<div id="a"></div><div id="b"></div>')
+    for mode in ("outer", "replace"):
+        with pytest.raises(DuplicateIdError, match="gives id 'y' to two elements"):
+            page.doc.patch('<div id="a"><i id="y"></i></div><p id="b"><i id="y"></i></p>', mode=mode)
+    assert page.flush() == [] and page.html == '<div id="a"></div><div id="b"></div>'
 
 
 def test_an_element_with_an_id_can_move_between_the_targets_of_one_call():
