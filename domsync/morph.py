@@ -87,15 +87,18 @@ def _ignored(el: "Element") -> bool:
     return attrs is not None and IGNORE_MORPH in attrs
 
 
-def _kept(new: "Element", old_ids: "dict[str, Element]") -> bool:
-    """True if the morph keeps ``new``'s old counterpart as it is: ``new`` has the
-    ignore-morph marker, or its id names an old element that has it (the marker is
-    read on the page's element, whether or not the new HTML repeats it)."""
-    if _ignored(new):
-        return True
+def _kept(new: "Element", old_ids: "dict[str, Element]") -> bool | None:
+    """Whether the morph keeps ``new``'s old counterpart as it is. True if ``new``'s id
+    names an old element with the ignore-morph marker (the marker is read on the page's
+    element, whether or not the new HTML repeats it); False if it names one without, or
+    ``new`` has no marker; None if ``new`` has the marker and no such id: it is kept
+    only if matched by position to an old element with the marker, which the check
+    cannot know yet."""
     ident = new.getAttribute("id")
     old = old_ids.get(ident) if ident else None
-    return old is not None and _ignored(old) and same_kind(old, new)
+    if old is not None and same_kind(old, new):
+        return _ignored(old)
+    return None if _ignored(new) else False
 
 
 def _morphed_region(root: "Element", with_root: bool, kept_ids: set[str]) -> Iterator["Element"]:
@@ -165,14 +168,23 @@ class Morph:
             if given in new_ids:
                 raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
             up = el._parent
-            while up is not None and up not in exempt and not _kept(up, old_ids):
+            state: bool | None = False
+            while up is not None and up not in exempt:
+                state = _kept(up, old_ids)
+                if state is not False:
+                    break
                 up = up._parent
             if up is not None and up not in exempt:
                 # Under an ignore-morph element: it only goes in if that element is new,
-                # so it is never matched; the old one kept inside has the same id.
+                # so it is never matched.
                 kept.add(el)
                 if given in kept_ids:
-                    continue
+                    if state:
+                        continue  # the old one, kept inside, has the same id
+                    raise DuplicateIdError(
+                        f"id {given!r} is inside a data-domsync-ignore-morph element without an id in the new "
+                        f"HTML, and inside one the page keeps: give that element an id, so that the morph "
+                        f"knows it is the kept one")
             new_ids[given] = el
             if given in kept_ids:
                 raise DuplicateIdError(

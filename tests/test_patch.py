@@ -362,6 +362,23 @@ def test_ids_inside_an_ignore_morph_element_are_not_the_morphs():
     assert page.doc.getElementById("s", strict=False) is None
 
 
+def test_ids_under_an_ignore_morph_marker_the_page_does_not_have_yet_are_matched():
+    ignore = "data-domsync-ignore-morph"
+    page = Page('<div id="r"><div id="m"><span id="s">1</span></div></div>')
+    span = page["s"]
+    page["r"].patch(f'<div id="r"><div id="m" {ignore}><span id="s">2</span></div></div>')
+    page.flush()
+    assert page["s"] is span and page.html == f'<div id="r"><div id="m" {ignore}=""><span id="s">2</span></div></div>'
+
+
+def test_a_kept_id_under_an_ignore_morph_element_without_an_id_raises_before_anything_changes():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="r"><section {ignore}><div id="e">k</div></section></div>')
+    with pytest.raises(DuplicateIdError, match="give that element an id"):
+        page["r"].patch(f'<div id="r"><p>1</p><li {ignore}><b id="e">x</b></li></div>')
+    assert page.flush() == []
+
+
 def test_an_ignore_morph_element_patched_by_id_with_inner_is_morphed():
     ignore = "data-domsync-ignore-morph"
     page = Page(f'<div id="m" {ignore}>a<span id="s">1</span></div>')
