@@ -184,14 +184,21 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
         targets[ident] = found
     _check_not_nested(targets)
     # The fragment parsed as innerHTML of each target's parent: once per kind of parent.
+    contexts = {ident: target._parent or doc._root for ident, target in targets.items()}
+    kinds = {ident: (context._ns, context._tag if context is not doc._root else None)
+             for ident, context in contexts.items()}
     parses: dict[tuple, dict[str, Element]] = {}
     pairs = []
     for ident, target in targets.items():
-        context = target._parent if target._parent is not None else doc._root
-        kind = (context._ns, context._tag if context is not doc._root else None)
+        context, kind = contexts[ident], kinds[ident]
         if kind not in parses:
             top_ids: dict[str, Element] = {}
-            for node in parse_fragment(doc, html, context):
+            nodes = parse_fragment(doc, html, context)
+            if len(set(kinds.values())) == 1:
+                # One context for all: what the parser makes of the fragment is what the
+                # patch takes (its tags may close an element sooner than they say).
+                _check_elements_with_ids(nodes)
+            for node in nodes:
                 if type(node) is not str:
                     el = cast("Element", node)
                     given = el.getAttribute("id")
@@ -208,6 +215,19 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
                              f"#{ident} is (in a <{context._tag}>): patch it with its own call, or pass selector=...")
         pairs.append((target, parsed))
     return pairs
+
+
+def _check_elements_with_ids(nodes: list) -> None:
+    for node in _trim(nodes):
+        if type(node) is str:
+            if node.strip(_HTML_SPACE):
+                text = node.strip(_HTML_SPACE)
+                raise PatchError(f"the fragment has top-level text {text[:30]!r}: without a selector "
+                                 f"each top-level node must be an element with an id; pass selector=...")
+        elif not node.getAttribute("id"):
+            raise PatchError(f"the fragment's top-level <{node._tag}> has no id (as parsed: its tags may "
+                             f"close an element early): without a selector, elements are matched by id; "
+                             f"give it an id, or pass selector=...")
 
 
 def _check_not_nested(targets: "dict[str, Element]") -> None:

@@ -777,6 +777,13 @@ def test_without_a_selector_an_element_that_only_parses_elsewhere_raises_before_
     assert page.flush() == []
 
 
+def test_without_a_selector_what_the_parser_puts_at_the_top_level_must_have_ids():
+    page = Page('<p id="a">0</p>')
+    with pytest.raises(PatchError, match="top-level <div> has no id"):
+        page.doc.patch('<p id="a">1<div>2</div></p>')  # the <div> closes the <p>
+    assert page.flush() == [] and page.html == '<p id="a">0</p>'
+
+
 def test_repeated_or_nested_targets_raise_before_anything_changes():
     page = Page('<div id="a"><p id="x">1</p></div>')
     for mode in ("outer", "inner", "replace", "remove"):
