@@ -45,7 +45,8 @@ __all__ = ["MODES", "IGNORE_MORPH", "patch_element", "patch_document"]
 MODES = ("outer", "inner", "replace", "prepend", "append", "before", "after", "remove")
 
 _START_TAG, _END_TAG, _CHARACTERS = tokenTypes["StartTag"], tokenTypes["EndTag"], tokenTypes["Characters"]
-# Where the HTML parser must be to keep a fragment's first tag: htmx's table.
+# Where the HTML parser must be to keep a fragment's first tag, when the target has no
+# parent to parse in (an element not attached yet): htmx's table.
 _CONTEXT_FOR_FIRST_TAG = {
     "tr": "tbody", "td": "tr", "th": "tr", "tbody": "table", "thead": "table", "tfoot": "table",
     "caption": "table", "colgroup": "table", "col": "colgroup", "option": "select", "optgroup": "select",
@@ -184,7 +185,8 @@ def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
         targets[ident] = found
     _check_not_nested(targets)
     # The fragment parsed as innerHTML of each target's parent: once per kind of parent.
-    contexts = {ident: target._parent or doc._root for ident, target in targets.items()}
+    contexts = {ident: target._parent if target._parent is not None else doc._root
+                for ident, target in targets.items()}
     kinds = {ident: (context._ns, context._tag if context is not doc._root else None)
              for ident, context in contexts.items()}
     parses: dict[tuple, dict[str, Element]] = {}
