@@ -261,6 +261,31 @@ async def test_a_template_value_change_never_overwrites_keystrokes_in_flight_and
     assert await page.evaluate("document.activeElement.id") == "name"
 
 
+async def test_radio_buttons_and_a_select_pick_after_a_morph_are_the_models(context):
+    client = await open_client_page(context)
+    doc = Document(ROOT_ID)
+
+    def form(checked: str, extra: str) -> str:
+        radios = "".join(f'<input type="radio" name="g" id="{i}" value="{i}"{" checked" if i == checked else ""}>'
+                         for i in "abc")
+        return (f'<form id="f">{radios}<select id="s"><option value="1">one</option>'
+                f'<option value="2">two</option>{extra}</select></form>')
+
+    doc.root.innerHTML = form("a", "")
+    await client.apply(doc.render_js_updates())
+    page = client.page
+    await page.click("#b")
+    await page.select_option("#s", "2")
+    for message in await client.sent():
+        if message.get("type") is not None and "state" in message:
+            doc.handle_sync(message)
+    doc.getElementById("f").patch(form("c", '<option value="3">three</option>'))
+    await client.apply(doc.render_js_updates())
+    browser = await page.evaluate("() => ['a', 'b', 'c'].map(i => document.getElementById(i).checked)")
+    assert browser == [doc.getElementById(i).checked for i in "abc"] == [False, False, True]
+    assert await page.input_value("#s") == doc.getElementById("s").value == "2"
+
+
 async def test_an_ime_composition_in_progress_survives_patches_of_its_form(context):
     client = await open_client_page(context)
     doc = Document(ROOT_ID)
