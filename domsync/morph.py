@@ -160,7 +160,7 @@ class Morph:
                 if first is not None and first._parent is not None:
                     exempt.add(first._parent)  # the new element whose children these are
         new_ids: dict[str, Element] = {}
-        kept: set[Element] = set()  # new elements inside a new ignore-morph element
+        kept: set[Element] = set()  # new elements under one the morph keeps, or may keep
         for el in walk([node for _, nodes, _ in self.jobs for node in nodes]):
             given = el.getAttribute("id")
             if not given:
