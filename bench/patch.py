@@ -14,7 +14,10 @@ break and indentation between rows: text nodes, which have no key on the wire).
 
 Then the time of one whole-table patch (parse + morph + take_ops; median of
 ``--rounds``), against setting the same HTML with ``innerHTML`` (which re-creates every
-row: the bytes it sends are shown too).
+row: the bytes it sends are shown too). Last, large child lists (one run each): keyed
+rows given in reverse order (every row but one moves), and children with ids replaced
+by as many children of another tag without ids; the time of the parse alone is shown,
+so the morph's share can be read off.
 
     .venv/bin/python bench/patch.py                 # a few seconds
     .venv/bin/python bench/patch.py --rows 5000 --rounds 9
@@ -159,6 +162,35 @@ def measure_time(n: int, rounds: int, say) -> None:
     say(f"  patch / innerHTML: {p / r:.2f}x time")
 
 
+def measure_large_lists(say, sizes: tuple[int, ...] = (2500, 5000, 10000)) -> None:
+    say("time of one patch of a large child list (parse + morph + take_ops; one run):")
+    for n in sizes:
+        before = table(base_rows(n), "")
+        after = table(base_rows(n)[::-1], "")
+        doc = fresh(before)
+        t0 = time.perf_counter()
+        parse_fragment(doc, after, doc.root)
+        parse_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        doc.patch(after)
+        doc.take_ops()
+        patch_s = time.perf_counter() - t0
+        assert doc.root.innerHTML == fresh(after).root.innerHTML
+        say(f"  {n:6,} keyed rows reversed:              {patch_s:6.2f} s   (parsing {parse_s:.2f} s)")
+    for n in sizes[:2]:
+        before = '<div id="r">' + "".join(f'<p id="p{i}">{i}</p>' for i in range(n)) + "</div>"
+        after = '<div id="r">' + "".join(f"<span>{i}</span>" for i in range(n)) + "</div>"
+        doc = fresh(before)
+        t0 = time.perf_counter()
+        parse_fragment(doc, after, doc.root)
+        parse_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        doc.patch(after)
+        doc.take_ops()
+        patch_s = time.perf_counter() - t0
+        say(f"  {n:6,} <p id> children -> <span> without: {patch_s:6.2f} s   (parsing {parse_s:.2f} s)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1000)
@@ -173,6 +205,8 @@ def main() -> int:
     print("     text nodes have no key on the wire. Render rows with nothing between them: {%- for -%}.)")
     print()
     measure_time(args.rows, args.rounds, print)
+    print()
+    measure_large_lists(print)
     return 0
 
 

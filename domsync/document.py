@@ -284,10 +284,16 @@ class Document(Recorder, Batches, Inbound, Actions):
 
         Raises:
             PatchError: for an unknown mode, a top-level element without an id and no
-                selector, or ``prepend``/``append``/``before``/``after`` without a selector.
+                selector, ``prepend``/``append``/``before``/``after`` without a selector,
+                ``outer`` with a fragment that is not one element, a target inside
+                another target, or a top-level element that is not one when parsed
+                where its target is.
             NotFoundError: if the selector matches nothing, or no element has a
                 fragment element's id.
-            DuplicateIdError: if an id of the fragment is used elsewhere in the page.
+            DuplicateIdError: if an id of the fragment is used elsewhere in the page,
+                or two top-level elements have the same id.
+            HierarchyError: for ``replace``, ``before``, ``after`` or ``remove`` on the
+                root element.
             UnsafeValueError: for event handler attributes and ``javascript:`` URLs.
         """
         patch_document(self, html, selector, mode)

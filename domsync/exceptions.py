@@ -100,8 +100,9 @@ class SelectorError(UsageError, ValueError):
 class PatchError(UsageError, ValueError):
     """Raised when :meth:`domsync.Element.patch` or :meth:`domsync.Document.patch`
     cannot apply a fragment: an unknown mode, a top-level element without an id when no
-    selector was given, a mode that needs one element and got several. The message says
-    what to pass instead. (A selector or id that matches nothing raises
+    selector was given, ``prepend``/``append``/``before``/``after`` without a selector
+    (they need one to know where the fragment goes), a mode that needs one element and
+    got several, targets nested in one another. The message says what to pass instead. (A selector or id that matches nothing raises
     :class:`NotFoundError`, an id the page already has :class:`DuplicateIdError`.)"""
 
 

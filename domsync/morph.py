@@ -1,9 +1,10 @@
 """The keyed morph behind :mod:`domsync.patch`: make an element of the model, and its
 subtree, equal to parsed HTML, with the fewest changes it can find.
 
-New elements are matched to old ones first by ``id`` (anywhere in the morphed subtree,
-so an element with an id that moves is moved, not made again), then, for elements
-without an id, to the next old sibling of the same tag without one. A matched element
+New elements are matched to old ones first by ``id`` (anywhere in the morphed subtree
+but inside ``data-domsync-ignore-morph`` elements, so an element with an id that moves
+is moved, not made again), then, for elements without an id, to the next old sibling
+of the same tag without one. A matched element
 is the same :class:`~domsync.Element` afterwards; its attributes are set and removed to
 match (keeping the order the browser would show), and its children are morphed in turn.
 Unmatched old elements are removed, unmatched new ones inserted.
@@ -81,16 +82,55 @@ def _contains(a: "Element", b: "Element") -> bool:
     return False
 
 
-class Morph:
-    """One morph: the old subtree's elements by id, the pairs of new and old elements
-    matched by id, and the work done so far."""
+def _ignored(el: "Element") -> bool:
+    attrs = el._attrs
+    return attrs is not None and IGNORE_MORPH in attrs
 
-    def __init__(self, doc: "Document", new: list, outer: "tuple[Element, Element] | None" = None,
-                 inner_of: "Element | None" = None):
+
+def _kept(new: "Element", old_ids: "dict[str, Element]") -> bool | None:
+    """Whether the morph keeps ``new``'s old counterpart as it is. True if ``new``'s id
+    names an old element with the ignore-morph marker (the marker is read on the page's
+    element, whether or not the new HTML repeats it); False if it names one without, or
+    ``new`` has no marker; None if ``new`` has the marker and no such id: it is kept
+    only if matched by position to an old element with the marker, which the check
+    cannot know yet."""
+    ident = new.getAttribute("id")
+    old = old_ids.get(ident) if ident else None
+    if old is not None and same_kind(old, new):
+        return _ignored(old)
+    return None if _ignored(new) else False
+
+
+def _morphed_region(root: "Element", with_root: bool, kept_ids: set[str]) -> Iterator["Element"]:
+    """``root``'s subtree in tree order (``root`` itself only ``with_root``), without
+    the descendants of an ignore-morph element other than ``root``: the morph never
+    touches those, so their ids are added to ``kept_ids`` rather than matched."""
+    stack = [root]
+    while stack:
+        el = stack.pop()
+        if el is not root or with_root:
+            yield el
+        if el is not root and _ignored(el):
+            kept_ids.update(ident for ident in (d.id for d in el._iter_descendants()) if ident)
+            continue
+        kids = el._kids
+        if type(kids) is list:
+            stack.extend(kid for kid in reversed(kids) if type(kid) is not str)
+
+
+class Morph:
+    """One morph of one or more disjoint targets (``jobs``), with one id map across
+    them so an element with an id can move from one target to another: the old
+    subtrees' elements by id, the pairs of new and old elements matched by id, and the
+    work done so far. Call :meth:`check`, then :meth:`run`.
+
+    A job is ``(old element, new nodes, outer)``: with ``outer``, the new nodes are
+    ``[the new element]`` and the old element is morphed into it; else the old
+    element's children are morphed into the new nodes."""
+
+    def __init__(self, doc: "Document", jobs: "list[tuple[Element, list, bool]]"):
         self.doc = doc
-        self.new = new
-        self.outer = outer
-        self.inner_of = inner_of
+        self.jobs = jobs
         self.pairs: dict[Element, Element] = {}  # new element -> old element, matched by id
         self.paired: set[Element] = set()  # the old elements in pairs
         self.used: set[Element] = set()  # old elements matched so far
@@ -102,32 +142,59 @@ class Morph:
         """Match ids, and raise before anything changes if the fragment cannot go in."""
         doc = self.doc
         old_ids: dict[str, Element] = {}
-        if self.outer is not None:
-            region: Iterator[Element] = subtree(self.outer[0])
-        else:
-            assert self.inner_of is not None
-            region = self.inner_of._iter_descendants()
-        for el in region:
-            ident = el.id
-            if ident:
-                old_ids[ident] = el
-        new_ids: dict[str, Element] = {}
-        for el in walk(self.new):
-            given = el.getAttribute("id")
-            if given:
-                if given in new_ids:
-                    raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
-                new_ids[given] = el
-                if given not in old_ids:
-                    doc._check_new_id(given, None)
+        kept_ids: set[str] = set()  # inside ignore-morph elements: not the morph's
+        forced: set[Element] = set()  # outer targets: matched to their new element
+        exempt: set[Element] = set()  # new elements whose own ignore-morph marker is moot
         pairs = self.pairs
-        forced = None
-        if self.outer is not None:
-            forced = self.outer[0]
-            pairs[self.outer[1]] = forced
+        for target, nodes, outer in self.jobs:
+            for el in _morphed_region(target, outer, kept_ids):
+                ident = el.id
+                if ident:
+                    old_ids[ident] = el
+            if outer:
+                forced.add(target)
+                pairs[nodes[0]] = target
+                exempt.add(nodes[0])  # the target itself is patched, marker or not
+            else:
+                first = next((node for node in nodes if type(node) is not str), None)
+                if first is not None and first._parent is not None:
+                    exempt.add(first._parent)  # the new element whose children these are
+        new_ids: dict[str, Element] = {}
+        kept: set[Element] = set()  # new elements under one the morph keeps, or may keep
+        for el in walk([node for _, nodes, _ in self.jobs for node in nodes]):
+            given = el.getAttribute("id")
+            if not given:
+                continue
+            if given in new_ids:
+                raise DuplicateIdError(f"the fragment gives id {given!r} to two elements; ids must be unique")
+            up = el._parent
+            state: bool | None = False
+            while up is not None and up not in exempt:
+                state = _kept(up, old_ids)
+                if state is not False:
+                    break
+                up = up._parent
+            if up is not None and up not in exempt:
+                # Under an ignore-morph element: it only goes in if that element is new,
+                # so it is never matched.
+                kept.add(el)
+                if given in kept_ids:
+                    if state:
+                        continue  # the old one, kept inside, has the same id
+                    raise DuplicateIdError(
+                        f"id {given!r} is inside a data-domsync-ignore-morph element without an id in the new "
+                        f"HTML, and inside one the page keeps: give that element an id, so that the morph "
+                        f"knows it is the kept one")
+            new_ids[given] = el
+            if given in kept_ids:
+                raise DuplicateIdError(
+                    f"id {given!r} belongs to an element inside a data-domsync-ignore-morph element, which a "
+                    f"morph of its ancestor keeps as it is; patch that element directly, or use another id")
+            if given not in old_ids:
+                doc._check_new_id(given, None)
         for ident, new in new_ids.items():
             old = old_ids.get(ident)
-            if old is None or new in pairs or old is forced or not same_kind(old, new):
+            if old is None or new in pairs or new in kept or old in forced or not same_kind(old, new):
                 continue
             pairs[new] = old
         # A fragment that nests two elements the other way round: the inner one is new.
@@ -141,7 +208,7 @@ class Morph:
                 up = up._parent
         self.paired = set(pairs.values())
         self.conflicts = [old for ident, old in old_ids.items()
-                          if ident in new_ids and old not in self.paired and old is not forced]
+                          if ident in new_ids and old not in self.paired and old not in forced]
         for new in pairs:
             up = new._parent
             while up is not None and up not in pairs and up not in self.shells:
@@ -156,19 +223,15 @@ class Morph:
                 self.doc._detach(old, record=True)
                 gone.append(old)
 
-    def run_outer(self) -> None:
-        """Morph the old element into the new one."""
-        assert self.outer is not None
+    def run(self) -> None:
+        """Morph each job's old element (outer) or children (inner) into its new nodes."""
         self._prepare()
-        old, new = self.outer
-        self.used.add(old)
-        self._morph(old, new, top=True)
-        self._finish()
-
-    def run_inner(self, target: "Element") -> None:
-        """Morph the target's children into the fragment."""
-        self._prepare()
-        self._children(target, self.new)
+        for old, new, outer in self.jobs:
+            if outer:
+                self.used.add(old)
+                self._morph(old, new[0], top=True)
+            else:
+                self._children(old, new)
         self._finish()
 
     def _finish(self) -> None:
@@ -177,9 +240,11 @@ class Morph:
                 self.doc._detach(old, record=True)
 
     def _morph(self, old: "Element", new: "Element", top: bool = False) -> None:
-        if not top and old._attrs is not None and IGNORE_MORPH in old._attrs:
+        if not top and _ignored(old):
             return
-        form = old._props is not None and old._ns is None and old._tag in ("input", "textarea", "select")
+        # Every form control, with or without recorded state: a radio button the user
+        # never touched still unchecks its group when the template checks it.
+        form = old._ns is None and old._tag in ("input", "textarea", "select")
         before = _form_defaults(old) if form else None
         self._attributes(old, new)
         self._children(old, _items(new._kids))
@@ -217,6 +282,13 @@ class Morph:
 
     def _children(self, parent: "Element", new_items: list) -> None:
         old_elements = [kid for kid in parent._kid_list() if type(kid) is not str]
+        # No id: the next old element of the same tag without one. The old ones are
+        # indexed by (namespace, tag) so that many children of another tag stay linear.
+        by_kind: dict[tuple, list[int]] = {}
+        for j, kid in enumerate(old_elements):
+            if kid not in self.paired and not _real_id(kid):
+                by_kind.setdefault((kid._ns, kid._tag), []).append(j)
+        start: dict[tuple, int] = {}  # per kind: the first index at or after pos
         pos = 0
         desired: list = []
         for item in list(new_items):
@@ -226,11 +298,17 @@ class Morph:
             new = cast("Element", item)
             old = self.pairs.get(new)
             if old is None and not new.getAttribute("id"):
-                # No id: the next old element of the same tag without one.
-                for j in range(pos, len(old_elements)):
+                kind = (new._ns, new._tag)
+                spots = by_kind.get(kind, ())
+                k = start.get(kind, 0)
+                while k < len(spots) and spots[k] < pos:
+                    k += 1
+                start[kind] = k
+                for j in spots[k:]:
                     candidate = old_elements[j]
-                    if (candidate._tag == new._tag and candidate._ns == new._ns and candidate not in self.used
-                            and candidate not in self.paired and not _real_id(candidate)):
+                    # An ignored element is kept as it is: only a new one that is
+                    # ignored too can be it (else the new HTML would be lost).
+                    if candidate not in self.used and (not _ignored(candidate) or _ignored(new)):
                         old, pos = candidate, j + 1
                         break
             if old is not None:
@@ -266,10 +344,12 @@ class Morph:
             self._leave(parent, current, wanted)
             parent._set_text(text)
             return
-        plans = [plan for plan in (_plan_by_lis(current, desired, wanted), _plan_by_cursor(current, desired, wanted))
-                 if plan is not None]
-        if plans:
-            steps = min(plans, key=len)
+        # The LIS plan moves the fewest elements; the cursor plan is for the text nodes
+        # it cannot make right.
+        steps = _plan_by_lis(current, desired, wanted)
+        if steps is None:
+            steps = _plan_by_cursor(current, desired, wanted)
+        if steps is not None:
             for step in steps:
                 if step[1] is None:
                     self._let_go(step[0])
@@ -341,26 +421,28 @@ def _plan_by_lis(current: list, desired: list, wanted: set) -> _Plan | None:
     present = [el for el in sim if type(el) is not str]
     stay_positions = _lis([index[id(el)] for el in present])
     stay = {id(el) for i, el in enumerate(present) if i in stay_positions}
+    # Each element that does not stay goes before the next one that does (None: last).
     ref: Element | None = None
     refs: list = [None] * len(order)
     for i in range(len(order) - 1, -1, -1):
         refs[i] = ref
         if id(order[i]) in stay:
             ref = order[i]
+    going_before: dict[int, list] = {}
     for i, el in enumerate(order):
-        if id(el) in stay:
-            continue
-        for j, kid in enumerate(sim):
-            if kid is el:
-                del sim[j]
-                break
-        target = refs[i]
-        if target is None:
-            sim.append(el)
-        else:
-            sim.insert(next(j for j, kid in enumerate(sim) if kid is target), el)
-        steps.append((el, (target,)))
-    return steps if _same(sim, desired) else None
+        if id(el) not in stay:
+            going_before.setdefault(id(refs[i]), []).append(el)
+            steps.append((el, (refs[i],)))
+    # The children the steps leave, built in one pass (the texts stay where they are).
+    result: list = []
+    for kid in sim:
+        if type(kid) is str:
+            result.append(kid)
+        elif id(kid) in stay:
+            result.extend(going_before.get(id(kid), ()))
+            result.append(kid)
+    result.extend(going_before.get(id(None), ()))
+    return steps if _same(result, desired) else None
 
 
 def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
@@ -395,10 +477,8 @@ def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
     for kid in sim[c:]:
         if type(kid) is str or id(kid) in wanted:
             return None
-    for kid in list(sim):
-        if type(kid) is not str and id(kid) not in wanted:
-            steps.append((kid, None))
-            sim.remove(kid)
+    steps.extend((kid, None) for kid in sim if type(kid) is not str and id(kid) not in wanted)
+    sim = [kid for kid in sim if type(kid) is str or id(kid) in wanted]
     return steps if _same(sim, desired) else None
 
 
@@ -406,13 +486,17 @@ def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:
 
 def _form_defaults(el: "Element") -> tuple:
     """What the template said of a form control's state: its value and checked
-    attributes, a textarea's text, a select's options and which are selected."""
+    attributes, a textarea's text, the values of a select's options marked
+    ``selected`` (renaming or adding an option is not a new default)."""
     if el._tag == "textarea":
         return (el.textContent,)
     if el._tag == "select":
-        return tuple((o.getAttribute("value"), o.textContent, o.hasAttribute("selected"))
-                     for o in el._iter_descendants() if o._tag == "option" and o._ns is None)
+        return tuple(o.value for o in _options(el) if o.hasAttribute("selected"))
     return (el.getAttribute("value"), el.hasAttribute("checked"))
+
+
+def _options(select: "Element") -> list["Element"]:
+    return [o for o in select._iter_descendants() if o._tag == "option" and o._ns is None]
 
 
 def _follow_template(doc: "Document", el: "Element", before: tuple) -> None:
@@ -420,19 +504,26 @@ def _follow_template(doc: "Document", el: "Element", before: tuple) -> None:
     template's default for it changed; otherwise it stays. The browser drops the
     change if the user has edited the control since (the SET_PROP's edit number)."""
     after = _form_defaults(el)
+    props = el._props or {}
+    if el._tag == "select":
+        if "value" not in props or el.hasAttribute("multiple"):
+            return  # no pick of the user's: the value follows the options as they are
+        if after != before or props["value"] not in {o.value for o in _options(el)}:
+            # A new default, or the user's pick is no longer an option: the template's.
+            doc._set_prop(el, "value", el._selected_option_value())
+        return
     if after == before:
         return
-    props = el._props or {}
     if el._tag == "textarea":
         if "value" in props:
             doc._set_prop(el, "value", el.textContent)
-    elif el._tag == "select":
-        if ("value" in props or "selected" in props) and not el.hasAttribute("multiple"):
-            doc._set_prop(el, "value", el._selected_option_value())
-    else:
-        if before[0] != after[0] and "value" in props and el._value_kind() == "prop":
-            doc._set_prop(el, "value", after[0] or "")
-        if before[1] != after[1] and "checked" in props:
+        return
+    if before[0] != after[0] and "value" in props and el._value_kind() == "prop":
+        doc._set_prop(el, "value", after[0] or "")
+    if before[1] != after[1]:
+        if "checked" in props:
             doc._set_prop(el, "checked", after[1])
-            if after[1] and (el.getAttribute("type") or "").lower() == "radio":
-                el._uncheck_radio_group()
+        if after[1] and (el.getAttribute("type") or "").lower() == "radio":
+            # The browser unchecks the group when the default appears (the control
+            # not being dirty) or with the SET_PROP; the model does it here either way.
+            el._uncheck_radio_group()

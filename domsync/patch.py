@@ -23,12 +23,14 @@ state, are kept. See :doc:`/howto/patch`.
 
 from __future__ import annotations
 
-import re
 from threading import get_ident
-from typing import TYPE_CHECKING, Sequence, cast
+from typing import TYPE_CHECKING, Any, Sequence, cast
 
 from .exceptions import DuplicateIdError, HierarchyError, NotFoundError, PatchError
 from .flags import LIVE
+from html5lib._tokenizer import HTMLTokenizer
+from html5lib.constants import tokenTypes
+
 from .html import parse_fragment
 from .morph import IGNORE_MORPH, Morph, same_kind, subtree, walk
 from .names import check_str
@@ -42,8 +44,9 @@ __all__ = ["MODES", "IGNORE_MORPH", "patch_element", "patch_document"]
 #: The merge modes, as Datastar names them; ``outer`` is the default.
 MODES = ("outer", "inner", "replace", "prepend", "append", "before", "after", "remove")
 
-_FIRST_TAG = re.compile(r"\s*<([a-zA-Z][^\s/>]*)")
-# Where the HTML parser must be to keep a fragment's first tag: htmx's table.
+_START_TAG, _END_TAG, _CHARACTERS = tokenTypes["StartTag"], tokenTypes["EndTag"], tokenTypes["Characters"]
+# Where the HTML parser must be to keep a fragment's first tag, when the target has no
+# parent to parse in (an element not attached yet): htmx's table.
 _CONTEXT_FOR_FIRST_TAG = {
     "tr": "tbody", "td": "tr", "th": "tr", "tbody": "table", "thead": "table", "tfoot": "table",
     "caption": "table", "colgroup": "table", "col": "colgroup", "option": "select", "optgroup": "select",
@@ -71,9 +74,9 @@ def patch_element(target: "Element", html: str, mode: str) -> None:
         context = target
     nodes = _parse(doc, html, context)
     if mode == "inner":
-        plan = Morph(doc, inner_of=target, new=nodes)
+        plan = Morph(doc, [(target, nodes, False)])
         plan.check()
-        plan.run_inner(target)
+        plan.run()
         return
     if mode == "outer":
         top = _single_element(nodes, "outer")
@@ -118,57 +121,211 @@ def patch_document(doc: "Document", html: str, selector: str | None, mode: str) 
         raise PatchError(f"mode={mode!r} needs a selector (where to put the fragment): without one, "
                          f"the fragment's elements are matched by id, which only modes 'outer', 'inner', "
                          f"'replace' and 'remove' can use")
-    nodes = _parse(doc, html, None)
-    pairs: list[tuple[Element, Element]] = []
-    for node in _trim(nodes):
-        if type(node) is str:
-            if node.strip(_HTML_SPACE):
-                raise PatchError(f"the fragment has top-level text {node.strip()[:30]!r}: without a selector "
-                                 f"each top-level node must be an element with an id; pass selector=...")
-            continue
-        el = cast("Element", node)
-        ident = el.getAttribute("id")
-        if not ident:
-            raise PatchError(f"the fragment's top-level <{el._tag}> has no id: without a selector, elements "
-                             f"are matched by id; give it an id, or pass selector=...")
-        found = doc.getElementById(ident, strict=False)
-        if found is None:
-            raise NotFoundError(f"no element has id {ident!r} (from the fragment's top-level <{el._tag}>); "
-                                f"create it first, or pass selector=... to say where the fragment goes")
-        _check_thread(doc, found)
-        pairs.append((found, el))
-    if not pairs:
-        raise PatchError("the fragment has no element: without a selector, patch takes elements with ids")
+    pairs = _pairs_by_id(doc, html)
     if mode == "remove":
         if any(target is doc._root for target, _ in pairs):
             _remove(doc, doc._root)  # raises, before anything changes
         for target, _ in pairs:
             _remove(doc, target)
         return
-    plans: list[tuple[Element, Element, Morph | None]] = []
+    # One morph for every target, so an element with an id can move between them.
+    jobs: list[tuple[Element, list, bool]] = []
+    replaced: list[tuple[Element, Element]] = []
     for target, el in pairs:
         if mode == "outer" and same_kind(target, el):
-            plan = Morph(doc, outer=(target, el), new=[el])
+            jobs.append((target, [el], True))
         elif mode == "inner":
-            plan = Morph(doc, inner_of=target, new=el._kid_list())
+            jobs.append((target, el._kid_list(), False))
         else:
-            plan = None
             if target is doc._root:
                 raise HierarchyError("the root element cannot be replaced; patch it with mode='outer' "
                                      "(same tag) or mode='inner'")
-            if target._parent is None:
-                raise HierarchyError(f"{target!r} has no parent to be replaced in; attach it first")
             _check_ids(doc, [el], target)
-        if plan is not None:
-            plan.check()
-        plans.append((target, el, plan))
-    for target, el, plan in plans:
-        if plan is None:
-            _place(doc, target, [el], "replace")
-        elif mode == "inner":
-            plan.run_inner(target)
-        else:
-            plan.run_outer()
+            replaced.append((target, el))
+    # Each check sees one part of the fragment: an id given twice across parts is not
+    # the morph's to find.
+    seen: set[str] = set()
+    for el in walk([el for _, el in pairs]):
+        ident = el.getAttribute("id")
+        if ident:
+            if ident in seen:
+                raise DuplicateIdError(f"the fragment gives id {ident!r} to two elements; ids must be unique")
+            seen.add(ident)
+    plan = Morph(doc, jobs)
+    plan.check()
+    plan.run()
+    for target, el in replaced:
+        _place(doc, target, [el], "replace")
+
+
+def _pairs_by_id(doc: "Document", html: str) -> "list[tuple[Element, Element]]":
+    """For a patch without a selector: each page element the fragment's top-level
+    elements name by id, with that element as parsed where the page element is (a
+    ``<tr>`` in its ``<tbody>``, a ``<g>`` in its ``<svg>``). Raises, before anything
+    changes, for what cannot be patched this way."""
+    quick = _pairs_in_flow(doc, html)
+    if quick is not None:
+        return quick
+    tops = _top_level(html)
+    if not tops:
+        raise PatchError("the fragment has no element: without a selector, patch takes elements with ids")
+    targets: dict[str, Element] = {}
+    for tag, ident in tops:
+        if not ident:
+            raise PatchError(f"the fragment's top-level <{tag}> has no id: without a selector, elements "
+                             f"are matched by id; give it an id, or pass selector=...")
+        if ident in targets:
+            raise DuplicateIdError(f"the fragment has two top-level elements with id {ident!r}; "
+                                   f"ids must be unique: patch each element once")
+        found = doc.getElementById(ident, strict=False)
+        if found is None:
+            raise NotFoundError(f"no element has id {ident!r} (from the fragment's top-level <{tag}>); "
+                                f"create it first, or pass selector=... to say where the fragment goes")
+        _check_thread(doc, found)
+        targets[ident] = found
+    _check_not_nested(targets)
+    # The fragment parsed as innerHTML of each target's parent: once per kind of parent.
+    contexts = {ident: target._parent if target._parent is not None else doc._root
+                for ident, target in targets.items()}
+    kinds = {ident: (context._ns, context._tag if context is not doc._root else None)
+             for ident, context in contexts.items()}
+    parses: dict[tuple, dict[str, Element]] = {}
+    pairs = []
+    for ident, target in targets.items():
+        context, kind = contexts[ident], kinds[ident]
+        if kind not in parses:
+            top_ids: dict[str, Element] = {}
+            nodes = parse_fragment(doc, html, context)
+            if len(set(kinds.values())) == 1:
+                # One context for all: what the parser makes of the fragment is what the
+                # patch takes (its tags may close an element sooner than they say).
+                _check_elements_with_ids(nodes)
+            for node in nodes:
+                if type(node) is not str:
+                    el = cast("Element", node)
+                    given = el.getAttribute("id")
+                    if given and given not in targets:
+                        raise PatchError(f"parsed in a <{context._tag}>, the fragment has a top-level element "
+                                         f"with id {given!r} that its tags nest inside another; close each "
+                                         f"top-level element's tags, or pass selector=...")
+                    if given:
+                        top_ids[given] = el
+            parses[kind] = top_ids
+        parsed = parses[kind].get(ident)
+        if parsed is None:
+            raise PatchError(f"the fragment's top-level element with id {ident!r} is not one when parsed where "
+                             f"#{ident} is (in a <{context._tag}>): patch it with its own call, or pass selector=...")
+        pairs.append((target, parsed))
+    return pairs
+
+
+def _check_elements_with_ids(nodes: list) -> None:
+    for node in _trim(nodes):
+        if type(node) is str:
+            if node.strip(_HTML_SPACE):
+                text = node.strip(_HTML_SPACE)
+                raise PatchError(f"the fragment has top-level text {text[:30]!r}: without a selector "
+                                 f"each top-level node must be an element with an id; pass selector=...")
+        elif not node.getAttribute("id"):
+            raise PatchError(f"the fragment's top-level <{node._tag}> has no id (as parsed: its tags may "
+                             f"close an element early): without a selector, elements are matched by id; "
+                             f"give it an id, or pass selector=...")
+
+
+def _check_not_nested(targets: "dict[str, Element]") -> None:
+    chosen = set(targets.values())
+    for ident, target in targets.items():
+        up: Element | None = target._parent
+        while up is not None and up not in chosen:
+            up = up._parent
+        if up is not None:
+            raise PatchError(f"the fragment patches #{ident} and the element that contains it, "
+                             f"{up!r}: patch the outer one only (its new HTML holds the inner one)")
+
+
+# Parents whose innerHTML is parsed as a <div>'s ("in body"): not tables, selects,
+# templates, raw text or foreign content, where the parser puts things elsewhere.
+_NOT_FLOW = frozenset({"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "select",
+                       "optgroup", "template", "html", "head", "frameset", "textarea", "title", "script", "style",
+                       "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"})
+
+
+def _pairs_in_flow(doc: "Document", html: str) -> "list[tuple[Element, Element]] | None":
+    """The common case, with one parse: every top-level node an element with an id of
+    the page whose parent parses like a ``<div>``. None for anything else (the general
+    way then finds the targets, or says what is wrong)."""
+    nodes = _trim(parse_fragment(doc, html, doc._root))
+    targets: dict[str, Element] = {}
+    pairs = []
+    for node in nodes:
+        if type(node) is str:
+            if node.strip(_HTML_SPACE):
+                return None
+            continue
+        el = cast("Element", node)
+        ident = el.getAttribute("id")
+        if not ident or ident in targets:
+            return None
+        found = doc.getElementById(ident, strict=False)
+        if found is None:
+            return None
+        context = found._parent
+        if context is not None and context is not doc._root and (context._ns is not None or context._tag in _NOT_FLOW):
+            return None
+        _check_thread(doc, found)
+        targets[ident] = found
+        pairs.append((found, el))
+    if not pairs:
+        return None
+    _check_not_nested(targets)
+    return pairs
+
+
+_VOID = frozenset({"area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
+                   "keygen", "link", "meta", "param", "source", "track", "wbr"})
+_RAW_TEXT = {"script": "scriptDataState", "style": "rawtextState", "xmp": "rawtextState",
+             "iframe": "rawtextState", "noembed": "rawtextState", "noframes": "rawtextState",
+             "textarea": "rcdataState", "title": "rcdataState", "plaintext": "plaintextState"}
+
+
+def _top_level(html: str, text_ok: bool = False) -> list[tuple[str, str]]:
+    """The fragment's top-level elements, as (tag, id or ''), read from its tags alone:
+    which elements a fragment holds cannot depend on a parsing context not yet known
+    (a ``<tr>`` would be dropped as a ``<div>``'s child). Comments are skipped; top-level
+    text raises :class:`PatchError` unless ``text_ok``."""
+    tokenizer = HTMLTokenizer(html)
+    open_tags: list[str] = []
+    foreign = 0  # how many of open_tags are svg or math
+    tops = []
+    token: Any  # html5lib's tokens are dicts whose values' types vary with the kind
+    for token in tokenizer:
+        kind = token["type"]
+        if kind == _START_TAG:
+            name = token["name"]
+            if not open_tags:
+                tops.append((name, token["data"].get("id", "")))
+            if name in _VOID or token["selfClosing"]:
+                continue
+            open_tags.append(name)
+            if name in ("svg", "math"):
+                foreign += 1
+            elif not foreign and name in _RAW_TEXT:
+                # The tree builder switches the tokenizer so; here nobody else does.
+                tokenizer.state = getattr(tokenizer, _RAW_TEXT[name])
+        elif kind == _END_TAG:
+            name = token["name"]
+            if name in open_tags:
+                while open_tags:
+                    closed = open_tags.pop()
+                    if closed in ("svg", "math"):
+                        foreign -= 1
+                    if closed == name:
+                        break
+        elif kind == _CHARACTERS and not open_tags and not text_ok and token["data"].strip(_HTML_SPACE):
+            text = token["data"].strip(_HTML_SPACE)
+            raise PatchError(f"the fragment has top-level text {text[:30]!r}: without a selector "
+                             f"each top-level node must be an element with an id; pass selector=...")
+    return tops
 
 
 # ---------------------------------------------------------------------- checks
@@ -218,8 +375,8 @@ def _parse(doc: "Document", html: str, context: "Element | None") -> list:
     """Parse as ``context.innerHTML = html`` would; without a context, in the one the
     fragment's first tag needs (a ``<tr>`` is parsed as in a ``<tbody>``)."""
     if context is None:
-        match = _FIRST_TAG.match(html)
-        tag = _CONTEXT_FOR_FIRST_TAG.get(match.group(1).lower()) if match else None
+        tops = _top_level(html, text_ok=True)
+        tag = _CONTEXT_FOR_FIRST_TAG.get(tops[0][0]) if tops else None
         context = doc._root if tag is None else doc._element_class(doc, 0, tag, None, 0)
     return parse_fragment(doc, html, context)
 
@@ -247,9 +404,9 @@ def _remove(doc: "Document", target: "Element") -> None:
 
 def _outer(doc: "Document", target: "Element", top: "Element") -> None:
     if same_kind(target, top):
-        plan = Morph(doc, outer=(target, top), new=[top])
+        plan = Morph(doc, [(target, [top], True)])
         plan.check()
-        plan.run_outer()
+        plan.run()
         return
     if target is doc._root:
         raise HierarchyError(f"the root element is a <{target._tag}>; patch it with a <{target._tag}> "

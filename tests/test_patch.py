@@ -18,6 +18,7 @@ from domsync import (
 )
 from domsync.html import serialize_children
 from domsync.mirror import Mirror
+from domsync.morph import Morph
 from domsync.protocol import OP_NAMES, SET_PROP, TEXT
 
 
@@ -339,6 +340,64 @@ def test_ignore_morph_keeps_the_subtree_and_attributes_when_an_ancestor_is_morph
     assert names(ops) == ["TEXT"]
 
 
+def test_ids_inside_an_ignore_morph_element_are_not_the_morphs():
+    ignore = "data-domsync-ignore-morph"
+    # Taking an element out of the kept subtree is a mistake: it stays there.
+    page = Page(f'<div id="r"><div id="m" {ignore}><span id="s">s</span></div></div>')
+    with pytest.raises(DuplicateIdError, match="inside a data-domsync-ignore-morph element"):
+        page["r"].patch(f'<div id="r"><div id="m" {ignore}></div><span id="s">new</span></div>')
+    # The same kept subtree in the new HTML is no conflict.
+    page["r"].patch(f'<div id="r"><p>1</p><div id="m" {ignore}><span id="s">other</span></div></div>')
+    page.flush()
+    assert page["m"].outerHTML == f'<div id="m" {ignore}=""><span id="s">s</span></div>'
+    # The marker is the page's: new HTML without it keeps the subtree and its ids too.
+    page["r"].patch('<div id="r"><div id="m"><span id="s">other</span></div></div>')
+    page.flush()
+    assert page["m"].outerHTML == f'<div id="m" {ignore}=""><span id="s">s</span></div>'
+    # An element the new HTML puts inside the kept subtree is not taken into it: it goes.
+    page = Page(f'<div id="r"><span id="s">s</span><div id="m" {ignore}><i>k</i></div></div>')
+    page["r"].patch(f'<div id="r"><div id="m" {ignore}><i>k</i><span id="s">s</span></div></div>')
+    page.flush()
+    assert page.html == f'<div id="r"><div id="m" {ignore}=""><i>k</i></div></div>'
+    assert page.doc.getElementById("s", strict=False) is None
+
+
+def test_ids_under_an_ignore_morph_marker_the_page_does_not_have_yet_are_matched():
+    ignore = "data-domsync-ignore-morph"
+    page = Page('<div id="r"><div id="m"><span id="s">1</span></div></div>')
+    span = page["s"]
+    page["r"].patch(f'<div id="r"><div id="m" {ignore}><span id="s">2</span></div></div>')
+    page.flush()
+    assert page["s"] is span and page.html == f'<div id="r"><div id="m" {ignore}=""><span id="s">2</span></div></div>'
+
+
+def test_a_kept_id_under_an_ignore_morph_element_without_an_id_raises_before_anything_changes():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="r"><section {ignore}><div id="e">k</div></section></div>')
+    with pytest.raises(DuplicateIdError, match="give that element an id"):
+        page["r"].patch(f'<div id="r"><p>1</p><li {ignore}><b id="e">x</b></li></div>')
+    assert page.flush() == []
+
+
+def test_an_ignore_morph_element_patched_by_id_with_inner_is_morphed():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="m" {ignore}>a<span id="s">1</span></div>')
+    span = page["s"]
+    page.doc.patch(f'<div id="m" {ignore}>b<span id="s">2</span></div>', mode="inner")
+    page.flush()
+    assert page["s"] is span and page.html == f'<div id="m" {ignore}="">b<span id="s">2</span></div>'
+
+
+def test_an_ignore_morph_element_is_never_matched_by_position_to_one_without_the_marker():
+    ignore = "data-domsync-ignore-morph"
+    page = Page(f'<div id="r"><div {ignore}><b>keep</b></div></div>')
+    kept = page["r"].firstElementChild
+    page["r"].patch(f'<div id="r"><div>new</div><div {ignore}></div></div>')
+    page.flush()
+    assert page.html == f'<div id="r"><div>new</div><div {ignore}=""><b>keep</b></div></div>'
+    assert page["r"].lastElementChild is kept
+
+
 def test_an_ignore_morph_element_can_still_be_patched_directly():
     page = Page('<div id="map" data-domsync-ignore-morph><canvas></canvas></div>')
     page["map"].patch('<div id="map" data-domsync-ignore-morph class="m"><svg></svg></div>')
@@ -393,6 +452,31 @@ def test_checked_a_textarea_and_a_select_follow_the_same_rule():
     assert box.checked is True and area.value == "b" and select.value == "z"
     assert {(op[1], op[2], op[3]) for op in ops if op[0] == SET_PROP} == {
         (box._key, "checked", True), (area._key, "value", "b"), (select._key, "value", "z")}
+
+
+def test_a_users_pick_survives_options_renamed_or_added_and_falls_back_when_its_option_goes():
+    select_html = '<select id="s"><option value="1">one</option><option value="2">two</option>{}</select>'
+    page = Page(select_html.format(""))
+    select = page["s"]
+    page.doc.handle_sync({"id": select._key, "state": {"value": "2", "selected": ["2"]}, "seq": 4})
+    select.patch(select_html.format('<option value="3">three</option>'))
+    assert names(page.flush()) == ["APPEND"] and select.value == "2"
+    select.patch('<select id="s"><option value="1">ONE</option><option value="2">TWO</option></select>')
+    assert select.value == "2" and SET_PROP not in [op[0] for op in page.flush()]
+    # The user's option is gone: the template's default, sent with the edit number.
+    select.patch('<select id="s"><option value="1">one</option><option value="3" selected>three</option></select>')
+    ops = page.flush()
+    assert select.value == "3" and (SET_PROP, select._key, "value", "3", 4, None) in ops
+
+
+def test_an_untouched_radio_button_the_template_checks_unchecks_its_group():
+    form = ('<form id="f"><input type="radio" name="g" id="a" value="a"{}>'
+            '<input type="radio" name="g" id="b" value="b"><input type="radio" name="g" id="c" value="c"{}></form>')
+    page = Page(form.format(" checked", ""))
+    page.doc.handle_sync({"id": page["b"]._key, "state": {"checked": True}, "seq": 2})
+    page["f"].patch(form.format("", " checked"))
+    page.flush()
+    assert [page[i].checked for i in "abc"] == [False, False, True]  # as the browser has them
 
 
 def test_disabled_is_an_attribute_and_follows_the_html():
@@ -648,13 +732,82 @@ def test_checking_a_radio_button_by_template_unchecks_its_group_in_the_model():
     assert r1.checked is True and r2.checked is False
 
 
-def test_a_locked_document_patches_under_its_lock():
+def test_a_locked_document_patches_under_its_lock(monkeypatch):
     doc = LockedDocument("app")
     doc.root.innerHTML = '<p id="a">1</p>'
     doc.take_ops()
+    free_during_morph = []
+    run = Morph.run
+
+    def run_and_look(plan):
+        # Another thread tries the lock while the morph runs: it must be held.
+        seen = []
+        other = threading.Thread(target=lambda: seen.append(doc.lock.acquire(blocking=False)))
+        other.start()
+        other.join()
+        if seen[0]:
+            doc.lock.release()
+        free_during_morph.append(seen[0])
+        run(plan)
+
+    monkeypatch.setattr(Morph, "run", run_and_look)
     doc.patch('<p id="a">2</p>')
+    doc.getElementById("a").patch('<p id="a">3</p>')
+    assert free_during_morph == [False, False]
     assert [op[0] for op in doc.take_ops()] == [TEXT]
-    assert doc.getElementById("a").textContent == "2"
+    assert doc.getElementById("a").textContent == "3"
+
+
+def test_without_a_selector_each_element_is_parsed_where_its_target_is():
+    page = Page('<svg id="s"><g id="g"><circle r="1"></circle></g></svg>'
+                '<table><tbody><tr id="r"><td>1</td></tr></tbody></table><ul><li id="l">1</li></ul>')
+    g, row, item = page["g"], page["r"], page["l"]
+    page.doc.patch('<g id="g"><circle r="2"></circle></g>')
+    assert page["g"] is g and [kid.namespaceURI for kid in g.children] == ["http://www.w3.org/2000/svg"]
+    page.doc.patch('<!-- rows and items --><li id="l">2</li>\n<tr id="r"><td>2</td></tr>')
+    assert page["r"] is row and page["l"] is item
+    page.flush()
+    assert page.html.endswith('<tr id="r"><td>2</td></tr></tbody></table><ul><li id="l">2</li></ul>')
+
+
+def test_without_a_selector_an_element_that_only_parses_elsewhere_raises_before_anything_changes():
+    page = Page('<ul><li id="l">1</li></ul><p id="p">1</p>')
+    with pytest.raises(PatchError, match="is not one when parsed where #l is"):
+        page.doc.patch('<p id="p">2</p><tr id="l"><td>2</td></tr>')
+    assert page.flush() == []
+
+
+def test_without_a_selector_what_the_parser_puts_at_the_top_level_must_have_ids():
+    page = Page('<p id="a">0</p>')
+    with pytest.raises(PatchError, match="top-level <div> has no id"):
+        page.doc.patch('<p id="a">1<div>2</div></p>')  # the <div> closes the <p>
+    assert page.flush() == [] and page.html == '<p id="a">0</p>'
+
+
+def test_repeated_or_nested_targets_raise_before_anything_changes():
+    page = Page('<div id="a"><p id="x">1</p></div>')
+    for mode in ("outer", "inner", "replace", "remove"):
+        with pytest.raises(PatchError, match="contains it"):
+            page.doc.patch('<div id="a"></div><p id="x">2</p>', mode=mode)
+    with pytest.raises(DuplicateIdError, match="two top-level elements with id 'a'"):
+        page.doc.patch('<div id="a">2</div><div id="a">3</div>')
+    assert page.flush() == [] and page.html == '<div id="a"><p id="x">1</p></div>'
+    page = Page('<div id="a"></div><div id="b"></div>')
+    for mode in ("outer", "replace"):
+        with pytest.raises(DuplicateIdError, match="gives id 'y' to two elements"):
+            page.doc.patch('<div id="a"><i id="y"></i></div><p id="b"><i id="y"></i></p>', mode=mode)
+    assert page.flush() == [] and page.html == '<div id="a"></div><div id="b"></div>'
+
+
+def test_an_element_with_an_id_can_move_between_the_targets_of_one_call():
+    page = Page('<div id="a"></div><div id="b"><p id="x">x</p></div>')
+    x = page["x"]
+    page.doc.patch('<div id="a"><p id="x">x</p></div><div id="b"></div>')
+    assert names(page.flush()) == ["MOVE"]
+    assert page["x"] is x and page.html == '<div id="a"><p id="x">x</p></div><div id="b"></div>'
+    page.doc.patch('<div id="a"></div><div id="b"><b><p id="x">y</p></b></div>', mode="inner")
+    page.flush()
+    assert page["x"] is x and page.html == '<div id="a"></div><div id="b"><b><p id="x">y</p></b></div>'
 
 
 def test_an_unattached_element_can_be_patched_and_sends_nothing_until_attached():

@@ -5,10 +5,12 @@ parent is patched, and after a morph the browser's DOM is the model's."""
 from __future__ import annotations
 
 import asyncio
+import random
 
 import pytest
 from conftest import ROOT_ID, eventually, open_client_page
 from patch_mutations import PatchRun
+from test_patch import ATTRS, IDS, TAGS, TEXTS, parsed, parses_cleanly
 from test_differential_browser import assert_no_script_ran, check_browser_equals_model
 
 from domsync import Document, encode_json
@@ -175,6 +177,113 @@ async def test_after_a_morph_the_browsers_dom_is_the_models(context, wire):
             expected.root.innerHTML = want
             assert host.innerHTML == expected.root.innerHTML, (a, b, mode)
             assert await client.inner_html() == doc.root.innerHTML, (a, b, mode)
+
+
+def random_fragment(rng: random.Random) -> str:
+    """A fragment like test_patch.py's hypothesis strategy draws, from a seeded generator."""
+    used: set[str] = set()
+
+    def node(depth: int) -> str:
+        if depth > 3 or rng.randrange(4) == 0:
+            return rng.choice(TEXTS).replace("&", "&amp;").replace("<", "&lt;")
+        tag = rng.choice(TAGS)
+        attrs = dict(rng.sample(ATTRS, rng.randrange(3)))
+        free = [i for i in IDS if i not in used]
+        if free and rng.random() < 0.5:
+            used.add(ident := rng.choice(free))
+            attrs = {"id": ident, **attrs} if rng.random() < 0.5 else {**attrs, "id": ident}
+        text = "".join(f' {k}="{v}"' for k, v in attrs.items())
+        if tag == "input":
+            return f"<input{text}>"
+        kids = "".join(node(depth + 1) for _ in range(rng.randrange(5)))
+        return f"<{tag}{text}>{kids}</{tag}>"
+
+    return "".join(node(0) for _ in range(rng.randrange(6)))
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+async def test_random_fragments_morphed_into_random_fragments_give_the_browser_the_models_dom(context, wire):
+    client = await open_client_page(context)
+    rng = random.Random(20261201)
+    done = 0
+    while done < 20:
+        a, b = random_fragment(rng), random_fragment(rng)
+        mode = rng.choice(["inner", "outer"])
+        if not parses_cleanly(a, b, mode):
+            continue
+        done += 1
+        doc = Document(ROOT_ID)
+        doc.root.innerHTML = '<div id="host"></div>'
+        host = doc.getElementById("host")
+        host.innerHTML = a  # A's tags may close a <div>: only innerHTML keeps it inside
+        await client.apply(doc.render_js_updates())  # RESET, then A
+        host.patch(b if mode == "inner" else f'<div id="host">{b}</div>', mode=mode)
+        if wire == "js":
+            await client.apply(doc.render_js_updates())
+        else:
+            await client.apply_ops(encode_json.encode(doc.take_ops()))
+        assert host.innerHTML == parsed(b), (a, b, mode)
+        assert await client.inner_html() == doc.root.innerHTML, (a, b, mode)
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+async def test_a_template_value_change_never_overwrites_keystrokes_in_flight_and_shows_once_they_land(
+        context, wire):
+    client = await open_client_page(context)
+    doc = Document(ROOT_ID)
+
+    def form(value: str) -> str:
+        return f'<form id="f"><input id="name" autocomplete="off" value="{value}"></form>'
+
+    async def send():
+        if wire == "js":
+            await client.apply(doc.render_js_updates())
+        else:
+            await client.apply_ops(encode_json.encode(doc.take_ops()))
+
+    doc.root.innerHTML = form("")
+    await send()
+    page = client.page
+    await page.focus("#name")
+    await page.keyboard.type("xy", delay=10)
+    first, second = [msg for msg in await client.sent() if msg.get("id") == doc.getElementById("name")._key]
+    doc.handle_sync(first)  # the second keystroke is still on its way to the server
+    doc.getElementById("f").patch(form("from template"))
+    await send()
+    assert await page.input_value("#name") == "xy"  # the user's keystroke wins
+    doc.handle_sync(second)
+    assert doc.getElementById("name").value == "xy"
+    # The user has stopped, and the server has every edit: the template's new value shows.
+    doc.getElementById("f").patch(form("newer"))
+    await send()
+    assert await page.input_value("#name") == "newer"
+    assert doc.getElementById("name").value == "newer"
+    assert await page.evaluate("document.activeElement.id") == "name"
+
+
+async def test_radio_buttons_and_a_select_pick_after_a_morph_are_the_models(context):
+    client = await open_client_page(context)
+    doc = Document(ROOT_ID)
+
+    def form(checked: str, extra: str) -> str:
+        radios = "".join(f'<input type="radio" name="g" id="{i}" value="{i}"{" checked" if i == checked else ""}>'
+                         for i in "abc")
+        return (f'<form id="f">{radios}<select id="s"><option value="1">one</option>'
+                f'<option value="2">two</option>{extra}</select></form>')
+
+    doc.root.innerHTML = form("a", "")
+    await client.apply(doc.render_js_updates())
+    page = client.page
+    await page.click("#b")
+    await page.select_option("#s", "2")
+    for message in await client.sent():
+        if message.get("type") is not None and "state" in message:
+            doc.handle_sync(message)
+    doc.getElementById("f").patch(form("c", '<option value="3">three</option>'))
+    await client.apply(doc.render_js_updates())
+    browser = await page.evaluate("() => ['a', 'b', 'c'].map(i => document.getElementById(i).checked)")
+    assert browser == [doc.getElementById(i).checked for i in "abc"] == [False, False, True]
+    assert await page.input_value("#s") == doc.getElementById("s").value == "2"
 
 
 async def test_an_ime_composition_in_progress_survives_patches_of_its_form(context):
