@@ -31,6 +31,7 @@ import os
 import statistics
 import sys
 import time
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -162,32 +163,30 @@ def measure_time(n: int, rounds: int, say) -> None:
     say(f"  patch / innerHTML: {p / r:.2f}x time")
 
 
+def time_patch(before: str, after: str) -> tuple[float, float, Any]:
+    """Seconds to patch a page showing ``before`` into ``after`` (parse, morph and
+    take_ops), seconds of that spent parsing, and the document."""
+    doc = fresh(before)
+    t0 = time.perf_counter()
+    parse_fragment(doc, after, doc.root)
+    parse_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    doc.patch(after)
+    doc.take_ops()
+    return time.perf_counter() - t0, parse_s, doc
+
+
 def measure_large_lists(say, sizes: tuple[int, ...] = (2500, 5000, 10000)) -> None:
     say("time of one patch of a large child list (parse + morph + take_ops; one run):")
     for n in sizes:
-        before = table(base_rows(n), "")
         after = table(base_rows(n)[::-1], "")
-        doc = fresh(before)
-        t0 = time.perf_counter()
-        parse_fragment(doc, after, doc.root)
-        parse_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        doc.patch(after)
-        doc.take_ops()
-        patch_s = time.perf_counter() - t0
+        patch_s, parse_s, doc = time_patch(table(base_rows(n), ""), after)
         assert doc.root.innerHTML == fresh(after).root.innerHTML
         say(f"  {n:6,} keyed rows reversed:              {patch_s:6.2f} s   (parsing {parse_s:.2f} s)")
     for n in sizes[:2]:
         before = '<div id="r">' + "".join(f'<p id="p{i}">{i}</p>' for i in range(n)) + "</div>"
         after = '<div id="r">' + "".join(f"<span>{i}</span>" for i in range(n)) + "</div>"
-        doc = fresh(before)
-        t0 = time.perf_counter()
-        parse_fragment(doc, after, doc.root)
-        parse_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        doc.patch(after)
-        doc.take_ops()
-        patch_s = time.perf_counter() - t0
+        patch_s, parse_s, _doc = time_patch(before, after)
         say(f"  {n:6,} <p id> children -> <span> without: {patch_s:6.2f} s   (parsing {parse_s:.2f} s)")
 
 
