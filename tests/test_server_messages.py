@@ -226,6 +226,10 @@ async def test_sending_to_a_client_that_left_does_not_stop_the_sender(server, co
         await first.goto(server.url)
         await second.goto(server.url)
         await eventually(lambda: len(server.get_clients()) == 2)
+        # Welcomed, so that closing the tab says goodbye (a page closed before its welcome
+        # cannot: its session would wait out session_retention, not the reload grace).
+        for page in (first, second):
+            await page.wait_for_function("() => domsync.status === 'open'")
         await second.close()
         await eventually(lambda: len(server.get_clients()) == 1)
         for n in range(3):
