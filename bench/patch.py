@@ -200,8 +200,8 @@ def main() -> int:
     for layout, values in ratios.items():
         print(f"    {layout}: one cell's text {values[0]:.2f}x ({'met' if values[0] <= 2 else 'NOT met'}); "
               f"worst of the five changes {max(values):.2f}x ({'met' if max(values) <= 2 else 'NOT met'})")
-    print("    (with text nodes between the rows, an insert, remove or move sends the rows again by key:")
-    print("     text nodes have no key on the wire. Render rows with nothing between them: {%- for -%}.)")
+    print("    (with text nodes between the rows, an insert, remove or move also sets the text nodes around the")
+    print("     row: TEXT_AT ops, which name them by the element after them; the DOM API moves the element only)")
     print()
     measure_time(args.rows, args.rounds, print)
     print()

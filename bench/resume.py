@@ -110,7 +110,7 @@ from websockets.asyncio.client import connect
 async def main(port, count):
     sockets = []
     for _ in range(count):
-        ws = await connect(f"ws://127.0.0.1:{port}/ws?v=2&route=", max_size=None)
+        ws = await connect(f"ws://127.0.0.1:{port}/ws?v=3&route=", max_size=None)
         await ws.send(json.dumps({"domsync": True, "type": "hello", "token": None, "batch": None}))
         await ws.recv()  # the welcome
         number = int((await ws.recv()).split(" ", 1)[0])

@@ -41,10 +41,10 @@
 
   // The wire protocol's constants, from domsync/protocol.py (a test checks they agree).
   // BEGIN GENERATED PROTOCOL (python scripts/protocol_js.py; do not edit)
-  const PROTOCOL_VERSION = 2;
+  const PROTOCOL_VERSION = 3;
   const AUTO_ID_PREFIX = "__domsync_el_";
-  const HELPERS = ["N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download", "downloadUrl", "openUrl", "route", "run"];
-  const OP = {"RESET": 0, "APPEND": 1, "APPEND_LEAVES": 2, "INSERT": 3, "MOVE": 4, "REMOVE": 5, "SET_ATTR": 6, "REMOVE_ATTR": 7, "TEXT": 8, "CHILDREN": 9, "SET_PROP": 10, "LISTEN": 11, "UNLISTEN": 12, "FORGET": 13, "MESSAGE": 14, "NOTIFY": 15, "DOWNLOAD": 16, "DOWNLOAD_URL": 17, "OPEN_URL": 18, "ROUTE": 19, "RUN_JS": 20};
+  const HELPERS = ["N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download", "downloadUrl", "openUrl", "route", "run", "T"];
+  const OP = {"RESET": 0, "APPEND": 1, "APPEND_LEAVES": 2, "INSERT": 3, "MOVE": 4, "REMOVE": 5, "SET_ATTR": 6, "REMOVE_ATTR": 7, "TEXT": 8, "CHILDREN": 9, "SET_PROP": 10, "LISTEN": 11, "UNLISTEN": 12, "FORGET": 13, "MESSAGE": 14, "NOTIFY": 15, "DOWNLOAD": 16, "DOWNLOAD_URL": 17, "OPEN_URL": 18, "ROUTE": 19, "RUN_JS": 20, "TEXT_AT": 21};
   const MSG = {"SYNC": "sync", "NAMED": "message", "ROUTE": "route", "ERROR": "error", "HELLO": "hello", "ACK": "ack", "BYE": "bye"};
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
@@ -218,6 +218,25 @@
     }
   }
 
+  /**
+   * Replace the text nodes just before the child `refKey` of `parentKey` (its last ones
+   * for null) by one text node (by none for ""): text nodes have no key, so they are
+   * named by the element that follows them.
+   */
+  function T(parentKey, refKey, text) {
+    const parent = N(parentKey), ref = refKey === null ? null : N(refKey);
+    const content = parent instanceof HTMLTemplateElement ? parent.content : parent;
+    const target = ref === null ? content : ref.parentNode;
+    if (target !== parent && target !== content) throw new Error("domsync: element " + refKey + " is not a child of " + parentKey);
+    let node = ref === null ? target.lastChild : ref.previousSibling;
+    while (node !== null && node.nodeType === Node.TEXT_NODE) {
+      const before = node.previousSibling;
+      node.remove();
+      node = before;
+    }
+    if (text) target.insertBefore(document.createTextNode(text), ref);
+  }
+
   /** Dispatch a named message from the server to page script. */
   function D(name, payload) {
     document.dispatchEvent(new CustomEvent("domsync:" + name, { detail: payload }));
@@ -293,7 +312,7 @@
   let batches = 0;
 
   /** The helpers a batch calls, by the names protocol.py gives them (HELPERS). */
-  const HELPER_FUNCTIONS = { N, E, S, M, L, H, F, R, D, V, notify, download, downloadUrl, openUrl, route, run };
+  const HELPER_FUNCTIONS = { N, E, S, M, L, H, F, R, D, V, notify, download, downloadUrl, openUrl, route, run, T };
   const HELPER_VALUES = HELPERS.map(function (name) { return HELPER_FUNCTIONS[name]; });
 
   /** Apply one batch of rendered JavaScript. Errors are reported, never swallowed.
@@ -369,6 +388,7 @@
     [OP.OPEN_URL]: function (op) { openUrl(op[1]); },
     [OP.ROUTE]: function (op) { route(op[1], op[2], op[3]); },
     [OP.RUN_JS]: function (op) { run(op[1]); },
+    [OP.TEXT_AT]: function (op) { T(op[1], op[2], op[3]); },
   };
 
   /** Apply one batch of the JSON wire (its text, or the parsed list), as apply() does

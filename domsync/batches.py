@@ -27,7 +27,7 @@ from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 from .recorder import FORM_CONTROLS as _FORM_CONTROLS, leaf_text
 from .protocol import (
     ACTIONS, APPEND, APPEND_LEAVES, CHILDREN, FORGET, INSERT, LISTEN, MOVE, NS_HTML, NS_MATHML,
-    NS_SVG, REMOVE, REMOVE_ATTR, RESET, SET_ATTR, SET_PROP, TEXT, UNLISTEN,
+    NS_SVG, REMOVE, REMOVE_ATTR, RESET, SET_ATTR, SET_PROP, TEXT, TEXT_AT, UNLISTEN,
 )
 
 __all__ = ["Batches"]
@@ -259,6 +259,8 @@ class Batches:
             later[el] = i
             if j is None:
                 continue
+            if any(o is not None and o[0] == TEXT_AT and o[1] is el for o in outbox[i + 1:j]):
+                continue  # text set between two children of the first replacement's
             taken_out = op[-1]
             if taken_out:
                 taken_out = set(taken_out)
@@ -374,6 +376,8 @@ def _references(op: tuple) -> tuple:
         return (op[1], op[2], *((op[3],) if op[3] is not None else ()))
     if code == CHILDREN:
         return (op[1], *(op[4] or ()))
+    if code == TEXT_AT:
+        return (op[1],) if op[2] is None else (op[1], op[2])
     return (op[1],)
 
 
@@ -403,6 +407,8 @@ def _wire_op(op: tuple) -> tuple:
         return (REMOVE, op[1]._key)
     if code == CHILDREN:
         return (CHILDREN, op[1]._key, op[2])
+    if code == TEXT_AT:
+        return (TEXT_AT, op[1]._key, None if op[2] is None else op[2]._key, op[3])
     if code == LISTEN:
         entry = op[3]
         if entry is None:

@@ -40,7 +40,7 @@ from typing import Any, Callable, Sequence
 from .encoding import _quote, js_string, js_strings, js_value
 from .protocol import (
     APPEND, APPEND_LEAVES, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
-    LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR,
+    LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR, TEXT_AT,
     SET_PROP, TEXT, UNLISTEN,
 )
 
@@ -279,4 +279,5 @@ _ENCODERS: dict[int, Callable[[tuple], str]] = {
     OPEN_URL: _call("openUrl"),
     ROUTE: _call("route"),
     RUN_JS: _call("run"),
+    TEXT_AT: lambda op: f"T({op[1]},{'null' if op[2] is None else op[2]},{js_string(op[3])})",
 }

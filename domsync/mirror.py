@@ -33,7 +33,7 @@ from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 from .protocol import (
     APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
     LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR,
-    SET_PROP, TEXT, UNLISTEN,
+    SET_PROP, TEXT, TEXT_AT, UNLISTEN,
 )
 
 __all__ = ["Mirror", "MirrorElement", "MirrorError"]
@@ -148,6 +148,21 @@ class MirrorElement:
         else:
             at = next(i for i, kid in enumerate(self._kids) if kid is ref)
             self._kids[at:at] = items
+
+    def _text_at(self, ref: MirrorElement | None, text: str) -> None:
+        """Replace the text nodes just before the child ``ref`` (the last ones for None)
+        by ``text`` (by none for ""), as the client's T does."""
+        kids = self._kids
+        if ref is None:
+            end = len(kids)
+        else:
+            if ref.parent is not self:
+                raise MirrorError(f"{ref!r} is not a child of {self!r}")
+            end = next(i for i, kid in enumerate(kids) if kid is ref)
+        start = end
+        while start and type(kids[start - 1]) is str:
+            start -= 1
+        kids[start:end] = [text] if text else []
 
     def _replace_children(self, items: list[MirrorElement | str]) -> None:
         for kid in self._kids:
@@ -395,4 +410,5 @@ _HANDLERS: dict[int, Callable[[Mirror, Any], None]] = {
     OPEN_URL: lambda page, op: page.opened_urls.append(op[1]),
     ROUTE: Mirror._route,
     RUN_JS: lambda page, op: page.scripts.append(op[1]),
+    TEXT_AT: lambda page, op: page._n(op[1])._text_at(None if op[2] is None else page._n(op[2]), op[3]),
 }

@@ -10,10 +10,11 @@ match (keeping the order the browser would show), and its children are morphed i
 Unmatched old elements are removed, unmatched new ones inserted.
 
 Every change goes through the model's own primitives (``_set_attribute``, ``_insert``,
-``_detach``, ``_replace_children``), so the recorder sends only what changed. Text
-nodes have no key on the wire: when the text nodes among an element's children cannot
-be made right by moving elements, that element's children are replaced in one op that
-names the kept children by key.
+``_detach``, ``_replace_children``, ``_text_at``), so the recorder sends only what
+changed. Text nodes have no key on the wire: when moving elements cannot make the text
+nodes among an element's children right, the texts that differ are set by the element
+that follows them (``TEXT_AT``); only when that would cost more bytes are the element's
+children sent again in one op, the kept ones by key.
 
 Live properties (``value``, ``checked``, a select's value) follow the new HTML when the
 template's default for them changed; otherwise what the user did stays.
@@ -356,11 +357,37 @@ class Morph:
                 else:
                     doc._insert(parent, step[0], step[1][0])
             return
+        if self._arrange_with_texts(parent, current, desired, wanted):
+            return
         self._leave(parent, current, wanted)
         for el in desired:
             if type(el) is not str and el._parent is not None and el._parent is not parent:
                 doc._unlink(el)  # the browser moves it with the children op
         doc._replace_children(parent, None, desired)
+
+    def _arrange_with_texts(self, parent: "Element", current: list, desired: list, wanted: set) -> bool:
+        """Elements by the LIS plan, then the text nodes between them set by TEXT_AT
+        (which names them by the element after them): a row inserted, removed or moved
+        among rows on lines of their own costs a few small ops, and the kept children
+        stay in place (focus inside them too). False, to send the children again, when
+        that would cost less, or when an element that goes must wait for its pair."""
+        steps, result = _lis_steps(current, desired, wanted)
+        if any(step[1] is None and step[0] in self.paired and step[0] not in self.used for step in steps):
+            return False  # it stays until its pair moves it: the texts around it would be wrong
+        fixes = _text_fixes(result, desired)
+        # Rough wire bytes of each way (a key is a few digits, an op a dozen bytes).
+        cost = 16 * len(steps) + sum(16 + len(text) for _, text in fixes)
+        again = sum(len(item) + 4 if type(item) is str else 6 for item in desired)
+        if cost > again:
+            return False
+        for step in steps:
+            if step[1] is None:
+                self._let_go(step[0])
+            else:
+                self.doc._insert(parent, step[0], step[1][0])
+        for el, text in fixes:
+            self.doc._text_at(parent, el, text)
+        return True
 
     def _leave(self, parent: "Element", current: list, wanted: set) -> None:
         """Note the old children that the children op takes out but a pair will take."""
@@ -409,6 +436,13 @@ def _lis(sequence: list[int]) -> set[int]:
 def _plan_by_lis(current: list, desired: list, wanted: set) -> _Plan | None:
     """Remove what goes, keep a longest run of elements in order, move or insert the
     rest before the next kept element: the fewest moves, when the texts allow it."""
+    steps, result = _lis_steps(current, desired, wanted)
+    return steps if _same(result, desired) else None
+
+
+def _lis_steps(current: list, desired: list, wanted: set) -> tuple[_Plan, list]:
+    """The steps of the LIS plan, and the children they leave (the elements in the
+    desired order, the text nodes where they were)."""
     steps: _Plan = []
     sim = []
     for kid in current:
@@ -442,7 +476,29 @@ def _plan_by_lis(current: list, desired: list, wanted: set) -> _Plan | None:
             result.extend(going_before.get(id(kid), ()))
             result.append(kid)
     result.extend(going_before.get(id(None), ()))
-    return steps if _same(result, desired) else None
+    return steps, result
+
+
+def _text_runs(items: list) -> list[tuple["Element | None", list[str]]]:
+    """Each element of ``items`` (and None for the end) with the texts just before it."""
+    runs: list[tuple[Element | None, list[str]]] = []
+    texts: list[str] = []
+    for item in items:
+        if type(item) is str:
+            if item:
+                texts.append(item)
+        else:
+            runs.append((item, texts))
+            texts = []
+    runs.append((None, texts))
+    return runs
+
+
+def _text_fixes(result: list, desired: list) -> list[tuple["Element | None", str]]:
+    """The TEXT_AT ops that make the text nodes of ``result`` those of ``desired``
+    (same elements, in the same order): (the element after them, their text)."""
+    return [(el, "".join(want)) for (_, have), (el, want) in zip(_text_runs(result), _text_runs(desired))
+            if have != want]
 
 
 def _plan_by_cursor(current: list, desired: list, wanted: set) -> _Plan | None:

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a change to this module would break a client of the previous one.
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 #: Generated ids are this, then the element's key: ``__domsync_el_7`` (as in 0.1.2).
 AUTO_ID_PREFIX = "__domsync_el_"
@@ -77,6 +77,9 @@ DOWNLOAD_URL = 17  # (DOWNLOAD_URL, token, file_name, mime_type, size): fetch an
 OPEN_URL = 18  # (OPEN_URL, url): open in a new tab
 ROUTE = 19  # (ROUTE, hash, seq, replace): show a route in the URL hash
 RUN_JS = 20  # (RUN_JS, code): run page script (the JS wire only)
+TEXT_AT = 21  # (TEXT_AT, parent, ref or None, text): replace the text nodes just before
+#               child ref (at the end for None) by one text node (none for ""): text
+#               nodes have no key, so they are named by the element that follows them
 
 #: Op code -> name, for logs and docs.
 OP_NAMES = {
@@ -85,7 +88,7 @@ OP_NAMES = {
     TEXT: "TEXT", CHILDREN: "CHILDREN", SET_PROP: "SET_PROP", LISTEN: "LISTEN",
     UNLISTEN: "UNLISTEN", FORGET: "FORGET", MESSAGE: "MESSAGE", NOTIFY: "NOTIFY",
     DOWNLOAD: "DOWNLOAD", DOWNLOAD_URL: "DOWNLOAD_URL", OPEN_URL: "OPEN_URL", ROUTE: "ROUTE",
-    RUN_JS: "RUN_JS",
+    RUN_JS: "RUN_JS", TEXT_AT: "TEXT_AT",
 }
 #: The ops that are actions (not DOM changes).
 ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, RUN_JS})
@@ -93,13 +96,13 @@ ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, R
 #: The functions a JavaScript batch calls, in the order ``domsync.apply`` passes them:
 #: ``N`` finds an element by key, ``E``/``S``/``M`` create an HTML/SVG/MathML element,
 #: ``L`` creates a run of leaves, ``H`` makes a listener, ``F`` forgets keys, ``R``
-#: resets, ``D`` dispatches a message, ``V`` sets a form value; the others are the
-#: actions. See :mod:`domsync.encode_js`.
+#: resets, ``D`` dispatches a message, ``V`` sets a form value, ``T`` sets the text
+#: nodes before a child (TEXT_AT); the others are the actions. See :mod:`domsync.encode_js`.
 HELPERS = ("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
-           "downloadUrl", "openUrl", "route", "run")
+           "downloadUrl", "openUrl", "route", "run", "T")
 
 # Batches are numbered 1, 2, 3... in the order a session sends them. A browser that
-# speaks the resume protocol (it connects with ?v=2) gets them as
+# speaks the resume protocol (it connects with ?v=2 or later) gets them as
 # "<number> <in>\n<JavaScript>", and JSON control frames (the welcome) that start with
 # "{"; see domsync/resume.py. A client without ?v= gets the bare JavaScript, as before.
 

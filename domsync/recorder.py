@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, cast
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .exceptions import HierarchyError, UsageError
 from .protocol import (
-    APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT,
+    APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT, TEXT_AT,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -161,6 +161,31 @@ class Recorder:
             parent._kids = None
         child._parent = None
         return parent
+
+    def _text_at(self, parent: Element, ref: Element | None, text: str) -> None:
+        """Replace the text nodes just before the child ``ref`` of ``parent`` (its last
+        ones for None) by ``text`` (by none for ""). Text nodes have no key on the
+        wire: this names them by the element after them, so that a morph can change
+        the text between two elements without sending the parent's children again."""
+        if parent._flags & LIVE:
+            owner = self._owner_thread
+            if owner is not None and owner != get_ident():
+                self._wrong_thread()
+        kids = parent._kids
+        items: list = [] if kids is None else [kids] if type(kids) is str else cast("list[Any]", kids)
+        end = len(items) if ref is None else items.index(ref)
+        start = end
+        while start and type(items[start - 1]) is str:
+            start -= 1
+        items[start:end] = [text] if text else []
+        if not items:
+            parent._kids = None
+        elif len(items) == 1 and type(items[0]) is str:
+            parent._kids = items[0]  # one text node: the model's short form
+        else:
+            parent._kids = items
+        if parent._flags & LIVE:
+            self._outbox.append((TEXT_AT, parent, ref, text))
 
     def _insert(self, parent: Element, child: Element, ref: Element | None) -> None:
         if (parent._flags | child._flags) & LIVE:

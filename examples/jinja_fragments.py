@@ -20,7 +20,7 @@ from domsync import DomsyncServer
 INTERVAL = 0.5  # seconds between two renders
 
 # "{%-" and "-%}" leave no text nodes between the rows: then a row that moves costs
-# one op (text nodes have no key in the browser, see the how-to).
+# one op (with text between the rows, it also costs an op or two that set it).
 TEMPLATE = Environment(autoescape=True).from_string("""
 <section id="market">
   <input id="filter" placeholder="Filter by symbol" autocomplete="off">

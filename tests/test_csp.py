@@ -248,8 +248,8 @@ async def test_a_shared_strict_server_makes_its_document_strict():
 async def test_a_strict_server_closes_a_client_that_asks_for_javascript(caplog):
     server = MemoryServer(lambda server, client: None, strict_csp=True)
     with caplog.at_level(logging.WARNING, "domsync.server"):
-        refused = await server.connect("/ws?v=2")  # no ?wire=json: JavaScript batches
-        taken = await server.connect("/ws?v=2&wire=json")
+        refused = await server.connect("/ws?v=3")  # no ?wire=json: JavaScript batches
+        taken = await server.connect("/ws?v=3&wire=json")
     assert refused.closed and not taken.closed
     assert "never sends" in caplog.text and "data-domsync-strict" in caplog.text
     await server.close()

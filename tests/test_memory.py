@@ -261,7 +261,7 @@ async def test_a_page_of_another_protocol_version_is_logged(servers, caplog):
     server = servers()
     with caplog.at_level(logging.WARNING):
         await server.connect(path="/ws?v=1&route=")
-    assert "speaks protocol version 1, this server 2" in caplog.text
+    assert "speaks protocol version 1, this server 3" in caplog.text
 
 
 async def hello(peer) -> dict:
@@ -275,7 +275,7 @@ async def test_a_page_that_asks_for_json_gets_its_batches_as_json_ops(servers):
         doc.getRootElement().appendChild(doc.createElement("p", innerText="<hi>"))
 
     server = servers(handler)
-    peer = await server.connect("/ws?v=2&wire=json")
+    peer = await server.connect("/ws?v=3&wire=json")
     assert (await hello(peer))["welcome"] is True
     head, _, body = (await peer.next_frame()).partition("\n")
     assert head == "1 0"
@@ -287,8 +287,8 @@ async def test_a_page_that_asks_for_json_gets_its_batches_as_json_ops(servers):
 
 async def test_a_shared_document_encodes_each_batch_once_per_wire_with_private_actions_after_it(servers):
     server = servers(shared=True)
-    js_page = await server.connect("/ws?v=2")
-    json_page = await server.connect("/ws?v=2&wire=json")
+    js_page = await server.connect("/ws?v=3")
+    json_page = await server.connect("/ws?v=3&wire=json")
     for peer in (js_page, json_page):
         await hello(peer)
         await peer.next_frame()  # the (empty) page
@@ -305,14 +305,14 @@ async def test_a_shared_document_encodes_each_batch_once_per_wire_with_private_a
 async def test_an_unknown_wire_is_logged_and_closed_and_a_resume_on_another_wire_gets_the_whole_page(servers, caplog):
     server = servers(lambda server, client: None)
     with caplog.at_level(logging.WARNING, logger="domsync.server"):
-        peer = await server.connect("/ws?v=2&wire=xml")
+        peer = await server.connect("/ws?v=3&wire=xml")
     assert peer.closed and "unknown wire" in caplog.text
-    first = await server.connect("/ws?v=2&wire=json")
+    first = await server.connect("/ws?v=3&wire=json")
     token = (await hello(first))["token"]
     await first.next_frame()
     await first.send({"domsync": True, "type": "ack", "a": 1})
     await first.drop()
-    other = await server.connect("/ws?v=2")  # the same session, now on the JavaScript wire
+    other = await server.connect("/ws?v=3")  # the same session, now on the JavaScript wire
     await other.send({"domsync": True, "type": "hello", "token": token, "batch": 1})
     welcome = json.loads(await other.next_frame())
     assert welcome["resumed"] is True

@@ -544,6 +544,49 @@ def test_inserting_and_removing_a_row(sep):
         assert names(ops) == ["INSERT"] and names(ops2) == ["REMOVE", "REMOVE", "FORGET"]
 
 
+def test_a_row_inserted_moved_or_removed_between_text_nodes_costs_a_few_small_ops():
+    """Rows on lines of their own (a template without {%- -%}): the elements move as
+    anywhere, and the text nodes around the row are set by the element after them
+    (TEXT_AT), not by sending the thousand rows again; every kept row stays put."""
+    page = Page(rows(1000, sep="\n"))
+    kept = {i: page[f"r{i}"] for i in range(1000)}
+    cells = {i: f'<tr id="r{i}"><td>{i}</td><td>name {i}</td></tr>' for i in range(1000)}
+
+    def patch(order, extra=None):
+        html = '<table id="t"><tbody>\n' + "\n".join(extra if i == "new" else cells[i] for i in order) + "\n</tbody></table>"
+        page.doc.patch(html)
+        ops = page.flush()  # the mirror (the browser) agrees
+        assert page.html == parsed(html)
+        assert all(page[f"r{i}"] is el for i, el in kept.items() if i in order)
+        return names(ops)
+
+    order: list = list(range(1000))
+    order.insert(5, "new")
+    assert patch(order, '<tr id="new"><td>n</td></tr>') == ["INSERT", "TEXT_AT"]
+    order.insert(0, order.pop(order.index(900)))
+    assert sorted(patch(order, '<tr id="new"><td>n</td></tr>')) == ["MOVE", "TEXT_AT", "TEXT_AT"]
+    order.remove(7)
+    assert sorted(set(patch(order, '<tr id="new"><td>n</td></tr>'))) == ["FORGET", "REMOVE", "TEXT_AT"]
+
+
+def test_text_between_elements_follows_the_new_html_by_the_element_after_it():
+    """Words between 30 elements, two of them changed: two TEXT_AT ops; a short list
+    (where that costs more than the children again) gets one CHILDREN op instead."""
+    words = [f"word{i} " for i in range(31)]
+    html = '<p id="p">' + "".join(f'{words[i]}<b id="b{i}">{i}</b>' for i in range(30)) + words[30] + "</p>"
+    page = Page(html)
+    kept = [page[f"b{i}"] for i in range(30)]
+    words[3], words[30] = "changed ", ""
+    html = '<p id="p">' + "".join(f'{words[i]}<b id="b{i}">{i}</b>' for i in range(30)) + words[30] + "</p>"
+    page["p"].patch(html)
+    ops = page.flush()
+    assert page.html == parsed(html)
+    assert names(ops) == ["TEXT_AT", "TEXT_AT"] and [op[3] for op in ops] == ["changed ", ""]
+    assert [page[f"b{i}"] for i in range(30)] == kept
+    page["p"].patch('<p id="p">a <b id="b0">0</b> b</p>')
+    assert names(page.flush())[0] in ("CHILDREN", "REMOVE")
+
+
 def test_replacing_an_element_between_text_nodes_keeps_its_neighbours():
     page = Page('<ul id="l">\n<li id="a">a</li>\n<li id="b">b</li>\n</ul>')
     page["l"].patch('<ul id="l">\n<li id="c">c</li>\n<li id="b">b</li>\n</ul>')

@@ -13,7 +13,8 @@ from patch_mutations import PatchRun
 from test_patch import ATTRS, IDS, TAGS, TEXTS, parsed, parses_cleanly
 from test_differential_browser import assert_no_script_ran, check_browser_equals_model
 
-from domsync import Document, encode_json
+from domsync import Document, encode_js, encode_json
+from domsync.protocol import CHILDREN
 from domsync.domsync_server import DomsyncServer
 
 FORM = """
@@ -336,3 +337,42 @@ async def test_patches_among_random_dom_calls_give_the_browser_the_models_dom(cl
     except BaseException:
         print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
         raise
+
+
+@pytest.mark.parametrize("wire", ["js", "json"])
+async def test_rows_on_lines_inserted_moved_and_removed_keep_focus_in_the_other_rows(client_page, wire):
+    """A template without {%- -%}: rows separated by line breaks. Inserting, moving and
+    removing rows sets the text nodes around them (TEXT_AT) and leaves every other row
+    in place, so the input the user is typing in keeps focus and caret; the browser's
+    DOM is the model's after each patch."""
+    doc = Document(ROOT_ID)
+    cells = {i: f'<tr id="r{i}"><td>{i}</td><td><input id="in{i}"></td></tr>' for i in range(200)}
+
+    def table(order):
+        return '<table id="t"><tbody>\n' + "\n".join(cells.get(i, f'<tr id="{i}"><td>new</td></tr>')
+                                                     for i in order) + "\n</tbody></table>"
+
+    order: list = list(range(200))
+    doc.root.innerHTML = table(order)
+    await client_page.apply(doc.render_js_updates())
+    page = client_page.page
+    await page.focus("#in100")
+    await page.keyboard.type("abc")
+    await page.keyboard.press("ArrowLeft")
+    for change in ("insert", "move", "remove"):
+        if change == "insert":
+            order.insert(50, "new")
+        elif change == "move":
+            order.insert(0, order.pop(order.index(150)))
+        else:
+            order.remove(120)
+        doc.patch(table(order))
+        ops = doc.take_ops()
+        assert CHILDREN not in [op[0] for op in ops], ops  # the other rows are not sent again
+        if wire == "js":
+            await client_page.apply(encode_js.encode(ops))
+        else:
+            await client_page.apply_ops(encode_json.encode(ops))
+        assert await client_page.inner_html() == doc.root.innerHTML, change
+        focus = await page.evaluate("() => [document.activeElement.id, document.activeElement.selectionStart]")
+        assert focus == ["in100", 2], change

@@ -346,7 +346,7 @@ async def test_a_page_of_another_origin_holding_the_token_cannot_resume_the_sess
         evil = await context.new_page()
         await evil.goto(attacker_site.url)
         welcome = await evil.evaluate("""([port, token]) => new Promise(resolve => {
-            const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws?v=2');
+            const ws = new WebSocket('ws://127.0.0.1:' + port + '/ws?v=3');
             ws.onopen = () => ws.send(JSON.stringify({domsync: true, type: 'hello', token, batch: 0}));
             ws.onmessage = e => { if (e.data[0] === '{') { resolve(JSON.parse(e.data)); ws.close(); } };
         })""", [attacker_site.port, token])

@@ -36,7 +36,7 @@ class Tab:
 
     async def connect(self, token: str | None = None, batch: int | None = -1) -> dict:
         """Open a connection and say hello; returns the welcome."""
-        self.peer = peer = await self.server.connect(f"/ws?v=2&route={self.route}", headers=[self.origin])
+        self.peer = peer = await self.server.connect(f"/ws?v=3&route={self.route}", headers=[self.origin])
         await peer.send({"domsync": True, "type": "hello", "token": self.token if token is None else token,
                          "batch": self.applied if batch == -1 else batch})
         welcome = json.loads(await peer.next_frame())
@@ -107,7 +107,7 @@ def counter_app(**options):
 async def test_new_sessions_beyond_max_connections_are_refused():
     async with running(counter_app(max_connections=1)) as (server, state):
         await Tab(server).start()
-        peer = await server.connect("/ws?v=2", headers=[ORIGIN])
+        peer = await server.connect("/ws?v=3", headers=[ORIGIN])
         await peer.send({"domsync": True, "type": "hello", "token": None, "batch": None})
         assert peer.closed and peer.frames == [] and len(server.get_clients()) == 1
 
@@ -331,7 +331,7 @@ async def test_a_client_that_does_not_speak_the_resume_protocol_gets_bare_batche
 
 async def test_a_first_frame_that_is_not_a_hello_closes_the_connection(caplog):
     async with running(counter_app()) as (server, state):
-        peer = await server.connect("/ws?v=2")
+        peer = await server.connect("/ws?v=3")
         with caplog.at_level(logging.WARNING, "domsync.server"):
             await peer.send({"domsync": True, "event": "click", "id": 1})
         assert peer.closed and "sent no hello first" in caplog.text
