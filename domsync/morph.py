@@ -23,7 +23,7 @@ template's default for them changed; otherwise what the user did stays.
 from __future__ import annotations
 
 import bisect
-from typing import TYPE_CHECKING, Any, Iterator, Sequence, cast
+from typing import TYPE_CHECKING, Iterator, Sequence, cast
 
 from .exceptions import DuplicateIdError
 from .flags import AUTO_ID
@@ -58,29 +58,12 @@ def subtree(el: "Element") -> Iterator["Element"]:
     yield from el._iter_descendants()
 
 
-def _items(kids: Any) -> list:
-    if kids is None:
-        return []
-    if type(kids) is str:
-        return [kids]
-    return list(kids)
-
-
 def _real_id(el: "Element") -> str:
     """The element's id unless it is a generated one."""
     if el._flags & AUTO_ID:
         return ""
     attrs = el._attrs
     return (attrs.get("id") or "") if attrs is not None else ""
-
-
-def _contains(a: "Element", b: "Element") -> bool:
-    node: Element | None = b
-    while node is not None:
-        if node is a:
-            return True
-        node = node._parent
-    return False
 
 
 def _ignored(el: "Element") -> bool:
@@ -203,7 +186,7 @@ class Morph:
             up = new._parent
             while up is not None:
                 up_old = pairs.get(up)
-                if up_old is not None and _contains(old, up_old):
+                if up_old is not None and old.contains(up_old):
                     del pairs[new]
                     break
                 up = up._parent
@@ -220,7 +203,7 @@ class Morph:
         # Old elements whose id a new element takes, and cannot be matched to it, go first.
         gone: list[Element] = []
         for old in self.conflicts:
-            if old._parent is not None and not any(_contains(g, old) for g in gone):
+            if old._parent is not None and not any(g.contains(old) for g in gone):
                 self.doc._detach(old, record=True)
                 gone.append(old)
 
@@ -248,7 +231,7 @@ class Morph:
         form = old._ns is None and old._tag in ("input", "textarea", "select")
         before = _form_defaults(old) if form else None
         self._attributes(old, new)
-        self._children(old, _items(new._kids))
+        self._children(old, new._kid_list())
         if before is not None:
             _follow_template(self.doc, old, before)
 
@@ -319,7 +302,7 @@ class Morph:
             else:
                 if new in self.shells:
                     # New, with old elements to take inside: build it around them.
-                    kids = _items(new._kids)
+                    kids = new._kid_list()
                     new._kids = None
                     for kid in kids:
                         if type(kid) is not str:
