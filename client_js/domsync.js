@@ -49,6 +49,7 @@
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
   const DOWNLOAD_PATH = "_domsync/download/";
+  const WORKER_PARAMETER = "worker";
   const GETTER_PATH = "(?:this|event)(?:\\.[A-Za-z_$][A-Za-z0-9_$]*)+";
   const GETTER_PATH_REFUSED = ["constructor", "prototype", "ownerDocument", "defaultView", "view", "getRootNode", "parentWindow", "opener", "top", "parent", "frames", "self", "window", "globalThis"];
   // END GENERATED PROTOCOL
