@@ -114,6 +114,13 @@ class DomsyncServer(ServerCore):
         csp_sources: more sources for the strict policy, by the names of
             :func:`domsync.csp.strict_policy`'s arguments, e.g.
             ``{"img_src": ["https://images.example.com"]}``.
+        worker_id: this process's name when several serve one app behind a proxy:
+            1 to 32 letters, digits, ``-`` or ``_``, not secret. Each welcome carries
+            it, and the page puts ``worker=<id>`` in the URL of its later connections
+            and downloads, so that the proxy sends them back to this process, which
+            holds the session. ``None`` (the default) reads the environment variable
+            ``DOMSYNC_WORKER_ID``; unset, the server runs alone and nothing changes.
+            See :doc:`/howto/scale`.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -149,6 +156,7 @@ class DomsyncServer(ServerCore):
         reload_resumes: bool = True,
         strict_csp: bool | None = None,
         csp_sources: Mapping[str, Iterable[str]] | None = None,
+        worker_id: str | None = None,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
@@ -158,7 +166,7 @@ class DomsyncServer(ServerCore):
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
             session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
-            strict_csp=strict_csp,
+            strict_csp=strict_csp, worker_id=worker_id,
         )
         self.host = host
         self.port = port

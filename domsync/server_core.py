@@ -38,7 +38,7 @@ from .exceptions import ClientGoneError, DomsyncWarning, UsageError, WrongTypeEr
 from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .names import check_arguments
-from .resume import Retention, parse_hello, welcome_frame
+from .resume import Retention, parse_hello, welcome_frame, worker_id_from
 from .session import JSON_WIRE, Call, Limits, Session
 from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
@@ -88,7 +88,11 @@ class ServerCore(AppRunner):
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
         strict_csp: bool | None = None,
+        worker_id: str | None = None,
     ):
+        #: This process's name among several workers behind a proxy (``None``: it runs
+        #: alone). Its welcomes carry it; see :doc:`/howto/scale`.
+        self.worker_id = worker_id_from(worker_id)
         if strict_csp is None:
             strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
         if type(strict_csp) is not bool:
@@ -411,7 +415,8 @@ class ServerCore(AppRunner):
         session = self._hub.open(client, retention)
         if retention is not None:
             try:
-                client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size))
+                client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size,
+                                                       self.worker_id))
             except ClientGoneError:
                 self._hub.close(client)  # the socket closed at once: no session after all
                 return
@@ -452,7 +457,8 @@ class ServerCore(AppRunner):
         old = client._connection
         token = self._hub.rekey(session, presented)
         try:
-            connection.write(welcome_frame(token, True, False, session.received, self.max_message_size))
+            connection.write(welcome_frame(token, True, False, session.received, self.max_message_size,
+                                                   self.worker_id))
         except ClientGoneError:
             return  # this socket closed at once: the session stays as it was
         session.confirmed_in = session.received
