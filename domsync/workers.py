@@ -34,7 +34,7 @@ from .exceptions import ListenError, UsageError
 from .proxy_config import PROXY_KINDS, Worker, proxy_config
 from .resume import WORKER_ID_VARIABLE
 
-__all__ = ["serve_main", "load_server", "BACKPLANE_VARIABLE"]
+__all__ = ["serve_main", "proxy_config_main", "load_server", "BACKPLANE_VARIABLE"]
 
 #: The environment variable in which workers get ``--backplane`` (a server factory
 #: passes it on: ``DomsyncServer(..., backplane=os.environ.get("DOMSYNC_BACKPLANE"))``).
@@ -109,6 +109,29 @@ def serve_main(argv: Sequence[str]) -> int:
         print(f"{PROG}: cannot listen on {exc.address}: {exc.reason}; choose another with --port or --host",
               file=sys.stderr)
         return 1
+    return 0
+
+
+def proxy_config_main(argv: Sequence[str]) -> int:
+    """Run ``python -m domsync proxy-config`` with ``argv``: print the proxy
+    configuration for workers started otherwise (one uvicorn per port, say)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m domsync proxy-config",
+        description="Print the nginx or HAProxy configuration for domsync workers w1, w2, ... listening on "
+                    "consecutive ports (as python -m domsync serve --workers N starts them; or started otherwise, "
+                    "each with its DOMSYNC_WORKER_ID).",
+    )
+    parser.add_argument("kind", choices=PROXY_KINDS)
+    parser.add_argument("--workers", type=int, required=True, help="how many workers")
+    parser.add_argument("--host", default="127.0.0.1", help="where the proxy reaches them (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, required=True, help="the first worker's port")
+    parser.add_argument("--proxy-port", default="8000", help="the port (or address:port) the proxy listens on")
+    options = parser.parse_args(argv)
+    if options.workers < 1 or not 1 <= options.port <= 65536 - options.workers:
+        parser.error("--workers must be 1 or more, and their ports from --port on below 65536")
+    workers = [Worker(f"w{index + 1}", f"{_reach(options.host)}:{options.port + index}")
+               for index in range(options.workers)]
+    print(proxy_config(options.kind, workers, options.proxy_port), end="")
     return 0
 
 

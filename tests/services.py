@@ -113,7 +113,7 @@ class Service:
             self.process.wait()
 
 
-def _spawn(name: str, command: list[str], folder: Path, port: int, **options) -> Service:
+def spawn(name: str, command: list[str], folder: Path, port: int, **options) -> Service:
     folder.mkdir(parents=True, exist_ok=True)
     log = folder / f"{name}.log"
     with open(log, "wb") as output:
@@ -127,7 +127,7 @@ def _spawn(name: str, command: list[str], folder: Path, port: int, **options) ->
 def start_redis(folder: Path, port: int | None = None) -> Service:
     """redis-server on a free loopback port, in memory only (no files kept)."""
     port = port or free_port()
-    service = _spawn("redis", [require("redis-server"), "--port", str(port), "--bind", HOST, "--save", "",
+    service = spawn("redis", [require("redis-server"), "--port", str(port), "--bind", HOST, "--save", "",
                                "--appendonly", "no", "--dir", str(folder), "--daemonize", "no",
                                "--protected-mode", "yes"], folder, port)
     service.wait_ready(lambda: _redis_ping(port))
@@ -176,7 +176,7 @@ def start_nginx(folder: Path, recipe: str, port: int) -> Service:
                            capture_output=True, text=True)
     if check.returncode != 0:
         raise ServiceError(f"nginx refused the configuration:\n{check.stderr}")
-    service = _spawn("nginx", [nginx, "-p", str(folder), "-c", str(main), "-e", str(folder / "error.log")],
+    service = spawn("nginx", [nginx, "-p", str(folder), "-c", str(main), "-e", str(folder / "error.log")],
                      folder, port)
     service.wait_ready(lambda: accepts(port))
     return service
@@ -193,7 +193,7 @@ def start_haproxy(folder: Path, config: str, port: int) -> Service:
     check = subprocess.run([haproxy, "-c", "-f", str(path)], capture_output=True, text=True)
     if check.returncode != 0:
         raise ServiceError(f"HAProxy refused the configuration:\n{check.stdout}{check.stderr}")
-    service = _spawn("haproxy", [haproxy, "-db", "-f", str(path)], folder, port)
+    service = spawn("haproxy", [haproxy, "-db", "-f", str(path)], folder, port)
     service.wait_ready(lambda: accepts(port))
     return service
 
@@ -236,7 +236,7 @@ def start_workers(folder: Path, count: int, proxy: str, proxy_port: int, target:
                "--proxy-port", str(proxy_port), *extra]
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     environment.pop("DOMSYNC_WORKER_ID", None)
-    supervisor = _spawn("workers", command, folder, base, cwd=str(DEPLOY), env=environment)
+    supervisor = spawn("workers", command, folder, base, cwd=str(DEPLOY), env=environment)
     workers = Workers(supervisor)
 
     def ready() -> bool:

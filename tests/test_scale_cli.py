@@ -140,13 +140,13 @@ def test_the_workers_stop_when_one_cannot_start(tmp_path):
     with socket.socket() as taken:
         taken.bind((HOST, port + 1))
         taken.listen()
-        from services import _spawn, ROOT
+        from services import spawn, ROOT
         import sys
 
         command = [sys.executable, "-m", "domsync", "serve", "app:handler", "--workers", "2", "--host", HOST,
                    "--port", str(port)]
         environment = dict(os.environ, PYTHONPATH=str(ROOT))
-        service = _spawn("workers", command, tmp_path, port, cwd=str(DEPLOY), env=environment)
+        service = spawn("workers", command, tmp_path, port, cwd=str(DEPLOY), env=environment)
         assert service.process.wait(60) == 1
     output = service.output()
     assert "cannot listen on" in output

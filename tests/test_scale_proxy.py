@@ -9,12 +9,16 @@ proxied connection is cut at once, as a proxy restart or a network failure cuts 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 
 import pytest
-from websockets.asyncio.client import connect
 from conftest import start_proxied_workers
-from services import start_haproxy, start_nginx
+from services import DEPLOY, HOST, ROOT, spawn, accepts, free_port, start_haproxy, start_nginx
+from websockets.asyncio.client import connect
 
 WORKER_TEXT = re.compile(r"served by worker (w\d+)")
 
@@ -194,3 +198,41 @@ async def test_killing_a_worker_sends_its_browsers_to_another_with_a_fresh_sessi
         running.stop()
         output = running.workers.supervisor.output()
         assert "worker w1" in output and "exited with status -9 and is not restarted" in output
+
+
+async def test_one_uvicorn_per_worker_behind_nginx_routes_by_worker_id(browser, tmp_path):
+    """The uvicorn recipe: one uvicorn per port, each with its DOMSYNC_WORKER_ID, and
+    the configuration ``python -m domsync proxy-config`` prints."""
+    pytest.importorskip("uvicorn")
+    base, proxy_port = free_port(2), free_port()
+    environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
+    servers = []
+    try:
+        for index in range(2):
+            command = [sys.executable, "-m", "uvicorn", "asgi_app:app", "--host", HOST, "--port", str(base + index)]
+            service = spawn(f"uvicorn{index + 1}", command, tmp_path, base + index, cwd=str(DEPLOY),
+                             env=dict(environment, DOMSYNC_WORKER_ID=f"w{index + 1}"))
+            servers.append(service)
+            service.wait_ready(lambda port=base + index: accepts(port))
+        recipe = subprocess.run([sys.executable, "-m", "domsync", "proxy-config", "nginx", "--workers", "2",
+                                 "--port", str(base), "--proxy-port", str(proxy_port)], env=environment,
+                                capture_output=True, text=True, check=True).stdout
+        nginx = start_nginx(tmp_path / "nginx", recipe, proxy_port)
+        try:
+            running = type("Running", (), {"url": f"http://127.0.0.1:{proxy_port}/", "proxy": nginx})()
+            await check_routes_by_worker_id(running, ["w1", "w2"])
+            context = await browser.new_context()
+            page, worker = await open_app(context, running.url)
+            await click_add(page)
+            drop_connections(running)
+            await click_add(page)
+            await page.wait_for_function("() => document.getElementById('count').textContent === '2'")
+            assert await page.locator("#worker").inner_text() == f"served by worker {worker}"
+            await context.close()
+        finally:
+            running.proxy.stop()
+    finally:
+        for service in servers:
+            service.stop(signal.SIGINT)  # as Ctrl-C
+    for service in servers:
+        assert "Traceback" not in service.output(), service.output()
