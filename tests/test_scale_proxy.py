@@ -84,6 +84,23 @@ async def test_a_page_through_nginx_works_on_every_worker(browser, workers):
         await close_all(found)
 
 
+async def test_a_large_download_goes_through_nginx_to_the_worker_that_holds_it(browser, workers):
+    found = await pages_on_every_worker(browser, workers, 3)
+    try:
+        for worker, (_, page) in found.items():
+            await click_add(page)
+            await page.wait_for_function("() => document.getElementById('count').textContent === '1'")
+            async with page.expect_download() as info:
+                await page.locator("#report").click()
+            download = await info.value
+            assert await download.failure() is None  # another worker would answer 404
+            assert f"worker={worker}" in download.url
+            with open(await download.path()) as saved:
+                assert saved.readline() == f"{worker} 1 0\n"
+    finally:
+        await close_all(found)
+
+
 async def welcome_through(running, query: str) -> dict:
     """The welcome of a new session over a websocket through the proxy, opened with
     ``query``."""

@@ -1,5 +1,6 @@
 """The app of the deployment recipes (docs/howto/scale.rst): each page says which worker
-process serves it, and counts clicks, so that a session kept (or lost) shows.
+process serves it, counts clicks, so that a session kept (or lost) shows, and offers a
+report large enough to be fetched from its worker over HTTP.
 
 Run four workers, and print the nginx configuration for them:
 
@@ -10,7 +11,7 @@ then put that configuration in nginx (or ``--proxy-config haproxy`` for HAProxy)
 the proxy's address, http://localhost:8000/.
 """
 
-from domsync import DomsyncServer
+from domsync import DomsyncServer, pack_bytes
 
 
 async def handler(server: DomsyncServer, client) -> None:
@@ -30,7 +31,17 @@ async def handler(server: DomsyncServer, client) -> None:
         count.innerText = str(clicks)
 
     button.addEventListener("click", add)
-    for element in (worker, count, button):
+    report = document.createElement("button", id="report")
+    report.innerText = "download a report"
+
+    def download(event) -> None:
+        # Over 256 KiB: the page fetches it from a one-time URL that only this worker
+        # knows, so the URL names the worker.
+        lines = "".join(f"{server.worker_id} {clicks} {n}\n" for n in range(30_000))
+        document.file_download(pack_bytes(lines.encode()), "report.txt")
+
+    report.addEventListener("click", download)
+    for element in (worker, count, button, report):
         root.appendChild(element)
     await server.flush(client)
 
