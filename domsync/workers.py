@@ -243,6 +243,7 @@ class Supervisor:
         self.ready: dict[str, int] = {}
 
     def command(self, worker_id: str) -> list[str]:
+        """The command line of one worker: ``serve`` again, with one worker, on its port."""
         options = self.options
         command = [sys.executable, "-m", "domsync", "serve", options.target, "--workers", "1",
                    "--host", options.host, "--port", str(self.ports[worker_id])]
@@ -253,6 +254,7 @@ class Supervisor:
         return command
 
     def start(self, worker_id: str) -> subprocess.Popen:
+        """Start one worker, with its id and the write end of its ready pipe."""
         read, write = os.pipe()
         environment = dict(os.environ, **{WORKER_ID_VARIABLE: worker_id, READY_FD_VARIABLE: str(write)})
         try:
@@ -270,6 +272,8 @@ class Supervisor:
         return process
 
     def run(self) -> int:
+        """Start the workers, watch them until Ctrl-C or SIGTERM, stop them; the exit
+        status."""
         previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
             for worker_id in self.ids:
