@@ -109,10 +109,11 @@ def _wait(predicate, timeout: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_ctrl_c_stops_every_worker(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_stops_every_worker(tmp_path, sig):
     workers = start_workers(tmp_path, 2, "haproxy", free_port())
     assert all(accepts(port) for port in workers.ports.values())
-    assert workers.stop() == 0
+    assert workers.supervisor.stop(sig, timeout=30) == 0
     output = workers.supervisor.output()
     assert "Traceback" not in output
     _wait(lambda: all(_gone(pid) for pid in workers.pids.values()))
@@ -160,3 +161,11 @@ def test_a_supervisor_killed_outright_takes_its_workers_with_it(tmp_path):
     workers.supervisor.process.send_signal(signal.SIGKILL)
     workers.supervisor.process.wait()
     _wait(lambda: all(_gone(pid) for pid in workers.pids.values()))
+
+
+def test_the_redis_fixture_answers_on_a_loopback_port_of_its_own(redis_url):
+    host, port = redis_url.removeprefix("redis://").split("/")[0].split(":")
+    assert host == "127.0.0.1" and int(port) != 6379
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(b"PING\r\n")
+        assert connection.recv(16) == b"+PONG\r\n"

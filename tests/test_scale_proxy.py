@@ -138,10 +138,16 @@ async def check_resumes_on_its_worker(browser, running) -> None:
             for _, page in found.values():
                 await page.wait_for_function("() => domsync.status === 'open'")
                 await click_add(page)
+        for _, page in found.values():
+            # A reload keeps the worker id with the token (sessionStorage), and resumes.
+            await page.wait_for_function("() => document.getElementById('count').textContent === '4'")
+            await page.reload()
+            await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+            await click_add(page)
         for worker, (_, page) in found.items():
             # A page sent to the other worker would have a fresh session: count 0, the
             # other worker's name, and a notice.
-            await page.wait_for_function("() => document.getElementById('count').textContent === '4'")
+            await page.wait_for_function("() => document.getElementById('count').textContent === '5'")
             assert WORKER_TEXT.search(await page.locator("#worker").inner_text()).group(1) == worker
             assert await page.locator(".domsync-notification").count() == 0
             assert sockets[worker] and all(f"worker={worker}" in url for url in sockets[worker])
