@@ -31,8 +31,7 @@ from .exceptions import UsageError
 from .protocol import HELLO
 
 __all__ = ["Retention", "ReplayLog", "Hello", "parse_hello", "new_token", "welcome_frame", "batch_frame",
-           "confirm_frame",
-           "WORKER_ID_VARIABLE", "worker_id_from"]
+           "confirm_frame", "WORKER_ID_VARIABLE", "worker_id_from"]
 
 #: The environment variable that gives a server its worker id when it is made without
 #: ``worker_id`` (``DOMSYNC_WORKER_ID=w1``): how ``python -m domsync serve --workers``

@@ -458,7 +458,7 @@ class ServerCore(AppRunner):
         token = self._hub.rekey(session, presented)
         try:
             connection.write(welcome_frame(token, True, False, session.received, self.max_message_size,
-                                                   self.worker_id))
+                                           self.worker_id))
         except ClientGoneError:
             return  # this socket closed at once: the session stays as it was
         session.confirmed_in = session.received
