@@ -192,10 +192,12 @@ class ProxiedWorkers:
         assert "Traceback" not in output, output
 
 
-def start_proxied_workers(request, folder, count: int = 3, proxy: str = "nginx") -> ProxiedWorkers:
-    """``count`` workers through ``python -m domsync serve`` behind ``proxy`` ("nginx"
-    or "haproxy"), run with the configuration the command wrote; with the Redis
-    backplane when this domsync has one."""
+def start_proxied_workers(request, folder, count: int = 3, proxy: str = "nginx", target: str = "app:handler",
+                          app_folder=None) -> ProxiedWorkers:
+    """``count`` workers of ``target`` (by default examples/deploy/app.py's handler; a
+    module of ``app_folder`` otherwise) through ``python -m domsync serve`` behind
+    ``proxy`` ("nginx" or "haproxy"), run with the configuration the command wrote;
+    with the Redis backplane (the session's redis_url) when this domsync has one."""
     import inspect
 
     from services import free_port, start_haproxy, start_nginx, start_workers
@@ -206,7 +208,8 @@ def start_proxied_workers(request, folder, count: int = 3, proxy: str = "nginx")
     if "backplane" in inspect.signature(DomsyncServer).parameters:
         extra = ("--backplane", request.getfixturevalue("redis_url"))
     port = free_port()
-    workers = start_workers(folder, count, proxy, port, extra=extra)
+    options = {} if app_folder is None else {"app_folder": app_folder}
+    workers = start_workers(folder, count, proxy, port, target, extra=extra, **options)
     try:
         start = start_nginx if proxy == "nginx" else start_haproxy
         service = start(folder / proxy, workers.proxy_config, port)

@@ -226,9 +226,10 @@ class Workers:
 
 
 def start_workers(folder: Path, count: int, proxy: str, proxy_port: int, target: str = "app:handler",
-                  extra: tuple[str, ...] = (), timeout: float = 60) -> Workers:
-    """``count`` workers of ``examples/deploy/<target>`` through the command line,
-    which writes the ``proxy`` ("nginx" or "haproxy") configuration for them."""
+                  extra: tuple[str, ...] = (), timeout: float = 60, app_folder: Path = DEPLOY) -> Workers:
+    """``count`` workers of ``target`` (``module:attr``, the module found in
+    ``app_folder``: by default examples/deploy/app.py's handler) through the command
+    line, which writes the ``proxy`` ("nginx" or "haproxy") configuration for them."""
     base = free_port(count)
     config = folder / f"{proxy}.generated"
     command = [sys.executable, "-m", "domsync", "serve", target, "--workers", str(count), "--host", HOST,
@@ -236,7 +237,7 @@ def start_workers(folder: Path, count: int, proxy: str, proxy_port: int, target:
                "--proxy-port", str(proxy_port), *extra]
     environment = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     environment.pop("DOMSYNC_WORKER_ID", None)
-    supervisor = spawn("workers", command, folder, base, cwd=str(DEPLOY), env=environment)
+    supervisor = spawn("workers", command, folder, base, cwd=str(app_folder), env=environment)
     workers = Workers(supervisor)
 
     def ready() -> bool:
