@@ -7,10 +7,11 @@ import os
 import re
 import signal
 import socket
+import sys
 import time
 
 import pytest
-from services import DEPLOY, HOST, accepts, free_port, start_workers
+from services import DEPLOY, HOST, ROOT, accepts, free_port, spawn, start_workers
 
 from domsync import DomsyncServer, UsageError
 from domsync.proxy_config import Worker, haproxy_config, nginx_config, proxy_config
@@ -141,14 +142,15 @@ def test_the_workers_stop_when_one_cannot_start(tmp_path):
     with socket.socket() as taken:
         taken.bind((HOST, port + 1))
         taken.listen()
-        from services import spawn, ROOT
-        import sys
 
         command = [sys.executable, "-m", "domsync", "serve", "app:handler", "--workers", "2", "--host", HOST,
                    "--port", str(port)]
         environment = dict(os.environ, PYTHONPATH=str(ROOT))
         service = spawn("workers", command, tmp_path, port, cwd=str(DEPLOY), env=environment)
-        assert service.process.wait(60) == 1
+        try:
+            assert service.process.wait(60) == 1
+        finally:
+            service.stop(signal.SIGINT)  # if it did not stop by itself: the test fails, nothing stays behind
     output = service.output()
     assert "cannot listen on" in output
     assert "domsync: worker w2 exited with status 1 before it served (its error is above); stopping the others" \
