@@ -93,6 +93,10 @@ def serve_main(argv: Sequence[str]) -> int:
     if options.proxy_config_file and not options.proxy_config:
         parser().error("--proxy-config-file needs --proxy-config nginx or haproxy")
     if options.workers > 1:
+        if os.name != "posix":
+            print(f"{PROG}: --workers needs Linux or macOS (pipes and process groups); here, start one "
+                  f"'{PROG} {options.target}' per port, each with its own {WORKER_ID_VARIABLE}", file=sys.stderr)
+            return 2
         return Supervisor(options, argv).run()
     try:
         server = load_server(options.target, options.host, options.port, options.backplane, options.allowed_hosts)
