@@ -227,7 +227,10 @@ class DomsyncServer(ServerCore):
         self._start()
         if self.verbose:
             show_info_until_configured()
-            logger.info("domsync is serving %s - open it in a browser", self.url)
+            if self.worker_id is None:
+                logger.info("domsync is serving %s - open it in a browser", self.url)
+            else:  # browsers come through the proxy, which routes by this id
+                logger.info("domsync worker %s is serving %s (open the proxy's address)", self.worker_id, self.url)
 
     async def close(self) -> None:
         """Stop the server: cancel handlers and callbacks, close every connection and

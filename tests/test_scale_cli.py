@@ -117,6 +117,8 @@ def test_ctrl_c_or_sigterm_stops_every_worker(tmp_path, sig):
     assert workers.supervisor.stop(sig, timeout=30) == 0
     output = workers.supervisor.output()
     assert "Traceback" not in output
+    assert f"domsync worker w2 is serving http://127.0.0.1:{workers.ports['w2']}/ (open the proxy's address)" \
+        in output
     _wait(lambda: all(_gone(pid) for pid in workers.pids.values()))
     assert output.count("domsync stopped") == 2  # each worker stopped as Ctrl-C stops it
 
