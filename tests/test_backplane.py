@@ -1,0 +1,183 @@
+"""The Redis backplane (domsync/backplane.py, domsync/replica.py) against a real Redis:
+several servers of one app in this process, each with its own backplane, with pages in
+memory (domsync.testing). Processes behind a proxy, with Chromium: test_scale_*.py."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from domsync import DomsyncServer, ReplicaError, UsageError
+from domsync.backplane import RedisBackplane
+from domsync.mirror import Mirror
+from domsync.replica import mirror_snapshot, ops_from_json, ops_to_json
+from domsync.testing import expect, open
+
+from redis_service import RedisService
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    service = RedisService(tmp_path_factory.mktemp("redis"))
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def namespace(request):
+    # One namespace per test: the tests share one Redis.
+    return "t" + str(abs(hash(request.node.nodeid)))
+
+
+async def eventually(check, timeout=10.0):
+    """Wait until check() is true (polling: the backplane works in the background)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("not true within %g s" % timeout)
+        await asyncio.sleep(0.02)
+
+
+def make_server(redis_server, namespace, worker, **options):
+    return DomsyncServer(None, "127.0.0.1", 0, verbose=False,
+                         backplane=RedisBackplane(redis_server.url, namespace=namespace, worker=worker), **options)
+
+
+# ---------------------------------------------------------------------- pure parts
+
+
+def test_ops_survive_json_as_the_encoders_and_mirror_need_them():
+    ops = [(1, 0, ((-3, "p", 0, ("class", "x"), "hi", None), "text", 5)), (14, "news", {"a": [1, 2]})]
+    back = ops_from_json(ops_to_json(ops))
+    assert back[0] == ops[0]
+    assert back[1] == (14, "news", {"a": [1, 2]})  # a payload's lists stay lists
+
+
+def test_a_mirror_snapshot_rebuilds_the_same_page_with_the_same_keys():
+    from domsync import Document
+    doc = Document("app")
+    root = doc.getRootElement()
+    root.setAttribute("class", "top")
+    ul = doc.createElement("ul", id="list")
+    for text in ("a", "b"):
+        ul.appendChild(doc.createElement("li", innerText=text))
+    box = doc.createElement("input", id="box")
+    box.value = "typed"
+    box.addEventListener("input", lambda event: None, "this.value")
+    root.appendChild(ul)
+    root.appendChild(box)
+    svg = doc.createElementNS("http://www.w3.org/2000/svg", "svg")
+    svg.innerHTML = "<circle r='3'></circle>"
+    root.appendChild(svg)
+    mixed = doc.createElement("p")
+    mixed.innerHTML = "tail <b>bold</b> end"
+    root.appendChild(mixed)
+    page = Mirror("app")
+    page.apply(doc.snapshot_ops())
+    copy = Mirror("app")
+    copy.apply(mirror_snapshot(page))
+    assert copy.outer_html() == page.outer_html() == doc.getRootElement().outerHTML
+    assert {key: el.tag for key, el in copy.keys.items()} == {key: el.tag for key, el in page.keys.items()}
+    assert copy.listeners == page.listeners
+    assert copy.get_element_by_id("box").value == "typed"
+    # and it goes on taking the same batches
+    ul.appendChild(doc.createElement("li", innerText="c"))
+    box.value = "more"
+    ops = doc.take_ops()
+    page.apply(ops)
+    copy.apply(ops)
+    assert copy.outer_html() == page.outer_html() == doc.getRootElement().outerHTML
+
+
+def test_a_bad_backplane_argument_says_what_to_give():
+    with pytest.raises(UsageError, match="Redis URL"):
+        DomsyncServer(None, backplane="localhost:6379")
+    with pytest.raises(UsageError, match="Redis URL"):
+        DomsyncServer(None, backplane=6379)
+
+
+# ---------------------------------------------------------------------- broadcasts and presence
+
+
+async def test_a_broadcast_reaches_the_pages_of_every_process_once_and_in_order(redis_server, namespace):
+    one = make_server(redis_server, namespace, "w1")
+    two = make_server(redis_server, namespace, "w2")
+    async with open(one) as alice, open(two) as bob:
+        carol = await bob.context.new_page()
+        await eventually(lambda: one.backplane.connected and two.backplane.connected)
+        await asyncio.sleep(0.2)  # both readers have their cursor
+        for n in range(20):
+            await one.broadcast("n", n)
+        await two.broadcast("fromtwo", "hi")
+        expected_one = [("n", n) for n in range(20)]
+        await eventually(lambda: len(bob.messages) == 21 and len(carol.messages) == 21 and len(alice.messages) == 21)
+        await asyncio.sleep(0.3)  # nothing more comes (no duplicates)
+        for page in (bob, carol):
+            assert [m for m in page.messages if m[0] == "n"] == expected_one
+            assert page.messages.count(("fromtwo", "hi")) == 1
+        assert [m for m in alice.messages if m[0] == "n"] == expected_one
+        assert alice.messages.count(("fromtwo", "hi")) == 1
+
+
+async def test_exclude_is_about_this_process_and_the_others_still_get_it(redis_server, namespace):
+    one = make_server(redis_server, namespace, "w1")
+    two = make_server(redis_server, namespace, "w2")
+    async with open(one) as alice, open(two) as bob:
+        await eventually(lambda: one.backplane.connected and two.backplane.connected)
+        await asyncio.sleep(0.2)
+        await one.broadcast("news", 1, exclude=one.get_clients()[0])
+        await eventually(lambda: bob.messages == [("news", 1)])
+        await asyncio.sleep(0.2)
+        assert alice.messages == []
+
+
+async def test_count_clients_counts_every_process(redis_server, namespace):
+    one = make_server(redis_server, namespace, "w1")
+    two = make_server(redis_server, namespace, "w2")
+    async with open(one) as alice, open(two) as bob:
+        await bob.context.new_page()
+        await eventually(lambda: one.backplane.connected and two.backplane.connected)
+        assert len(one.get_clients()) == 1 and len(two.get_clients()) == 2
+        counts = []
+
+        async def settled():
+            counts.append(await one.count_clients())
+            return counts[-1] == 3
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await settled():
+            assert asyncio.get_running_loop().time() < deadline, counts
+            await asyncio.sleep(0.1)
+        assert await two.count_clients() == 3
+    plain = DomsyncServer(None, "127.0.0.1", 0, verbose=False)
+    async with open(plain):
+        assert await plain.count_clients() == 1
+
+
+async def test_while_redis_is_away_local_service_goes_on_and_broadcasts_arrive_late(redis_server, namespace,
+                                                                                   caplog):
+    one = make_server(redis_server, namespace, "w1")
+    two = make_server(redis_server, namespace, "w2")
+    caplog.set_level(logging.WARNING, "domsync.backplane")
+    async with open(one) as alice, open(two) as bob:
+        await eventually(lambda: one.backplane.connected and two.backplane.connected)
+        await asyncio.sleep(0.2)
+        await one.broadcast("before", 1)
+        await eventually(lambda: bob.messages == [("before", 1)])
+        redis_server.stop()
+        try:
+            await one.broadcast("during", 2)  # local at once; kept for the others
+            await eventually(lambda: alice.messages == [("before", 1), ("during", 2)])
+            await eventually(lambda: not one.backplane.connected, timeout=15)
+            assert bob.messages == [("before", 1)]
+            await one.broadcast("during", 3)
+        finally:
+            redis_server.start()
+        await eventually(lambda: bob.messages == [("before", 1), ("during", 2), ("during", 3)], timeout=20)
+        await one.broadcast("after", 4)
+        await eventually(lambda: bob.messages[-1] == ("after", 4))
+    away = [r for r in caplog.records if "cannot reach Redis" in r.getMessage()]
+    assert 1 <= len([r for r in away if "w1" in r.getMessage()]) <= 1  # logged once per outage
+    assert any("Redis is back" in r.getMessage() for r in caplog.records)
