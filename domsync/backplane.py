@@ -586,6 +586,11 @@ class RedisBackplane:
                 document.handle_sync(data)
             elif kind == "message":
                 calls = _named_calls(server, client, document, data)
+            elif kind == "route":
+                if document.handle_route(data):
+                    page, route_vars = document.page, dict(document.route_vars)
+                    calls = [Call(handler, (client, page, route_vars), "route handler", data)
+                             for handler in server._handlers.lifecycle["route"]]
             else:
                 prepared = document._prepare_event(data)
                 if prepared is not None:

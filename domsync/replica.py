@@ -270,16 +270,18 @@ class ReplicatedDocument(SharedDocument):
 
 
 def _copy_page(page: Mirror, document: Document) -> None:
-    """Make ``document``'s page the replica's: its HTML, then the live form state the
-    HTML does not carry (values, checked boxes), element by element in tree order."""
+    """Make ``document``'s page the replica's: its HTML, morphed in (so the elements
+    this process built at start, with their listeners, stay where the page still has
+    them: matched by id, generated ids included), then the live form state the HTML
+    does not carry (values, checked boxes), element by element in tree order."""
     root = document.getRootElement()
     for name in list(root.getAttributeNames()):
-        if name != "id":
+        if name != "id" and name not in page.root._attrs:
             root.removeAttribute(name)
     for name, value in page.root._attrs.items():
         if name != "id":
             root.setAttribute(name, value)
-    root.innerHTML = page.inner_html()
+    root.patch(page.inner_html(), mode="inner")
     mirrored = list(page.root.iter())
     built = list(root._iter_descendants())
     if [el._tag for el in mirrored] != [el._tag for el in built]:

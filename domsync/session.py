@@ -141,8 +141,9 @@ class Step:
 
 
 #: The message types a replica's session hands to the owner of the shared document:
-#: events (no type, or "event"), form state, named messages.
-_FORWARDED = frozenset({None, EVENT, SYNC, NAMED})
+#: events (no type, or "event"), form state, named messages, route reports (the shared
+#: document's route is the last browser's, as in one process).
+_FORWARDED = frozenset({None, EVENT, SYNC, NAMED, ROUTE_REPORT})
 
 
 class Session:

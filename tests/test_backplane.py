@@ -181,3 +181,161 @@ async def test_while_redis_is_away_local_service_goes_on_and_broadcasts_arrive_l
     away = [r for r in caplog.records if "cannot reach Redis" in r.getMessage()]
     assert 1 <= len([r for r in away if "w1" in r.getMessage()]) <= 1  # logged once per outage
     assert any("Redis is back" in r.getMessage() for r in caplog.records)
+
+
+# ---------------------------------------------------------------------- shared documents
+
+
+def counter_app(redis_server, namespace, worker):
+    """What every process of a shared-document app runs at start: the same page, with
+    a listener on an element it builds then."""
+    server = make_server(redis_server, namespace, worker, shared=True)
+    doc = server.document
+    root = doc.getRootElement()
+    count = doc.createElement("p", id="count", innerText="0")
+    button = doc.createElement("button", id="add", innerText="add")
+    name = doc.createElement("input", id="name")
+
+    def add(event):
+        count.innerText = str(int(count.innerText) + 1)
+        server.worker_seen = getattr(server, "worker_seen", []) + [worker]
+
+    button.addEventListener("click", add)
+    root.append(count, button, name)
+    return server
+
+
+async def owner_of(*servers):
+    await eventually(lambda: sum(server.owns_document for server in servers) == 1)
+    return next(server for server in servers if server.owns_document)
+
+
+async def test_a_replica_shows_the_owners_page_and_sends_it_its_events(redis_server, namespace):
+    one = counter_app(redis_server, namespace, "w1")
+    async with open(one) as alice:
+        await eventually(lambda: one.owns_document)
+        two = counter_app(redis_server, namespace, "w2")
+        async with open(two) as bob:
+            await eventually(lambda: two.backplane._doc_cursor is not None)  # following
+            assert not two.owns_document
+            await bob.locator("#add").click()
+            await expect(bob.locator("#count")).to_have_text("1")
+            await expect(alice.locator("#count")).to_have_text("1")
+            await alice.locator("#add").click()
+            await expect(bob.locator("#count")).to_have_text("2")
+            assert one.worker_seen == ["w1", "w1"]  # both clicks ran on the owner
+            assert not hasattr(two, "worker_seen")
+            # form state typed on the replica reaches the owner's model and the others
+            await bob.locator("#name").fill("zoe")
+            await eventually(lambda: one.document.getElementById("name").value == "zoe")
+            await expect(alice.locator("#name")).to_have_value("zoe")
+            # a page that joins the replica later gets the page as it is
+            carol = await bob.context.new_page()
+            await expect(carol.locator("#count")).to_have_text("2")
+            await expect(carol.locator("#name")).to_have_value("zoe")
+            for page in (bob, carol):
+                assert page._tab.mirror.inner_html() == one.document.getRootElement().innerHTML
+            # the owner's changes of its own reach the replica's pages
+            one.document.getElementById("count").innerText = "10"
+            await one.flush()
+            await expect(carol.locator("#count")).to_have_text("10")
+
+
+async def test_changing_a_replica_raises_and_says_where_to_change_it(redis_server, namespace):
+    one = counter_app(redis_server, namespace, "w1")
+    async with open(one):
+        await eventually(lambda: one.owns_document)
+        two = counter_app(redis_server, namespace, "w2")
+        async with open(two):
+            await eventually(lambda: two.backplane._doc_cursor is not None)
+            with pytest.raises(ReplicaError, match=r"await server.ownership\(\)"):
+                two.document.getElementById("count").innerText = "5"
+            with pytest.raises(ReplicaError):
+                two.document.getRootElement().appendChild(two.document.createElement("p"))
+
+
+async def test_when_the_owner_stops_a_replica_takes_over_with_the_page_as_it_was(redis_server, namespace):
+    one = counter_app(redis_server, namespace, "w1")
+    two = counter_app(redis_server, namespace, "w2")
+    async with open(one) as alice:
+        await eventually(lambda: one.owns_document)
+        async with open(two) as bob:
+            await eventually(lambda: two.backplane._doc_cursor is not None)
+            for _ in range(3):
+                await alice.locator("#add").click()
+            one.document.getRootElement().appendChild(one.document.createElement("p", innerText="later"))
+            await one.flush()
+            await expect(bob.locator("p").last).to_have_text("later")
+            await expect(bob.locator("#count")).to_have_text("3")
+            before = one.document.getRootElement().innerHTML
+            await alice.context.close()
+            await one.close()  # the owner process goes: its lease with it
+            await asyncio.wait_for(two.ownership(), 10)
+            assert two.owns_document
+            assert two.document.getRootElement().innerHTML == before  # nothing lost, nothing twice
+            await expect(bob.locator("#count")).to_have_text("3")
+            # the listener the process added at start is on the element it still is
+            await bob.locator("#add").click()
+            await expect(bob.locator("#count")).to_have_text("4")
+            assert two.worker_seen == ["w2"]
+            two.document.getElementById("count").innerText = "100"
+            await two.flush()
+            await expect(bob.locator("#count")).to_have_text("100")
+            assert bob._tab.mirror.inner_html() == two.document.getRootElement().innerHTML
+
+
+async def test_an_owner_that_dies_without_a_word_is_replaced_when_its_lease_runs_out(redis_server, namespace):
+    one = counter_app(redis_server, namespace, "w1")
+    two = counter_app(redis_server, namespace, "w2")
+    three = counter_app(redis_server, namespace, "w3")
+    async with open(one) as alice:
+        await eventually(lambda: one.owns_document)
+        async with open(two) as bob, open(three) as carol:
+            await eventually(lambda: two.backplane._doc_cursor is not None and three.backplane._doc_cursor is not None)
+            await bob.locator("#add").click()
+            await expect(carol.locator("#count")).to_have_text("1")
+            # The owner freezes: its backplane stops without giving up the lease.
+            for task in one.backplane._tasks:
+                task.cancel()
+            one.backplane._tasks = []
+            new = await asyncio.wait_for(owner_of(two, three), 15)
+            await bob.locator("#add").click()
+            await expect(carol.locator("#count")).to_have_text("2")
+            await expect(bob.locator("#count")).to_have_text("2")
+            assert new.worker_seen[-1:] == [new.backplane.worker]
+            # the old owner cannot write after its successor (the fenced append)
+            one.document.getElementById("count").innerText = "stale"
+            one.backplane._outbox_add(("d", [(8, 1, "stale")]))
+            await one.backplane._publish_some()
+            assert one.backplane._token is None  # it found out, and follows
+            await asyncio.sleep(0.3)
+            await expect(carol.locator("#count")).to_have_text("2")
+
+
+async def test_a_route_and_a_named_message_from_a_replicas_page_run_on_the_owner(redis_server, namespace):
+    seen = []
+
+    def app(worker):
+        server = counter_app(redis_server, namespace, worker)
+
+        @server.on("route")
+        async def route(client, page, route_vars):
+            seen.append((worker, "route", page))
+
+        @server.on_event("hello")
+        async def hello(ctx):
+            seen.append((worker, "hello", ctx.payload))
+            ctx.document.getElementById("count").innerText = "hello"
+        return server
+
+    one, two = app("w1"), app("w2")
+    async with open(one):
+        await eventually(lambda: one.owns_document)
+        async with open(two) as bob:
+            await eventually(lambda: two.backplane._doc_cursor is not None)
+            await bob.goto("#shop")
+            await eventually(lambda: ("w1", "route", "shop") in seen)
+            await bob.send_message("hello", 7)
+            await expect(bob.locator("#count")).to_have_text("hello")
+            assert [entry[0] for entry in seen] == ["w1", "w1"]
+            assert one.document.page == "shop"
