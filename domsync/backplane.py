@@ -70,6 +70,8 @@ BACKOFF = (0.1, 5.0)
 #: How long one blocking read waits for entries (ms); also how often a reader looks
 #: again at what it should read.
 BLOCK_MS = 1000
+#: Seconds after Redis came back in which a failure is taken for the same outage.
+RELAPSE = 5.0
 #: Stand-ins kept for the browsers of other processes whose events this owner handled.
 REMOTE_CLIENTS = 10_000
 
@@ -128,6 +130,8 @@ class RedisBackplane:
         self._redis: Any = None
         self._tasks: list[asyncio.Task] = []
         self._down_since: float | None = None
+        self._back_at = -1e9  # when Redis last came back (time.monotonic)
+        self._relapse = False
         # In order: ("b", op) a broadcast, ("d", ops) a document batch, ("s", ops) a snapshot.
         self._outbox: deque[tuple[str, Any]] = deque()
         self._wake: asyncio.Event | None = None
@@ -166,7 +170,9 @@ class RedisBackplane:
         self._wake = asyncio.Event()
         if self._owned is None:
             self._owned = asyncio.Event()
-        self._redis = aioredis.from_url(self.url, socket_connect_timeout=2, health_check_interval=10)
+        # A pooled connection idle for a second is checked (PING) before use, and made again if
+        # Redis restarted meanwhile: a stale connection is not taken for a second outage.
+        self._redis = aioredis.from_url(self.url, socket_connect_timeout=2, health_check_interval=1)
         documents = server._hub.documents
         if isinstance(documents, ReplicatedDocument):
             self._shared = documents
@@ -206,18 +212,31 @@ class RedisBackplane:
     # ------------------------------------------------------------------ Redis away and back
 
     def _down(self, exc: BaseException) -> None:
-        if self._down_since is None:
-            self._down_since = time.monotonic()
-            logger.warning("backplane %s: cannot reach Redis at %s (%s): serving this process's browsers only, "
-                           "trying again", self.worker, self.url, brief(str(exc) or type(exc).__name__))
         self.connected = False
+        if self._down_since is not None:
+            return
+        self._down_since = time.monotonic()
+        if self._down_since - self._back_at < RELAPSE:
+            # A connection made before the outage, failing once on its first use since:
+            # the same outage, already reported.
+            self._relapse = True
+            logger.debug("backplane %s: Redis failed again just after it came back (%s)", self.worker, exc)
+            return
+        logger.warning("backplane %s: cannot reach Redis at %s (%s): serving this process's browsers only, "
+                       "trying again", self.worker, self.url, brief(str(exc) or type(exc).__name__))
 
     def _up(self) -> None:
         self.connected = True
-        if self._down_since is not None:
+        if self._down_since is None:
+            return
+        if not self._relapse:
             logger.warning("backplane %s: Redis is back after %.1f s", self.worker,
                            time.monotonic() - self._down_since)
-            self._down_since = None
+        self._relapse = False
+        self._down_since = None
+        self._back_at = time.monotonic()
+        # Let go of the idle connections made before the outage: they would fail once each.
+        self._track(self._redis.connection_pool.disconnect(inuse_connections=False))
 
     async def _retrying(self, what: str, step: Callable[[], Awaitable[Any]]) -> None:
         """Run ``step`` forever; when Redis is away, log once and back off."""
