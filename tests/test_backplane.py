@@ -339,3 +339,27 @@ async def test_a_route_and_a_named_message_from_a_replicas_page_run_on_the_owner
             await expect(bob.locator("#count")).to_have_text("hello")
             assert [entry[0] for entry in seen] == ["w1", "w1"]
             assert one.document.page == "shop"
+
+
+async def test_the_asgi_app_under_uvicorn_takes_part_like_the_server(redis_server, namespace):
+    from test_asgi_browser import Uvicorn, starlette_app
+    from domsync.testing import connect
+
+    mounted = make_server(redis_server, namespace, "asgi")
+    own = make_server(redis_server, namespace, "own")
+    async with Uvicorn(starlette_app(mounted.asgi())) as uvicorn, open(own) as alice:
+        async with connect(uvicorn.url + "/live/") as bob:
+            await eventually(lambda: mounted.backplane.connected and own.backplane.connected)
+            await asyncio.sleep(0.3)
+            await own.broadcast("hello", "from own")
+            await mounted.broadcast("hello", "from asgi")
+            await eventually(lambda: sorted(bob.messages) == sorted(alice.messages) ==
+                             [("hello", "from asgi"), ("hello", "from own")])
+            deadline = asyncio.get_running_loop().time() + 10  # counts are written every 2 s
+            while await mounted.count_clients() != 2:
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.1)
+    # Starlette does not pass lifespans to mounted apps: the parent app closes it.
+    assert mounted.backplane.started
+    await mounted.asgi().close()
+    assert not mounted.backplane.started
