@@ -43,7 +43,8 @@ from .client import Client, Request
 from .document import Document
 from .exceptions import UsageError, WrongTypeError
 from .logs import brief
-from .protocol import SYNC
+from .mirror import MirrorError
+from .protocol import MESSAGE, SYNC
 from .replica import SNAPSHOT_EVERY, ReplicatedDocument, ops_from_json, ops_to_json
 from .session import Call
 
@@ -311,8 +312,11 @@ class RedisBackplane:
             try:
                 number = int(fields[b"n"])
                 ops = ops_from_json(fields[b"op"])
+                if not all(type(op) is tuple and len(op) == 3 and op[0] == MESSAGE and type(op[1]) is str
+                           for op in ops):
+                    raise ValueError("not a named message")
             except (KeyError, ValueError):
-                logger.warning("backplane %s: dropped a malformed broadcast entry %s", self.worker, entry_id)
+                logger.warning("backplane %s: dropped a malformed broadcast entry %s", self.worker, _text(entry_id))
                 continue
             last = self._seen.get(sender)
             if last is not None and number <= last:
@@ -524,19 +528,25 @@ class RedisBackplane:
                 lease, number, kind = _text(fields[b"w"]), int(fields[b"n"]), fields[b"k"]
                 ops = ops_from_json(fields[b"ops"])
             except (KeyError, ValueError):
-                logger.warning("backplane %s: dropped a malformed document entry %s", self.worker, entry_id)
+                logger.warning("backplane %s: dropped a malformed document entry %s", self.worker, _text(entry_id))
                 continue
             last = self._doc_from
-            if kind == b"s":
-                shared.follow(ops)
-            elif last is not None and (lease != last[0] or number != last[1] + 1):
+            if kind != b"s" and last is not None and (lease != last[0] or number != last[1] + 1):
                 # A batch after one this process never got (Redis lost or trimmed it):
                 # start again from the last snapshot.
                 logger.warning("backplane %s: the shared document's stream has a gap: reloading it", self.worker)
                 await self._start_following()
                 return
-            else:
-                shared.apply(ops)
+            try:
+                if kind == b"s":
+                    shared.follow(ops)
+                else:
+                    shared.apply(ops)
+            except MirrorError as exc:
+                # Not a batch of this page (a bug, or a stranger writing to Redis): the
+                # replica's browsers get the page again at the owner's next snapshot.
+                logger.error("backplane %s: dropped a shared-document batch it cannot apply (%s)", self.worker,
+                             brief(str(exc)))
             self._note(entry)
         if deliver:
             await server._deliver(server._hub.pending())

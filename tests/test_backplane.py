@@ -363,3 +363,34 @@ async def test_the_asgi_app_under_uvicorn_takes_part_like_the_server(redis_serve
     assert mounted.backplane.started
     await mounted.asgi().close()
     assert not mounted.backplane.started
+
+
+async def test_malformed_entries_in_redis_are_logged_and_dropped(redis_server, namespace, caplog):
+    import redis.asyncio as aioredis
+    caplog.set_level(logging.WARNING, "domsync.backplane")
+    one = counter_app(redis_server, namespace, "w1")
+    two = counter_app(redis_server, namespace, "w2")
+    stranger = aioredis.from_url(redis_server.url)
+    try:
+        async with open(one) as alice:
+            await eventually(lambda: one.owns_document)
+            async with open(two) as bob:
+                await eventually(lambda: two.backplane._doc_cursor is not None)
+                await asyncio.sleep(0.2)
+                # a script in a broadcast, a broadcast that is not JSON, a batch for
+                # elements the page does not have
+                await stranger.xadd(f"{namespace}:broadcast", {"w": "x", "n": 1, "op": '[[20, "alert(1)"]]'})
+                await stranger.xadd(f"{namespace}:broadcast", {"w": "y", "n": 1, "op": "{not json"})
+                doc_from = two.backplane._doc_from
+                await stranger.xadd(f"{namespace}:doc", {"w": doc_from[0], "n": doc_from[1] + 1, "k": "b",
+                                                        "ops": '[[8, 999, "x"]]'})
+                await eventually(lambda: len([r for r in caplog.records if "malformed" in r.getMessage()]) == 4
+                                 and any("cannot apply" in r.getMessage() for r in caplog.records))
+                assert bob.scripts == [] and alice.scripts == []
+                # and both go on
+                await one.broadcast("still", 1)
+                await eventually(lambda: bob.messages == [("still", 1)])
+                await bob.locator("#add").click()
+                await expect(bob.locator("#count")).to_have_text("1")
+    finally:
+        await stranger.aclose()
