@@ -499,7 +499,7 @@ class RedisBackplane:
         self._doc_from = None
         shared.follow(ops_from_json(tail[0][1][b"ops"]))
         self._note(tail[0])
-        await self._apply_entries(tail[1:])
+        await self._apply_entries(tail[1:], reloading=True)
         await server._deliver(server._hub.pending())
         logger.info("backplane %s: follows the shared document of another process", self.worker)
 
@@ -518,7 +518,7 @@ class RedisBackplane:
                 return
             await self._apply_entries(entries, deliver=False)
 
-    async def _apply_entries(self, entries: list, deliver: bool = True) -> None:
+    async def _apply_entries(self, entries: list, deliver: bool = True, reloading: bool = False) -> None:
         shared = self._shared
         server = self._server
         assert shared is not None and server is not None
@@ -532,11 +532,15 @@ class RedisBackplane:
                 continue
             last = self._doc_from
             if kind != b"s" and last is not None and (lease != last[0] or number != last[1] + 1):
-                # A batch after one this process never got (Redis lost or trimmed it):
-                # start again from the last snapshot.
-                logger.warning("backplane %s: the shared document's stream has a gap: reloading it", self.worker)
-                await self._start_following()
-                return
+                if not reloading:
+                    # A batch after one this process never got (Redis lost or trimmed it):
+                    # start again from the last snapshot.
+                    logger.warning("backplane %s: the shared document's stream has a gap: reloading it",
+                                   self.worker)
+                    await self._start_following()
+                    return
+                logger.error("backplane %s: the shared document's stream has a gap after its last snapshot: "
+                             "its browsers may miss a change until the next snapshot", self.worker)
             try:
                 if kind == b"s":
                     shared.follow(ops)
@@ -547,6 +551,8 @@ class RedisBackplane:
                 # replica's browsers get the page again at the owner's next snapshot.
                 logger.error("backplane %s: dropped a shared-document batch it cannot apply (%s)", self.worker,
                              brief(str(exc)))
+                self._doc_cursor = _text(entry_id)  # read on; the numbering goes on from the last good one
+                continue
             self._note(entry)
         if deliver:
             await server._deliver(server._hub.pending())
