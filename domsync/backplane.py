@@ -524,6 +524,10 @@ class RedisBackplane:
         assert shared is not None and server is not None
         for entry in entries:
             entry_id, fields = entry
+            if shared.owner:
+                return  # taken over meanwhile (this read was under way): the page is ours
+            if self._doc_cursor is not None and _stream_id(entry_id) <= _stream_id(self._doc_cursor):
+                continue  # applied already (the catch-up before a takeover read it too)
             try:
                 lease, number, kind = _text(fields[b"w"]), int(fields[b"n"]), fields[b"k"]
                 ops = ops_from_json(fields[b"ops"])
@@ -654,6 +658,12 @@ def _named_calls(server: Any, client: Client, document: Document, data: dict) ->
     assert type(name) is str  # there are handlers for it
     context = EventContext(name, data.get("payload"), client, document)
     return [Call(handler, (context,), f"handler of message {brief(name)}", data) for handler in handlers]
+
+
+def _stream_id(value: Any) -> tuple[int, int]:
+    """A Redis Stream entry id (``"1700000000000-3"``), comparable."""
+    milliseconds, _, sequence = _text(value).partition("-")
+    return int(milliseconds), int(sequence or 0)
 
 
 def _text(value: Any) -> str:
