@@ -394,3 +394,38 @@ async def test_malformed_entries_in_redis_are_logged_and_dropped(redis_server, n
                 await expect(bob.locator("#count")).to_have_text("1")
     finally:
         await stranger.aclose()
+
+
+async def test_a_takeover_while_the_owner_is_busy_loses_nothing_and_repeats_nothing(redis_server, namespace):
+    def app(worker):
+        server = make_server(redis_server, namespace, worker, shared=True)
+        doc = server.document
+        doc.getRootElement().appendChild(doc.createElement("ul", id="items"))
+        return server
+
+    async def produce(server, stop):
+        items = server.document.getElementById("items")
+        n = 0
+        while not stop.is_set() and server.owns_document:  # (a real app: await server.ownership())
+            items.appendChild(server.document.createElement("li", innerText=str(n)))
+            n += 1
+            await server.flush()
+            await asyncio.sleep(0.005)
+
+    one, two = app("w1"), app("w2")
+    async with open(one), open(two) as bob:
+        await eventually(lambda: one.owns_document and two.backplane._doc_cursor is not None)
+        stop = asyncio.Event()
+        producer = asyncio.ensure_future(produce(one, stop))
+        await eventually(lambda: bob._tab.mirror.inner_html().count("<li") > 50)
+        for task in one.backplane._tasks:  # the owner freezes, mid-stream
+            task.cancel()
+        one.backplane._tasks = []
+        await asyncio.wait_for(two.ownership(), 15)
+        stop.set()
+        await producer
+        await eventually(lambda: bob._tab.mirror.inner_html() == two.document.getRootElement().innerHTML)
+        texts = [li.textContent for li in two.document.querySelectorAll("li")]
+        assert texts == [str(n) for n in range(len(texts))]  # in order, none twice, none missing
+        assert len(texts) > 50
+        assert bob.errors == []
