@@ -202,6 +202,9 @@ def load_server(target: str, host: str, port: int, backplane: str | None = None,
     else:
         raise UsageError(f"{target} is neither a connection handler, async def handler(server, client), nor a "
                          f"function of no arguments that returns a DomsyncServer")
+    if backplane is not None and getattr(server, "backplane", None) is None:
+        raise UsageError(f"--backplane was given, but the server of {target} has no backplane: make it with "
+                         f"DomsyncServer(..., backplane=os.environ.get({BACKPLANE_VARIABLE!r}))")
     # The command line says where: a factory's own host and port give way.
     server.host, server.port = host, port
     return server

@@ -72,8 +72,22 @@ def test_serve_takes_a_function_that_returns_a_configured_server_and_says_where_
 
 
 def test_serve_passes_the_backplane_to_a_server_factory_in_the_environment(in_deploy):
-    load_server("app:make_server", "127.0.0.1", 9002, backplane="redis://127.0.0.1:1/0")
+    server = load_server("app:make_server", "127.0.0.1", 9002, backplane="redis://127.0.0.1:1/0")
     assert os.environ[BACKPLANE_VARIABLE] == "redis://127.0.0.1:1/0"
+    assert server.backplane.url == "redis://127.0.0.1:1/0"
+
+
+def test_serve_says_so_when_a_server_factory_ignores_the_backplane(in_deploy, tmp_path, monkeypatch):
+    (tmp_path / "alone.py").write_text("from app import handler\nfrom domsync import DomsyncServer\n\n"
+                                       "def make():\n    return DomsyncServer(handler)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(UsageError, match="has no backplane: make it with DomsyncServer"):
+        load_server("alone:make", "127.0.0.1", 9003, backplane="redis://127.0.0.1:1/0")
+
+
+def test_serve_gives_a_handler_the_backplane(in_deploy):
+    server = load_server("app:handler", "127.0.0.1", 9004, backplane="redis://127.0.0.1:1/0")
+    assert server.backplane.url == "redis://127.0.0.1:1/0"
 
 
 @pytest.mark.parametrize("target, message", [

@@ -11,6 +11,8 @@ then put that configuration in nginx (or ``--proxy-config haproxy`` for HAProxy)
 the proxy's address, http://localhost:8000/.
 """
 
+import os
+
 from domsync import DomsyncServer, pack_bytes
 
 
@@ -48,5 +50,7 @@ async def handler(server: DomsyncServer, client) -> None:
 
 def make_server() -> DomsyncServer:
     """The same app as a configured server, for ``python -m domsync serve app:make_server``:
-    the form for apps that set things up when they start (a shared document, a title)."""
-    return DomsyncServer(handler, title="domsync on several workers")
+    the form for apps that set things up when they start (a shared document, a title).
+    ``--backplane`` arrives in the environment."""
+    return DomsyncServer(handler, title="domsync on several workers",
+                         backplane=os.environ.get("DOMSYNC_BACKPLANE"))
