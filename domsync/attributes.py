@@ -27,6 +27,83 @@ __all__ = ["Attributes"]
 
 _T = TypeVar("_T")
 
+# How attributes are stored. An element's ``_attrs`` is None or one flat tuple of names
+# and values, in the order the browser has them: ``("class", "row", "title", "x")``. A
+# dict of one attribute costs 184 bytes; this tuple costs 56, and tuples that many
+# elements have alike (every row's ``class="row"``) are shared: see share(). A
+# generated id is not stored at all (the IMPLICIT_ID flag): it comes first, before
+# ``_attrs``. Attributes change rarely and elements have few, so a change makes a new
+# tuple, and a lookup is a scan (tuple.index, in C).
+
+_shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Bounds of the shared tuples: how many, and the longest value shared (long values are
+# rarely alike). When full, the table starts again; tuples already shared stay shared.
+SHARED_MAX = 2048
+SHARED_VALUE_MAX = 64
+
+
+def share(attrs: tuple[str, ...]) -> tuple[str, ...]:
+    """The one tuple equal to ``attrs`` that elements share, if it is short enough to
+    share (what the Blink engine does for parsed elements' attribute lists)."""
+    found = _shared.get(attrs)
+    if found is not None:
+        return found
+    if len(attrs) <= 8 and all(len(part) <= SHARED_VALUE_MAX for part in attrs):
+        if len(_shared) >= SHARED_MAX:
+            _shared.clear()
+        _shared[attrs] = attrs
+    return attrs
+
+
+def attr_index(attrs: tuple[str, ...], name: str) -> int:
+    """The index of attribute ``name`` in a flat attribute tuple, or -1."""
+    start = 0
+    while True:
+        try:
+            i = attrs.index(name, start)
+        except ValueError:
+            return -1
+        if not i & 1:  # a name, not a value that happens to be equal to it
+            return i
+        start = i + 1
+
+
+def attr_get(attrs: tuple[str, ...] | None, name: str) -> str | None:
+    """The value of attribute ``name`` in a flat attribute tuple, or None."""
+    if attrs is None:
+        return None
+    i = attr_index(attrs, name)
+    return None if i < 0 else attrs[i + 1]
+
+
+def attr_with(attrs: tuple[str, ...] | None, name: str, value: str | None) -> tuple[str, ...] | None:
+    """A flat attribute tuple with ``name`` set to ``value`` (in its place if it was
+    there, last if not), or removed for None; None when no attribute is left."""
+    if attrs is None:
+        return None if value is None else share((name, value))
+    i = attr_index(attrs, name)
+    if value is None:
+        if i < 0:
+            return attrs
+        rest = attrs[:i] + attrs[i + 2:]
+        return share(rest) if rest else None
+    if i < 0:
+        return share(attrs + (name, value))
+    return share(attrs[:i + 1] + (value,) + attrs[i + 2:])
+
+
+def attr_pairs(attrs: tuple[str, ...] | None) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a flat attribute tuple, in order."""
+    if attrs is None:
+        return []
+    return list(zip(attrs[::2], attrs[1::2]))
+
+
+def attr_tuple(pairs: Any) -> tuple[str, ...] | None:
+    """A flat attribute tuple from (name, value) pairs, or a dict; None if empty."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    flat = tuple([part for pair in items for part in pair])
+    return share(flat) if flat else None
 
 
 class Attributes:
@@ -37,7 +114,7 @@ class Attributes:
     _key: int
     _tag: str
     _ns: str | None
-    _attrs: dict[str, str] | None
+    _attrs: tuple[str, ...] | None
     _flags: int
 
     def _attr_name(self, name: object) -> str:
@@ -46,10 +123,28 @@ class Attributes:
         return check_str(name, "the attribute name")  # pragma: no cover
 
     def _attr_view(self) -> dict[str, str] | None:
-        """The attributes for reading, with a generated id included."""
+        """The attributes as a new dict, in order, with a generated id included (None
+        for none)."""
+        attrs = self._attrs
         if self._flags & IMPLICIT_ID:
-            return {"id": AUTO_ID_PREFIX + str(self._key)}
-        return self._attrs
+            view = {"id": AUTO_ID_PREFIX + str(self._key)}
+            if attrs is not None:
+                view.update(zip(attrs[::2], attrs[1::2]))
+            return view
+        if attrs is None:
+            return None
+        return dict(zip(attrs[::2], attrs[1::2]))
+
+    def _get_attr(self, name: str) -> str | None:
+        """The value of the attribute named exactly ``name`` (already lower-cased for
+        HTML), a generated id included, or None."""
+        if name == "id" and self._flags & IMPLICIT_ID:
+            return AUTO_ID_PREFIX + str(self._key)
+        attrs = self._attrs
+        if attrs is None:
+            return None
+        i = attr_index(attrs, name)
+        return None if i < 0 else attrs[i + 1]
 
     @overload
     def getAttribute(self, name: str) -> str | None: ...
@@ -62,20 +157,24 @@ class Attributes:
         ``default`` is a domsync 0.1.2 extension; the browser returns ``null``.
         """
         attrs = self._attrs
-        if attrs is None:
-            if self._flags & IMPLICIT_ID and self._attr_name(name) == "id":
-                return AUTO_ID_PREFIX + str(self._key)
+        if attrs is None and not self._flags & IMPLICIT_ID:
             return default
-        return attrs.get(self._attr_name(name), default)
+        value = self._get_attr(self._attr_name(name))
+        return default if value is None else value
 
     def hasAttribute(self, name: str) -> bool:
         """True if the attribute is set."""
-        attrs = self._attr_view()
-        return attrs is not None and self._attr_name(name) in attrs
+        if self._attrs is None and not self._flags & IMPLICIT_ID:
+            return False
+        return self._get_attr(self._attr_name(name)) is not None
 
     def getAttributeNames(self) -> list[str]:
         """The names of the set attributes, in the order they were first set."""
-        return list(self._attr_view() or ())
+        names_ = ["id"] if self._flags & IMPLICIT_ID else []
+        attrs = self._attrs
+        if attrs is not None:
+            names_.extend(attrs[::2])
+        return names_
 
     @property
     def attributes(self) -> dict[str, str]:

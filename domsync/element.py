@@ -20,7 +20,7 @@ from __future__ import annotations
 from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
-from .attributes import Attributes
+from .attributes import Attributes, attr_index
 from .exceptions import HierarchyError, WrongTypeError
 from .flags import AUTO_ID, FRESH, IMPLICIT_ID, LIVE
 from .forms import FormControl
@@ -94,7 +94,8 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
         # None (no children), a str (one text node: the common case, kept small), or a
         # list of Element and str.
         self._kids: None | str | list[Any] = None
-        self._attrs: dict[str, str] | None = None
+        # None, or the attributes as one flat tuple of names and values (see attributes.py).
+        self._attrs: tuple[str, ...] | None = None
         # value, checked and event listeners, when the element has any.
         self._props: dict[str, Any] | None = None
         self._flags = flags
@@ -146,9 +147,9 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             return AUTO_ID_PREFIX + str(self._key)
         attrs = self._attrs
         if attrs is not None:
-            value = attrs.get("id")
-            if value is not None:
-                return value
+            i = attr_index(attrs, "id")
+            if i >= 0:
+                return attrs[i + 1]
         return ""
 
     @id.setter
@@ -224,7 +225,8 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
                 if self._flags & LIVE:
                     flags = child._flags
                     doc = self._doc
-                    if flags & IMPLICIT_ID and child._props is None and child._ns is None:
+                    if flags & IMPLICIT_ID and child._attrs is None and child._props is None \
+                            and child._ns is None:
                         child._flags = flags | LIVE
                         if child._tag in _FORM_TAGS:
                             doc._listening[child._key] = child  # two-way binding

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, cast
 import html5lib
 
 from . import csp, names
+from .attributes import share
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,14 +200,15 @@ def _convert_element(document: "Document", node: Any) -> Element:
     document._next_key = key + 1
     el = document._element_class(document, key, tag, ns, 0)
     if node.attrib:
-        attrs = {}
+        attrs = []
         for raw_name, value in node.attrib.items():
             name = names.check_attribute_name(_attribute_name(raw_name), html=False)
             names.check_url_value(name, value, tag)
             if document.strict_csp:
                 csp.check_attribute(tag, name)
-            attrs[name] = value
-        el._attrs = attrs
+            attrs.append(name)
+            attrs.append(value)
+        el._attrs = share(tuple(attrs))
     kids = _convert_children(document, node)
     for kid in kids:
         if type(kid) is not str:

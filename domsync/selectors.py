@@ -17,6 +17,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
+from .attributes import attr_get
 from .exceptions import SelectorError
 from .names import check_str, split_tokens
 
@@ -54,10 +55,7 @@ def _unescape(text: str) -> str:
 
 def _attr_test(name: str, op: str | None, value: str | None, ignore_case: bool) -> Matcher:
     def test(el: "Element") -> bool:
-        attrs = el._attr_view()
-        if attrs is None:
-            return False
-        actual = attrs.get(name if el._ns else name.lower())
+        actual = el._get_attr(name if el._ns else name.lower())
         if actual is None:
             return False
         if op is None:
@@ -192,7 +190,7 @@ def compile_selector(selector: str) -> Matcher:
             cls = _unescape(m.group("cls"))
 
             def class_test(el: Element, c: str = cls) -> bool:
-                return el._attrs is not None and c in split_tokens(el._attrs.get("class"))
+                return el._attrs is not None and c in split_tokens(attr_get(el._attrs, "class"))
             tests.append(class_test)
         elif kind == "attr":
             raw = m.group("dq") if m.group("dq") is not None else (
