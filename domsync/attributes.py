@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from . import csp, names
 from .event_names import warn_at_caller
 from .exceptions import DomsyncWarning, WrongTypeError
-from .flags import IMPLICIT_ID
+from .flags import FOREIGN, IMPLICIT_ID, SVG
 from .names import check_str
 from .protocol import AUTO_ID_PREFIX
 from .styles import ClassList, Style
@@ -113,13 +113,20 @@ class Attributes:
     _doc: "Document"
     _key: int
     _tag: str
-    _ns: str | None
     _attrs: tuple[str, ...] | None
     _flags: int
 
+    @property
+    def _ns(self) -> str | None:
+        """The element's namespace, None for HTML (kept as two bits of ``_flags``)."""
+        flags = self._flags
+        if not flags & FOREIGN:
+            return None
+        return names.SVG_NAMESPACE if flags & SVG else names.MATHML_NAMESPACE
+
     def _attr_name(self, name: object) -> str:
         if type(name) is str:
-            return name.lower() if self._ns is None else name
+            return name if self._flags & FOREIGN else name.lower()
         return check_str(name, "the attribute name")  # pragma: no cover
 
     def _attr_view(self) -> dict[str, str] | None:
@@ -193,7 +200,7 @@ class Attributes:
             CspError: under a strict Content-Security-Policy, for a ``<script>``'s
                 ``src`` or ``href``.
         """
-        name = names.check_attribute_name(name, self._ns is None)
+        name = names.check_attribute_name(name, not self._flags & FOREIGN)
         if type(value) is not str:
             if isinstance(value, bool):
                 raise WrongTypeError(
@@ -202,7 +209,7 @@ class Attributes:
                     f"toggleAttribute({name!r}, True), off with removeAttribute({name!r})")
             check_str(value, f"the value of attribute {name!r}")
         elif len(value) == 5 and value.lower() == "false" and name in names.BOOLEAN_ATTRIBUTES \
-                and self._ns is None:
+                and not self._flags & FOREIGN:
             warn_at_caller(f"setAttribute({name!r}, {value!r}) turns {name!r} on: a boolean attribute is on "
                            f"whatever its value. Turn it off with removeAttribute({name!r})"
                            + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),

@@ -23,7 +23,7 @@ from . import encode_js
 from .attributes import attr_pairs
 from .encoding import _quote, js_string
 from .element import IMPLICIT_ID, LIVE, Element
-from .names import MATHML_NAMESPACE, SVG_NAMESPACE
+from .flags import FOREIGN, MATHML, NS_SHIFT, SVG
 from .recorder import FORM_CONTROLS as _FORM_CONTROLS, leaf_text
 from .protocol import (
     ACTIONS, APPEND, APPEND_LEAVES, CHILDREN, FORGET, INSERT, LISTEN, MOVE, NS_HTML, NS_MATHML,
@@ -32,7 +32,8 @@ from .protocol import (
 
 __all__ = ["Batches"]
 
-_NAMESPACES = {None: NS_HTML, SVG_NAMESPACE: NS_SVG, MATHML_NAMESPACE: NS_MATHML}
+# The namespace bits of an element's flags are the wire's numbers.
+assert (SVG >> NS_SHIFT, MATHML >> NS_SHIFT, 0) == (NS_SVG, NS_MATHML, NS_HTML)
 
 
 class Batches:
@@ -190,7 +191,7 @@ class Batches:
         run: list | None = None
         for kid in root._kid_list():
             if type(kid) is not str and kid._flags & IMPLICIT_ID and kid._attrs is None and kid._props is None \
-                    and kid._ns is None and (kid._kids is None or type(kid._kids) is str):
+                    and not kid._flags & FOREIGN and (kid._kids is None or type(kid._kids) is str):
                 if run is not None and kid._tag is run[0]._tag:
                     run.append(kid)
                 else:
@@ -226,7 +227,7 @@ class Batches:
         kids: None | str | list[Any] | tuple[Any, ...] = node._kids  # type: ignore[union-attr]
         flags = node._flags  # type: ignore[union-attr]
         attrs = node._attrs  # type: ignore[union-attr]
-        if (flags & IMPLICIT_ID and attrs is None and node._props is None and node._ns is None  # type: ignore[union-attr]
+        if (flags & IMPLICIT_ID and attrs is None and node._props is None and not flags & FOREIGN  # type: ignore[union-attr]
                 and (kids is None or type(kids) is str)):
             # The common leaf: a generated id and at most one text node.
             return (-node._key, node._tag, NS_HTML, None, kids, None)  # type: ignore[union-attr]
@@ -235,7 +236,7 @@ class Batches:
         # The generated id, never stored (IMPLICIT_ID), goes as the key's sign; the
         # attributes are already the wire's flat tuple.
         key = -node._key if flags & IMPLICIT_ID else node._key  # type: ignore[union-attr]
-        return (key, node._tag, _NAMESPACES[node._ns], attrs, kids, _node_props(node._props))  # type: ignore[union-attr]
+        return (key, node._tag, (flags >> NS_SHIFT) & 3, attrs, kids, _node_props(node._props))  # type: ignore[union-attr]
 
     def _coalesce_children(self) -> None:
         """Drop children replacements (text, innerText, innerHTML) that a later one on

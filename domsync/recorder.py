@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from .attributes import attr_get, attr_with, share
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
+from .flags import FOREIGN
 from .exceptions import HierarchyError, UsageError
 from .protocol import (
     APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT, TEXT_AT,
@@ -224,7 +225,7 @@ class Recorder:
                 return
             ckids = child._kids
             if ref is None and flags & IMPLICIT_ID and child._attrs is None and child._props is None \
-                    and child._ns is None and (ckids is None or type(ckids) is str):
+                    and not flags & FOREIGN and (ckids is None or type(ckids) is str):
                 # The common new leaf: rendered with the batch (see _render_outbox).
                 child._flags = flags | LIVE
                 if child._tag in _FORM_CONTROLS:
