@@ -57,23 +57,26 @@ def share(attrs: tuple[str, ...]) -> tuple[str, ...]:
 
 def attr_index(attrs: tuple[str, ...], name: str) -> int:
     """The index of attribute ``name`` in a flat attribute tuple, or -1."""
-    start = 0
-    while True:
-        try:
-            i = attrs.index(name, start)
-        except ValueError:
+    if name not in attrs:  # in C, and no exception to catch: the common miss is fast
+        return -1
+    i = attrs.index(name)
+    while i & 1:  # a value that happens to be equal to the name: look further
+        if name not in attrs[i + 1:]:
             return -1
-        if not i & 1:  # a name, not a value that happens to be equal to it
-            return i
-        start = i + 1
+        i = attrs.index(name, i + 1)
+    return i
 
 
 def attr_get(attrs: tuple[str, ...] | None, name: str) -> str | None:
     """The value of attribute ``name`` in a flat attribute tuple, or None."""
-    if attrs is None:
+    if attrs is None or name not in attrs:
         return None
-    i = attr_index(attrs, name)
-    return None if i < 0 else attrs[i + 1]
+    i = attrs.index(name)
+    if i & 1:
+        i = attr_index(attrs, name)
+        if i < 0:
+            return None
+    return attrs[i + 1]
 
 
 def attr_with(attrs: tuple[str, ...] | None, name: str, value: str | None) -> tuple[str, ...] | None:
@@ -147,11 +150,16 @@ class Attributes:
         HTML), a generated id included, or None."""
         if name == "id" and self._flags & IMPLICIT_ID:
             return AUTO_ID_PREFIX + str(self._key)
+        return attr_get(self._attrs, name)
+
+    def _attr_flat(self) -> tuple[str, ...]:
+        """The names and values, alternately, in order, a generated id included: what
+        the serialiser reads."""
         attrs = self._attrs
-        if attrs is None:
-            return None
-        i = attr_index(attrs, name)
-        return None if i < 0 else attrs[i + 1]
+        if self._flags & IMPLICIT_ID:
+            first = ("id", AUTO_ID_PREFIX + str(self._key))
+            return first if attrs is None else first + attrs
+        return () if attrs is None else attrs
 
     @overload
     def getAttribute(self, name: str) -> str | None: ...
@@ -164,10 +172,25 @@ class Attributes:
         ``default`` is a domsync 0.1.2 extension; the browser returns ``null``.
         """
         attrs = self._attrs
-        if attrs is None and not self._flags & IMPLICIT_ID:
+        flags = self._flags
+        if attrs is None and not flags & IMPLICIT_ID:
             return default
-        value = self._get_attr(self._attr_name(name))
-        return default if value is None else value
+        # _attr_name and attr_get inlined: className and the like read through here.
+        if type(name) is str:
+            if not flags & FOREIGN:
+                name = name.lower()
+        else:
+            name = check_str(name, "the attribute name")  # pragma: no cover
+        if flags & IMPLICIT_ID and name == "id":
+            return AUTO_ID_PREFIX + str(self._key)
+        if attrs is None or name not in attrs:
+            return default
+        i = attrs.index(name)
+        if i & 1:  # a value equal to the name: rare
+            i = attr_index(attrs, name)
+            if i < 0:
+                return default
+        return attrs[i + 1]
 
     def hasAttribute(self, name: str) -> bool:
         """True if the attribute is set."""
@@ -237,7 +260,7 @@ class Attributes:
     @property
     def className(self) -> str:
         """The class attribute, ``''`` if it is not set."""
-        return self.getAttribute("class", "")
+        return attr_get(self._attrs, "class") or ""
 
     @className.setter
     def className(self, value: str) -> None:

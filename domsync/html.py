@@ -12,7 +12,7 @@ tuned for documents (optional tags, quoting choices) and differs from what a bro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, cast
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence, cast
 
 import html5lib
 
@@ -236,7 +236,7 @@ class SerializableElement(Protocol):
     def _ns(self) -> str | None: ...
     @property
     def _kids(self) -> "None | str | Sequence[SerializableElement | str]": ...
-    def _attr_view(self) -> Mapping[str, str] | None: ...
+    def _attr_flat(self) -> Sequence[str]: ...
 
 
 def serialize_children(element: SerializableElement) -> str:
@@ -257,7 +257,7 @@ def _serialize_kids(element: SerializableElement, out: list[str]) -> None:
     kids = element._kids
     if kids is None:
         return
-    raw = element._ns is None and element._tag in RAW_TEXT_ELEMENTS
+    raw = element._tag in RAW_TEXT_ELEMENTS and element._ns is None
     if type(kids) is str:
         out.append(kids if raw else kids.translate(_TEXT_ESCAPES))
         return
@@ -271,12 +271,11 @@ def _serialize_kids(element: SerializableElement, out: list[str]) -> None:
 def _serialize_element(element: SerializableElement, out: list[str]) -> None:
     tag = element._tag
     out.append("<" + tag)
-    attrs = element._attr_view()
-    if attrs:
-        for name, value in attrs.items():
-            out.append(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+    flat = element._attr_flat()  # names and values, alternately
+    for i in range(0, len(flat), 2):
+        out.append(f' {flat[i]}="{flat[i + 1].translate(_ATTRIBUTE_ESCAPES)}"')
     out.append(">")
-    if element._ns is None and tag in VOID_ELEMENTS:
+    if tag in VOID_ELEMENTS and element._ns is None:
         return
     _serialize_kids(element, out)
     out.append(f"</{tag}>")

@@ -17,7 +17,6 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable
 
-from .attributes import attr_get
 from .exceptions import SelectorError
 from .names import check_str, split_tokens
 
@@ -54,8 +53,10 @@ def _unescape(text: str) -> str:
 
 
 def _attr_test(name: str, op: str | None, value: str | None, ignore_case: bool) -> Matcher:
+    lowered = name.lower()
+
     def test(el: "Element") -> bool:
-        actual = el._get_attr(name if el._ns else name.lower())
+        actual = el._get_attr(lowered if name == lowered or el._ns is None else name)
         if actual is None:
             return False
         if op is None:
@@ -178,7 +179,10 @@ def compile_selector(selector: str) -> Matcher:
             lowered = name.lower()
 
             def type_test(el: Element, n: str = name, lo: str = lowered) -> bool:
-                return el._tag == (lo if el._ns is None else n)
+                # HTML tags are stored lower-case, others as written; the namespace
+                # (a property of the model's elements) is read only when it decides.
+                tag = el._tag
+                return tag == n or (tag == lo and el._ns is None)
             tests.append(type_test)
         elif kind == "id":
             ident = _unescape(m.group("id"))
@@ -190,7 +194,8 @@ def compile_selector(selector: str) -> Matcher:
             cls = _unescape(m.group("cls"))
 
             def class_test(el: Element, c: str = cls) -> bool:
-                return el._attrs is not None and c in split_tokens(attr_get(el._attrs, "class"))
+                value = el._get_attr("class")
+                return value is not None and c in split_tokens(value)
             tests.append(class_test)
         elif kind == "attr":
             raw = m.group("dq") if m.group("dq") is not None else (
