@@ -102,13 +102,6 @@ def attr_pairs(attrs: tuple[str, ...] | None) -> list[tuple[str, str]]:
     return list(zip(attrs[::2], attrs[1::2]))
 
 
-def attr_tuple(pairs: Any) -> tuple[str, ...] | None:
-    """A flat attribute tuple from (name, value) pairs, or a dict; None if empty."""
-    items = pairs.items() if isinstance(pairs, dict) else pairs
-    flat = tuple([part for pair in items for part in pair])
-    return share(flat) if flat else None
-
-
 class Attributes:
     """The attribute part of :class:`~domsync.Element`."""
 
