@@ -165,7 +165,11 @@ def domsync_server(scenario: str, options: dict):
                 i += missed
             i += 1
             counter.innerText = f"{STAMP}{i}|{time.monotonic():.6f}"
+            flushing = loop.time()
             await server.flush(client)
+            took = loop.time() - flushing
+            if took > stats["flush_max"]:
+                stats["flush_max"] = took
             stats["ticks"] += 1
             due += TICK
 
@@ -259,7 +263,19 @@ def server_process(args) -> None:
     counting = _Counting()
     logging.getLogger().addHandler(counting)
     logging.getLogger().setLevel(logging.WARNING)
-    stats = {"ticks": 0, "skipped": 0, "broadcasts": 0, "receivers": 0}
+    stats = {"ticks": 0, "skipped": 0, "broadcasts": 0, "receivers": 0, "flush_max": 0.0, "lag_max": 0.0,
+             "lags_over_50ms": 0}
+
+    async def lag_monitor():
+        """How late the loop wakes a 10 ms sleep: what delays every session at once."""
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(0.01)
+            lag = loop.time() - before - 0.01
+            stats["lag_max"] = max(stats["lag_max"], lag)
+            if lag > 0.05:
+                stats["lags_over_50ms"] += 1
     options = {"stats": stats, "old_broadcast": args.old_broadcast, "no_compression": args.no_compression}
 
     async def main():
@@ -271,6 +287,7 @@ def server_process(args) -> None:
                 loop.call_soon_threadsafe(commands.put_nowait, line.strip())
             loop.call_soon_threadsafe(commands.put_nowait, None)
         threading.Thread(target=read, daemon=True).start()
+        monitor = asyncio.create_task(lag_monitor())  # noqa: F841
         if args.serve == "domsync":
             server = domsync_server(args.scenario, options)
             await server.serve()
@@ -290,6 +307,8 @@ def server_process(args) -> None:
                 answer["rss_before_kb"] = rss_kb(os.getpid())
                 answer["trimmed"] = ctypes.CDLL("libc.so.6").malloc_trim(0)
                 answer["rss_after_kb"] = rss_kb(os.getpid())
+            elif command == "reset":
+                stats.update(flush_max=0.0, lag_max=0.0, lags_over_50ms=0)
             elif command == "stats":
                 answer.update(stats, sessions=sessions(), warnings=counting.count, first_warnings=counting.first,
                               rss_kb=rss_kb(os.getpid()), objects=len(gc.get_objects()))
@@ -665,6 +684,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
         time.sleep(args.settle)
         if scenario == "C":
             server.ask("gc")
+        server.ask("reset")
         before = server.ask("stats")
         start = time.monotonic()
         end = start + args.duration
@@ -698,6 +718,8 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
             "client_errors": report["errors"], "disconnections": report["disconnections"],
             "skipped_ticks": after.get("skipped", 0) - before.get("skipped", 0) if after else None,
             "load": os.getloadavg()[0],
+            "loop_lag_max_ms": after.get("lag_max", 0) * 1000, "lags_over_50ms": after.get("lags_over_50ms"),
+            "flush_max_ms": after.get("flush_max", 0) * 1000,
         }
         clients.close()
         clients = None
@@ -716,7 +738,9 @@ def show(result: dict, say) -> None:
         f"clients CPU {r['clients_cpu'] * 100:5.1f}%  RSS {r['rss_mb']:7.1f} MB "
         f"({r['rss_per_session_kb']:6.1f} KB/session)  warnings {r['server_warnings']}  "
         f"errors {r['client_errors']}  disconnections {r['disconnections']}  "
-        f"connect {r['connect_s']} s  load {r['load']:.2f}")
+        f"skipped ticks {r['skipped_ticks']}  connect {r['connect_s']} s  load {r['load']:.2f}")
+    say(f"           server loop lag max {r['loop_lag_max_ms']:.1f} ms, lags > 50 ms: {r['lags_over_50ms']}, "
+        f"flush max {r['flush_max_ms']:.1f} ms")
     if r.get("first_warnings"):
         say(f"           first warnings: {r['first_warnings'][:2]}")
 
