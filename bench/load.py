@@ -318,7 +318,8 @@ def server_process(args) -> None:
             elif command == "top" and args.tracemalloc:
                 import tracemalloc
                 snap = tracemalloc.take_snapshot()
-                answer["top"] = [str(s) for s in snap.statistics("lineno")[:15]]
+                answer["top"] = [str(s) for s in snap.statistics("filename")[:12]]
+                answer["top"] += [str(s) for s in snap.statistics("lineno")[:12]]
             print(json.dumps(answer), flush=True)
         closing = server.close()
         if asyncio.iscoroutine(closing):
@@ -405,7 +406,7 @@ async def raw_client(url, scenario, window, stats, speaks_domsync):
 
     if speaks_domsync:
         from domsync.protocol import PROTOCOL_VERSION
-        url = url.rstrip("/") + f"/ws?v={PROTOCOL_VERSION}&wire=json"
+        url = url.replace("http", "ws", 1).rstrip("/") + f"/ws?v={PROTOCOL_VERSION}&wire=json"
     socket = await connect(url, max_size=None, open_timeout=60)
     if speaks_domsync:
         await socket.send(json.dumps({"domsync": True, "type": "hello", "token": None, "batch": None}))
@@ -431,7 +432,8 @@ async def raw_client(url, scenario, window, stats, speaks_domsync):
                         if isinstance(op[-1], dict) and op[-1].get("ts") in window:
                             stats.received += 1
                             stats.latencies.append(now - op[-1]["ts"])
-                if speaks_domsync and now - acked > 2:
+                if speaks_domsync and (now - acked > 2 or applied == 1):  # the page at once, as the
+                    # browser's ack loop would within 2 s (the server keeps a batch until then)
                     acked = now
                     await socket.send(json.dumps({"domsync": True, "type": "ack", "a": applied}))
         except Exception:
@@ -695,6 +697,9 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
         rss = server.rss_kb()
         time.sleep(args.grace)  # what was sent in the window lands
         after = server.ask("stats")
+        if args.tracemalloc:
+            for line in server.ask("top").get("top", []):
+                log("    " + line)
         report = clients.report()
         lat = report.pop("latencies_us")
         if scenario == "A":
