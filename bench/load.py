@@ -132,6 +132,11 @@ def domsync_server(scenario: str, options: dict):
 
     if options.get("old_broadcast"):
         Hub.broadcast = _old_broadcast
+    if options.get("old_deflate"):
+        # The websockets library's default: context takeover, every message compressed.
+        from websockets.extensions.permessage_deflate import enable_server_permessage_deflate
+        from domsync import ws_transport
+        ws_transport._DeflateFactory = lambda: enable_server_permessage_deflate(None)[0]  # type: ignore
     stats = options["stats"]
 
     async def handler(server, client):
@@ -276,7 +281,8 @@ def server_process(args) -> None:
             stats["lag_max"] = max(stats["lag_max"], lag)
             if lag > 0.05:
                 stats["lags_over_50ms"] += 1
-    options = {"stats": stats, "old_broadcast": args.old_broadcast, "no_compression": args.no_compression}
+    options = {"stats": stats, "old_broadcast": args.old_broadcast, "old_deflate": args.old_deflate,
+               "no_compression": args.no_compression}
 
     async def main():
         loop = asyncio.get_running_loop()
@@ -574,17 +580,20 @@ class ServerProcess:
 
 
 def start_servers(side: str, scenario: str, args) -> ServerProcess:
-    """Start the server side of a run: one process of ``side`` (``domsync`` or
-    ``floor``). With ``--url`` (domsync only), the clients go to a server already
-    running, and ``--server-pid`` names its processes. Swap this function to start
-    several workers behind a proxy."""
-    if args.url and side == "domsync":
+    """Start the server side of a run: one process of ``side`` (``floor``, ``domsync``,
+    or ``domsync:old-broadcast`` / ``domsync:old-deflate`` for the paths before this
+    work). With ``--url`` (domsync only), the clients go to a server already running,
+    and ``--server-pid`` names its processes. Swap this function to start several
+    workers behind a proxy."""
+    base, *flags = side.split(":")
+    if args.url and base == "domsync":
         return ServerProcess(args.url, list(args.server_pid or []))
-    command = [sys.executable, os.path.abspath(__file__), "--serve", side, "--scenario", scenario]
-    if args.old_broadcast_server:
-        command.append("--old-broadcast")
+    command = [sys.executable, os.path.abspath(__file__), "--serve", base, "--scenario", scenario]
+    command += [f"--{flag}" for flag in flags]
     if args.tracemalloc:
         command.append("--tracemalloc")
+    if args.old_deflate and base == "domsync":
+        command.append("--old-deflate")
     if args.no_compression:
         command.append("--no-compression")
     proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -594,7 +603,7 @@ def start_servers(side: str, scenario: str, args) -> ServerProcess:
         proc.kill()
         raise RuntimeError(f"the {side} server did not start: {line!r}")
     port = int(line.split()[1])
-    return ServerProcess(f"http://127.0.0.1:{port}/" if side == "domsync" else f"ws://127.0.0.1:{port}/",
+    return ServerProcess(f"http://127.0.0.1:{port}/" if base == "domsync" else f"ws://127.0.0.1:{port}/",
                          [proc.pid], proc)
 
 
@@ -680,7 +689,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
         time.sleep(0.3)
         rss_start = server.rss_kb()
         started = time.monotonic()
-        clients = Clients(side, scenario, server.url, sessions, args)
+        clients = Clients(side.split(":")[0], scenario, server.url, sessions, args)
         ok, failed = clients.connected()
         connect_s = time.monotonic() - started
         time.sleep(args.settle)
@@ -737,7 +746,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
 
 def show(result: dict, say) -> None:
     r = result
-    say(f"  {r['side']:8} {r['scenario']} N={r['connected']:>5}/{r['sessions']:<5} "
+    say(f"  {r['side']:22} {r['scenario']} N={r['connected']:>5}/{r['sessions']:<5} "
         f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms  "
         f"delivered {r['delivered'] * 100:6.2f}%  server CPU {r['server_cpu'] * 100:5.1f}%  "
         f"clients CPU {r['clients_cpu'] * 100:5.1f}%  RSS {r['rss_mb']:7.1f} MB "
@@ -831,7 +840,8 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=10, help="seconds measured")
     parser.add_argument("--settle", type=float, default=2, help="seconds between connecting and measuring")
     parser.add_argument("--grace", type=float, default=1, help="seconds after the window for late updates")
-    parser.add_argument("--sides", default="floor,domsync", help="floor, domsync or both (alternated)")
+    parser.add_argument("--sides", default="floor,domsync", help="floor, domsync, domsync:old-deflate, "
+                        "domsync:old-broadcast, comma-separated (run alternately)")
     parser.add_argument("--client-procs", type=int, default=3, help="client processes")
     parser.add_argument("--connect-concurrency", type=int, default=20, help="connections opened at once, "
                         "per client process")
@@ -839,6 +849,8 @@ def main(argv=None) -> int:
     parser.add_argument("--url", help="the domsync side's clients go to this running server (or proxy)")
     parser.add_argument("--server-pid", type=int, action="append", help="its processes (CPU, RSS)")
     parser.add_argument("--no-compression", action="store_true", help="the floor without permessage-deflate")
+    parser.add_argument("--old-deflate", action="store_true", help="the domsync server with the websockets "
+                        "library's permessage-deflate defaults (before: context takeover, every message)")
     parser.add_argument("--start", type=int, default=250, help="search: the first N")
     parser.add_argument("--max-sessions", type=int, default=8000, help="search: the largest N tried")
     parser.add_argument("--resolution", type=int, default=50, help="search: stop bisecting within this")
@@ -852,7 +864,6 @@ def main(argv=None) -> int:
     parser.add_argument("--client", choices=("domsync", "floor"), help=argparse.SUPPRESS)
     parser.add_argument("--old-broadcast", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    args.old_broadcast_server = False
 
     if args.serve:
         server_process(args)
@@ -869,7 +880,7 @@ def main(argv=None) -> int:
 
     log = say
     results: list = []
-    sides = [side.strip() for side in args.sides.split(",") if side.strip()]
+    sides = [side.strip() for side in args.sides.split(",") if side.strip()]  # e.g. domsync:old-deflate
     say(f"load.py --mode {args.mode}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
     if args.mode == "run":
         for n in [int(x) for x in args.sessions.split(",")]:
@@ -879,18 +890,14 @@ def main(argv=None) -> int:
                     results.append(result)
                     show(result, say)
     elif args.mode == "broadcast":
+        # Scenario B, with the broadcast path before encode-once run alongside.
         for n in [int(x) for x in args.sessions.split(",")]:
             for _ in range(args.repeat):
-                for side, old in (("floor", False), ("domsync", True), ("domsync", False)):
-                    if side not in sides:
-                        continue
-                    args.old_broadcast_server = old
-                    result = one_run(side, "B", n, args, log)
-                    result["broadcast_path"] = "old (per session)" if old else ("new" if side == "domsync" else "")
-                    results.append(result)
-                    say(f"  [{result['broadcast_path'] or 'floor'}]")
-                    show(result, say)
-            args.old_broadcast_server = False
+                for side in ("floor", "domsync:old-broadcast", "domsync"):
+                    if side.split(":")[0] in sides:
+                        result = one_run(side, "B", n, args, log)
+                        results.append(result)
+                        show(result, say)
     elif args.mode == "search":
         found = {}
         for side in sides:
