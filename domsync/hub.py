@@ -217,6 +217,11 @@ class Hub:
             for token in (session.token, session.previous_token):
                 if token is not None:
                     self.tokens.pop(token, None)
+        if not self.sessions:
+            # A dict keeps its table at its largest: after a crowd has left, start small.
+            self.sessions = {}
+            if not self.tokens:
+                self.tokens = {}
         return session
 
     def resumable(self, hello: Hello, client: Client) -> Session | None:

@@ -566,6 +566,8 @@ class ServerCore(AppRunner):
             connection.abort()
         for task in self._tasks.pop(client, _Tasks()).all():
             task.cancel()
+        if not self._tasks:
+            self._tasks = {}  # the table sized for the crowd that has left goes with it
         logger.info("client %s disconnected", client.address)
         ending = asyncio.ensure_future(self._disconnected(client))
         self._track(ending)

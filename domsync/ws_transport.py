@@ -168,7 +168,10 @@ class Connection(asyncio.Protocol):
         for waiter in self._drain_waiters:
             if not waiter.done():
                 waiter.set_exception(ClientGoneError("the browser's connection closed"))
-        self.server._connections.discard(self)
+        connections = self.server._connections
+        connections.discard(self)
+        if not connections:
+            self.server._connections = set()  # a set keeps its table at its largest
         if self.client is not None:
             self.server._lost(self.client, self)
 

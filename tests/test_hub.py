@@ -93,3 +93,17 @@ def test_a_broadcast_in_a_shared_document_comes_after_the_shared_batch():
     assert bodies[sessions[0]][-1] == list(op) and bodies[sessions[1]][-1] == list(op)
     assert list(op) not in bodies[sessions[2]]  # not a target: the batch only
     assert all("for all" in json.dumps(b) for b in bodies.values())
+
+
+def test_after_a_crowd_has_left_the_session_tables_are_small_again():
+    import sys
+
+    hub = make_hub()
+    sessions = open_sessions(hub, 1000, retention=Retention(60, 5, 1 << 20))
+    assert sys.getsizeof(hub.sessions) > 10 * sys.getsizeof({})
+    for session in sessions[:-1]:
+        hub.close(session.client)
+    assert len(hub.sessions) == 1  # one is still here: nothing to gain yet
+    hub.close(sessions[-1].client)
+    assert hub.sessions == {} and hub.tokens == {}
+    assert sys.getsizeof(hub.sessions) == sys.getsizeof({}) and sys.getsizeof(hub.tokens) == sys.getsizeof({})
