@@ -304,6 +304,7 @@ def server_process(args) -> None:
             port = server.sockets[0].getsockname()[1]
             sessions = lambda: len(server.connections)  # noqa: E731
         print(f"READY {port}", flush=True)
+        marked = None
         while (command := await commands.get()) is not None:
             answer: dict = {}
             if command == "gc":
@@ -321,6 +322,12 @@ def server_process(args) -> None:
                 if args.tracemalloc:
                     import tracemalloc
                     answer["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
+            elif command == "mark" and args.tracemalloc:
+                import tracemalloc
+                marked = tracemalloc.take_snapshot()
+            elif command == "diff" and args.tracemalloc:
+                import tracemalloc
+                answer["top"] = [str(s) for s in tracemalloc.take_snapshot().compare_to(marked, "lineno")[:15]]
             elif command == "top" and args.tracemalloc:
                 import tracemalloc
                 snap = tracemalloc.take_snapshot()
@@ -792,18 +799,19 @@ def search(side: str, args, log, say, results) -> int:
     return good
 
 
-def rounds(args, log, say, results) -> None:
+def rounds(side: str, args, log, say, results) -> None:
     """Sessions joining and leaving, ``--rounds`` times: what the server keeps."""
-    server = start_servers("domsync", "A", args)
+    server = start_servers(side, "A", args)
     try:
         time.sleep(0.5)
         server.ask("gc")
+        server.ask("mark")
         start = server.ask("stats")
         say(f"  start: RSS {start['rss_kb'] / 1024:.1f} MB, objects {start['objects']}"
             + (f", traced {start['traced_kb'] / 1024:.1f} MB" if "traced_kb" in start else ""))
         results.append({"round": 0, **start})
         for number in range(1, args.rounds + 1):
-            clients = Clients("domsync", "A", server.url, args.sessions, args)
+            clients = Clients("domsync", "A", server.url, int(args.sessions), args)
             try:
                 ok, failed = clients.connected()
                 time.sleep(2)
@@ -819,13 +827,14 @@ def rounds(args, log, say, results) -> None:
             trim = server.ask("trim") if args.trim else {}
             row = {"round": number, "connected": ok, "failed": failed, "peak_kb": peak, **stats, **trim}
             results.append(row)
-            say(f"  round {number:2}: {ok} joined ({failed} failed), peak RSS {peak / 1024:.1f} MB; all left: "
+            say(f"  round {number:2}: {time.strftime('%H:%M:%S')} {ok} joined ({failed} failed), peak RSS {peak / 1024:.1f} MB; all left: "
                 f"sessions {stats['sessions']}, RSS {stats['rss_kb'] / 1024:.1f} MB, objects {stats['objects']}"
                 + (f", traced {stats['traced_kb'] / 1024:.1f} MB" if "traced_kb" in stats else "")
                 + (f", after malloc_trim {trim['rss_after_kb'] / 1024:.1f} MB" if trim else "")
                 + f", load {os.getloadavg()[0]:.2f}")
         if args.tracemalloc:
-            for line in server.ask("top").get("top", []):
+            say("  Python allocations since the start, the largest differences:")
+            for line in server.ask("diff").get("top", []):
                 say("    " + line)
     finally:
         server.stop()
@@ -907,7 +916,9 @@ def main(argv=None) -> int:
             say(f"  domsync / floor: {found.get('domsync', 0) / found['floor']:.2f}x")
         results.append({"search": found})
     elif args.mode == "rounds":
-        rounds(args, log, say, results)
+        for side in sides:
+            say(f"  {side}:")
+            rounds(side, args, log, say, results)
     if args.json:
         print(json.dumps(results, indent=1))
     return 0
