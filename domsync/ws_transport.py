@@ -190,6 +190,12 @@ class Connection(asyncio.Protocol):
         self.protocol.send_text(frame.encode("utf-8", "surrogatepass"))
         self._send_data()
 
+    @property
+    def must_drain(self) -> bool:
+        """Whether :meth:`drain` has anything to do: the socket's buffer is over its
+        high mark (it waits), or the connection has closed (it raises)."""
+        return self._paused or self.mode == "closed"
+
     async def drain(self) -> None:
         """Wait until the socket has taken what was written (down to its low mark).
 

@@ -180,3 +180,43 @@ def test_the_deflate_extension_keeps_no_zlib_state_between_messages():
     assert browser_side.decode(encoded).data == large.data
     assert not hasattr(server_side, "encoder") and not hasattr(server_side, "decoder")
     assert len(large.data) >= ws_transport.COMPRESS_MIN > len(small.data)
+
+
+class _Socket:
+    """A connection that says whether drain has anything to do, and counts drains."""
+
+    def __init__(self, must_drain: bool, gone: bool = False):
+        self.must_drain = must_drain
+        self.gone = gone
+        self.drains = 0
+
+    async def drain(self) -> None:
+        from domsync.exceptions import ClientGoneError
+
+        self.drains += 1
+        if self.gone:
+            raise ClientGoneError("closed")
+
+
+async def test_a_flush_waits_on_the_socket_only_when_drain_has_something_to_do():
+    from domsync.client import Client, Request
+    from domsync.server_core import ServerCore
+
+    core, client = ServerCore(), Client(Request("/ws"))
+    idle, full, closed = _Socket(False), _Socket(True), _Socket(True, gone=True)
+    assert await core._drain(client, idle) is True and idle.drains == 0
+    assert await core._drain(client, full) is True and full.drains == 1
+    assert await core._drain(client, closed) is False and closed.drains == 1
+
+
+async def test_a_connection_must_drain_while_paused_or_closed(server):
+    async with connect(ws_url(server)) as ws:
+        await ws.recv()
+        [connection] = [c for c in server._connections if c.client is not None]
+        assert connection.must_drain is False
+        connection.pause_writing()
+        assert connection.must_drain is True
+        connection.resume_writing()
+        assert connection.must_drain is False
+    await eventually(lambda: connection.mode == "closed")
+    assert connection.must_drain is True
