@@ -81,6 +81,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import common  # noqa: E402,F401  (puts the working tree on the import path)
 
+if os.environ.get("LOAD_BENCH_REPO"):  # a server of another tree (a side named domsync@PATH)
+    sys.path.insert(0, os.environ["LOAD_BENCH_REPO"])
+
 TICK = 0.1  # scenario A: 10 Hz
 CHAT_EVERY = 5.0  # scenario B: one message per client every 5 s
 ROWS, SPANS = 100, 4  # scenario C: 100 x (1 + 4) = 500 elements
@@ -271,6 +274,22 @@ def server_process(args) -> None:
     stats = {"ticks": 0, "skipped": 0, "broadcasts": 0, "receivers": 0, "flush_max": 0.0, "lag_max": 0.0,
              "lags_over_50ms": 0}
 
+    gc_started = [0.0, 0.0]
+
+    def gc_callback(phase, info):
+        """Each collection's pause (wall and CPU seconds), by generation."""
+        if phase == "start":
+            gc_started[0], gc_started[1] = time.perf_counter(), time.process_time()
+            return
+        wall = time.perf_counter() - gc_started[0]
+        cpu = time.process_time() - gc_started[1]
+        generation = info["generation"]
+        stats[f"gc{generation}_count"] = stats.get(f"gc{generation}_count", 0) + 1
+        stats[f"gc{generation}_cpu_total"] = stats.get(f"gc{generation}_cpu_total", 0.0) + cpu
+        stats[f"gc{generation}_wall_max"] = max(stats.get(f"gc{generation}_wall_max", 0.0), wall)
+        stats[f"gc{generation}_cpu_max"] = max(stats.get(f"gc{generation}_cpu_max", 0.0), cpu)
+    gc.callbacks.append(gc_callback)
+
     async def lag_monitor():
         """How late the loop wakes a 10 ms sleep: what delays every session at once."""
         loop = asyncio.get_running_loop()
@@ -316,6 +335,8 @@ def server_process(args) -> None:
                 answer["rss_after_kb"] = rss_kb(os.getpid())
             elif command == "reset":
                 stats.update(flush_max=0.0, lag_max=0.0, lags_over_50ms=0)
+                for key in [key for key in stats if key.startswith("gc")]:
+                    del stats[key]
             elif command == "stats":
                 answer.update(stats, sessions=sessions(), warnings=counting.count, first_warnings=counting.first,
                               rss_kb=rss_kb(os.getpid()), objects=len(gc.get_objects()))
@@ -338,6 +359,17 @@ def server_process(args) -> None:
         if asyncio.iscoroutine(closing):
             await closing
 
+    if args.profile:
+        import cProfile
+        import pstats
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            asyncio.run(main())
+        finally:
+            profiler.disable()
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(25)
+        return
     asyncio.run(main())
 
 
@@ -589,12 +621,15 @@ class ServerProcess:
 def start_servers(side: str, scenario: str, args) -> ServerProcess:
     """Start the server side of a run: one process of ``side`` (``floor``, ``domsync``,
     or ``domsync:old-broadcast`` / ``domsync:old-deflate`` for the paths before this
-    work). With ``--url`` (domsync only), the clients go to a server already running,
+    work; ``domsync@PATH`` imports domsync from the tree at PATH, e.g. an older commit
+    extracted with ``git archive``). With ``--url`` (domsync only), the clients go to a server already running,
     and ``--server-pid`` names its processes. Swap this function to start several
     workers behind a proxy."""
     base, *flags = side.split(":")
+    base, _, tree = base.partition("@")
     if args.url and base == "domsync":
         return ServerProcess(args.url, list(args.server_pid or []))
+    env = dict(os.environ, LOAD_BENCH_REPO=os.path.abspath(tree)) if tree else None
     command = [sys.executable, os.path.abspath(__file__), "--serve", base, "--scenario", scenario]
     command += [f"--{flag}" for flag in flags]
     if args.tracemalloc:
@@ -603,7 +638,9 @@ def start_servers(side: str, scenario: str, args) -> ServerProcess:
         command.append("--old-deflate")
     if args.no_compression:
         command.append("--no-compression")
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    if args.profile:
+        command.append("--profile")
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line.startswith("READY"):
@@ -696,7 +733,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
         time.sleep(0.3)
         rss_start = server.rss_kb()
         started = time.monotonic()
-        clients = Clients(side.split(":")[0], scenario, server.url, sessions, args)
+        clients = Clients(side.split(":")[0].split("@")[0], scenario, server.url, sessions, args)
         ok, failed = clients.connected()
         connect_s = time.monotonic() - started
         time.sleep(args.settle)
@@ -741,7 +778,13 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
             "load": os.getloadavg()[0],
             "loop_lag_max_ms": after.get("lag_max", 0) * 1000, "lags_over_50ms": after.get("lags_over_50ms"),
             "flush_max_ms": after.get("flush_max", 0) * 1000,
+            "gc": {key: round(value * 1000, 2) if isinstance(value, float) else value
+                   for key, value in after.items() if key.startswith("gc")},
         }
+        if scenario == "A" and report["received"]:
+            result["server_cpu_us_per_update"] = (cpu1 - cpu0) / report["received"] * 1e6
+        elif scenario == "B" and report["received"]:
+            result["server_cpu_us_per_delivery"] = (cpu1 - cpu0) / report["received"] * 1e6
         clients.close()
         clients = None
         return result
@@ -762,6 +805,11 @@ def show(result: dict, say) -> None:
         f"skipped ticks {r['skipped_ticks']}  connect {r['connect_s']} s  load {r['load']:.2f}")
     say(f"           server loop lag max {r['loop_lag_max_ms']:.1f} ms, lags > 50 ms: {r['lags_over_50ms']}, "
         f"flush max {r['flush_max_ms']:.1f} ms")
+    if r.get("gc"):
+        say(f"           gc (ms): {r['gc']}")
+    for key in ("server_cpu_us_per_update", "server_cpu_us_per_delivery"):
+        if key in r:
+            say(f"           server CPU per {key.rsplit('_', 1)[1]}: {r[key]:.1f} us")
     if r.get("first_warnings"):
         say(f"           first warnings: {r['first_warnings'][:2]}")
 
@@ -866,6 +914,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--trim", action="store_true", help="rounds: malloc_trim(0) after each")
     parser.add_argument("--tracemalloc", action="store_true", help="the server traces Python allocations")
+    parser.add_argument("--profile", action="store_true", help="the server runs under cProfile (to stderr)")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each side, alternated")
     parser.add_argument("--json", action="store_true", help="results as JSON on stdout")
     # internal
