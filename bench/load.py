@@ -339,7 +339,9 @@ def server_process(args) -> None:
                     del stats[key]
             elif command == "stats":
                 answer.update(stats, sessions=sessions(), warnings=counting.count, first_warnings=counting.first,
-                              rss_kb=rss_kb(os.getpid()), objects=len(gc.get_objects()))
+                              rss_kb=rss_kb(os.getpid()))
+                if args.mode == "rounds":  # not with sessions: a list of every object blocks the loop
+                    answer["objects"] = len(gc.get_objects())
                 if args.tracemalloc:
                     import tracemalloc
                     answer["traced_kb"] = tracemalloc.get_traced_memory()[0] // 1024
@@ -630,7 +632,8 @@ def start_servers(side: str, scenario: str, args) -> ServerProcess:
     if args.url and base == "domsync":
         return ServerProcess(args.url, list(args.server_pid or []))
     env = dict(os.environ, LOAD_BENCH_REPO=os.path.abspath(tree)) if tree else None
-    command = [sys.executable, os.path.abspath(__file__), "--serve", base, "--scenario", scenario]
+    command = [sys.executable, os.path.abspath(__file__), "--serve", base, "--scenario", scenario,
+               "--mode", args.mode]
     command += [f"--{flag}" for flag in flags]
     if args.tracemalloc:
         command.append("--tracemalloc")
