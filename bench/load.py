@@ -721,6 +721,9 @@ class Clients:
     def cpu(self) -> float:
         return sum(cpu_seconds(proc.pid) for proc in self.procs)
 
+    def rss_kb(self) -> int:
+        return sum(rss_kb(proc.pid) for proc in self.procs)
+
     def kill(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -751,6 +754,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
         time.sleep(args.duration)
         cpu1, ccpu1 = server.cpu(), clients.cpu()
         rss = server.rss_kb()
+        clients_rss = clients.rss_kb()
         time.sleep(args.grace)  # what was sent in the window lands
         after = server.ask("stats")
         if args.tracemalloc:
@@ -774,6 +778,7 @@ def one_run(side: str, scenario: str, sessions: int, args, log) -> dict:
             "server_cpu": (cpu1 - cpu0) / args.duration, "clients_cpu": (ccpu1 - ccpu0) / args.duration,
             "rss_start_mb": rss_start / 1024, "rss_mb": rss / 1024,
             "rss_per_session_kb": (rss - rss_start) / max(ok, 1),
+            "client_rss_per_session_kb": clients_rss / max(ok, 1),
             "server_warnings": after.get("warnings", 0) - before.get("warnings", 0) if after else None,
             "first_warnings": after.get("first_warnings", []) if after else [],
             "client_errors": report["errors"], "disconnections": report["disconnections"],
@@ -802,7 +807,7 @@ def show(result: dict, say) -> None:
     say(f"  {r['side']:22} {r['scenario']} N={r['connected']:>5}/{r['sessions']:<5} "
         f"p50 {r['p50_ms']:7.1f} ms  p99 {r['p99_ms']:7.1f} ms  max {r['max_ms']:7.1f} ms  "
         f"delivered {r['delivered'] * 100:6.2f}%  server CPU {r['server_cpu'] * 100:5.1f}%  "
-        f"clients CPU {r['clients_cpu'] * 100:5.1f}%  RSS {r['rss_mb']:7.1f} MB "
+        f"clients CPU {r['clients_cpu'] * 100:5.1f}% ({r['client_rss_per_session_kb']:.0f} KB/client)  RSS {r['rss_mb']:7.1f} MB "
         f"({r['rss_per_session_kb']:6.1f} KB/session)  warnings {r['server_warnings']}  "
         f"errors {r['client_errors']}  disconnections {r['disconnections']}  "
         f"skipped ticks {r['skipped_ticks']}  connect {r['connect_s']} s  load {r['load']:.2f}")
