@@ -43,14 +43,21 @@ whose CPU and RSS to read then.
 Modes (``--mode``):
 
 - ``run``: one run of ``--scenario`` with ``--sessions`` (comma-separated: several
-  runs), domsync and the floor alternately.
+  runs) for each of ``--sides`` in turn: ``floor``, ``domsync``, ``domsync:old-deflate``
+  and ``domsync:old-broadcast`` (this tree with one path switched back), or
+  ``domsync@PATH`` (the domsync of another tree, e.g. an older commit extracted with
+  ``git archive``).
 - ``search``: scenario A, N doubled from ``--start`` until a side stops delivering >= 99%
   with p99 <= 50 ms, then bisected, for each side.
 - ``rounds``: ``--rounds`` rounds of ``--sessions`` clients joining (scenario A page,
   ticking for 2 s) and leaving; after each, the server's RSS, its Python heap
   (tracemalloc, with ``--tracemalloc``), its live objects, and RSS after ``malloc_trim``.
-- ``broadcast``: scenario B with the broadcast encoded once (today's path) and with the
-  old per-session path (``--old-broadcast`` on the server), alternately.
+- ``broadcast``: scenario B on the floor, on ``domsync:old-broadcast`` (the message
+  queued and encoded per session) and on ``domsync`` (encoded once), in turn.
+
+Every run also reports the server loop's largest lag, its slowest flush, skipped ticks,
+each GC generation's collections and largest pause (wall and CPU), and the server's CPU
+per delivered update, the figure that stays put when the machine is busy.
 
 Run from the repository root::
 
@@ -58,7 +65,7 @@ Run from the repository root::
     .venv/bin/python bench/load.py --mode search
     .venv/bin/python bench/load.py --mode run --scenario C --sessions 10000 --lite
     .venv/bin/python bench/load.py --mode rounds --sessions 1000 --rounds 10
-    .venv/bin/python bench/load.py --mode broadcast --sessions 300 --duration 20
+    .venv/bin/python bench/load.py --mode broadcast --sessions 200 --duration 20
 """
 
 from __future__ import annotations
