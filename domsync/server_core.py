@@ -10,7 +10,8 @@ public API of :class:`~domsync.DomsyncServer` (``flush``, ``send``, ``broadcast`
 A transport subclasses it and moves bytes: for each browser's socket it makes a
 *connection* with ``write(frame)`` (queue a text frame at once, in order;
 :class:`~domsync.ClientGoneError` if closed), ``async drain()`` (wait until the socket
-took it), ``abort()`` and a ``client`` attribute, a :class:`~domsync.client.Client`
+took it), optionally ``must_drain`` (False when ``drain`` would neither wait nor raise,
+which spares the server a deadline per flush), ``abort()`` and a ``client`` attribute, a :class:`~domsync.client.Client`
 whose ``_connection`` it is; then it calls :meth:`ServerCore._open` with that client,
 :meth:`ServerCore._receive` with ``connection.client`` for each frame, and
 :meth:`ServerCore._lost` once the socket is gone. When a browser resumes a session,
@@ -361,6 +362,11 @@ class ServerCore(AppRunner):
     async def _drain(self, client: Client, connection: Any) -> bool:
         """Wait until ``connection`` took what was written to it; cut it off if it
         takes nothing for SEND_TIMEOUT seconds. False if it is gone."""
+        if getattr(connection, "must_drain", True) is False:
+            # Nothing to wait for (the usual case): no deadline to set and cancel. Each
+            # is a timer in the loop's heap, and a cancelled one stays there for a
+            # while: at 10,000 flushes a second they made most of the heap.
+            return True
         try:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
             # cancellation that arrives as the drain finishes (the task would go on).
@@ -635,6 +641,8 @@ class ServerCore(AppRunner):
             connection.abort()
         for task in self._tasks.pop(client, _Tasks()).all():
             task.cancel()
+        if not self._tasks:
+            self._tasks = {}  # the table sized for the crowd that has left goes with it
         logger.info("client %s disconnected", client.address)
         ending = asyncio.ensure_future(self._disconnected(client))
         self._track(ending)
