@@ -1,0 +1,395 @@
+"""Large new subtrees as HTML markup plus a list of keys: the fast form of a first render.
+
+A browser builds a big tree faster from markup, with its HTML parser, than from one
+``createElement`` call per element, and markup is fewer bytes than constructor calls.
+:func:`markup_ops` rewrites the ``APPEND`` and ``CHILDREN`` ops of a batch whose new
+elements number at least :data:`MIN_ELEMENTS` into ``HTML`` ops (see
+:mod:`domsync.protocol`)::
+
+    (HTML, parent, markup, runs)
+
+The client parses ``markup`` as the contents of an inert ``<template>`` element (no
+script runs, no image loads until the nodes are in the page), binds the new elements
+to their keys in document order, taking the keys from ``runs``, a flat tuple
+``(first, count, first, count, ...)`` of runs of consecutive keys (a first render is
+usually one or a few runs), and appends them to ``parent``. Live properties (``value``
+and ``checked``) and listeners follow as ``SET_PROP`` and ``LISTEN`` ops.
+
+The markup is the model's own serialisation of the subtree (the same escaping as
+:mod:`domsync.html`), and it is sent only where the browser's parser gives back
+exactly that tree. The parser rewrites some trees, and those stay constructor calls:
+
+- table parts out of their place (a ``<tr>`` straight in a ``<table>`` gets a
+  ``<tbody>``; a ``<div>`` in a ``<tr>`` is moved out of the table), and text in them;
+- elements the parser closes early: a ``<p>`` around a block, an ``<a>`` in an
+  ``<a>``, a ``<button>`` in a ``<button>``, a ``<form>`` in a ``<form>``, an ``<li>``
+  that is not a child of a list, a heading in a heading;
+- elements whose contents the parser reads as text or treats specially: ``<script>``,
+  ``<style>``, ``<textarea>``, ``<title>``, ``<template>``, ``<select>`` and
+  ``<option>``, ``<iframe>``, ``<noscript>``; and a ``<pre>`` whose text starts with a
+  line break (the parser drops it);
+- SVG and MathML (the parser adjusts names), custom elements and ``is=`` (they would
+  be upgraded at another moment than with ``createElement``), tags outside a fixed
+  list, attribute names outside ``[a-z_:][a-z0-9_:.-]*``;
+- text or attribute values with a carriage return (the parser turns it into a line
+  feed), a NUL or a lone surrogate.
+
+An element that is not safe in markup goes as a constructor call, and its safe
+children as markup of their own: the markup always starts in the same neutral place,
+a ``<template>``'s contents, whatever the parent. The markup travels inside a string
+literal made by :func:`domsync.encoding.js_string`, the one encoder, so application
+strings stay data: in the markup they are escaped text and attribute values.
+
+Only the JavaScript wire uses this: a strict-CSP page (the JSON wire) would need a
+Trusted Types policy that accepts any markup, and keeps the constructor ops.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+from .protocol import APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, HTML, LISTEN, NS_HTML, SET_PROP
+
+__all__ = ["MIN_ELEMENTS", "markup_ops", "markup_safe"]
+
+#: A batch's ``APPEND`` or ``CHILDREN`` op goes as markup when it brings at least this
+#: many new elements: below it, the parse's fixed cost outweighs what it saves.
+MIN_ELEMENTS = 200
+
+# The elements without an end tag: domsync.html's list (a test checks they agree; this
+# layer sits below the model's).
+VOID_ELEMENTS = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+    "track", "wbr", "basefont", "bgsound", "frame", "keygen", "param",
+})
+# Elements the parser's "in body" mode inserts as they are, in the place the markup
+# gives, when the rules below hold (WHATWG HTML, 13.2.6.4.7).
+_BODY_TAGS = frozenset("""
+    a abbr address article aside audio b bdi bdo blockquote br button canvas cite code data
+    datalist dd del details dfn dialog div dl dt em fieldset figcaption figure footer form h1
+    h2 h3 h4 h5 h6 header hgroup hr i img input ins kbd label legend li main map mark menu
+    meter nav ol output p picture pre progress q s samp search section slot small source span
+    strong sub summary sup table time track u ul var video wbr
+""".split())
+# Start tags that close an open <p> (in button scope): inside a <p> they are not safe.
+_CLOSES_P = frozenset("""
+    address article aside blockquote center details dialog dir div dl fieldset figcaption
+    figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr li dd dt listing main menu nav ol
+    p pre search section summary table ul xmp plaintext
+""".split())
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_LISTS = frozenset({"ul", "ol", "menu"})
+# A table's parts, and what each may hold (no text: the parser moves text out of a table).
+_TABLE_CHILDREN = {
+    "table": frozenset({"caption", "colgroup", "thead", "tbody", "tfoot"}),
+    "thead": frozenset({"tr"}), "tbody": frozenset({"tr"}), "tfoot": frozenset({"tr"}),
+    "tr": frozenset({"td", "th"}),
+    "colgroup": frozenset({"col"}),
+}
+_TABLE_PARTS = frozenset({"caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "td", "th"})
+# A <template>'s contents take table parts at the top if the first one says so: a run of
+# markup holds one kind of top-level item (WHATWG HTML, "in template" insertion mode).
+_TOP_KIND = {"tr": "tr", "td": "cell", "th": "cell", "thead": "section", "tbody": "section",
+             "tfoot": "section", "caption": "section", "colgroup": "section"}
+_NAME = re.compile(r"[a-z_:][a-z0-9_:.\-]*\Z")
+_UNSAFE_CHARS = re.compile("[\r\0\ud800-\udfff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
+
+# Flags of what encloses an element within one run of markup.
+_IN_P, _IN_A, _IN_BUTTON, _IN_FORM = 1, 2, 4, 8
+_ENCLOSING = {"p": _IN_P, "a": _IN_A, "button": _IN_BUTTON, "form": _IN_FORM,
+              "table": 0, "td": 0, "th": 0, "caption": 0}
+_P_SCOPE = frozenset({"table", "td", "th", "caption", "button"})  # where the search for a <p> stops
+
+
+def _text(text: str) -> str:
+    """Text as markup (the model's escaping); raises _Unsafe for what the parser changes."""
+    if text.isascii():
+        if "\r" in text or "\0" in text:
+            raise _Unsafe
+    elif _UNSAFE_CHARS.search(text):
+        raise _Unsafe
+    if "&" in text or "<" in text or ">" in text or "\u00a0" in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\u00a0", "&nbsp;")
+    return text
+
+
+def _value(value: str) -> str:
+    """An attribute value as markup, between single quotes (a double quote in JSON costs
+    a backslash); raises _Unsafe for what the parser changes."""
+    if value.isascii():
+        if "\r" in value or "\0" in value:
+            raise _Unsafe
+    elif _UNSAFE_CHARS.search(value):
+        raise _Unsafe
+    if "&" in value or "'" in value or "<" in value or ">" in value or "\u00a0" in value:
+        return value.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;") \
+            .replace(">", "&gt;").replace("\u00a0", "&nbsp;")
+    return value
+
+
+class _Unsafe(Exception):
+    """Raised inside the walk when the parser would not build a node as it is."""
+
+
+class _Markup:
+    """The markup of a run of items, with the keys of its elements in document order
+    and the nodes with live properties."""
+
+    __slots__ = ("out", "keys", "props")
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.keys: list[int] = []
+        self.props: list[tuple] = []
+
+    def add(self, node: tuple) -> bool:
+        """Add a top-level node; False (and nothing added) if it is not markup."""
+        out, keys, props = self.out, self.keys, self.props
+        lengths = len(out), len(keys), len(props)
+        try:
+            self.element(node, None, 0)
+        except _Unsafe:
+            del out[lengths[0]:], keys[lengths[1]:], props[lengths[2]:]
+            return False
+        return True
+
+    def element(self, node: tuple, parent_tag: str | None, enclosing: int) -> None:
+        """Add an element and its subtree, or raise _Unsafe (see the module's rules)."""
+        key, tag, ns, attrs, kids, node_props = node
+        if ns != NS_HTML:
+            raise _Unsafe
+        if tag not in _BODY_TAGS:
+            if tag not in _TABLE_PARTS or parent_tag is None and tag == "col":
+                raise _Unsafe
+        if parent_tag is not None:
+            allowed = _TABLE_CHILDREN.get(parent_tag)
+            if allowed is not None:
+                if tag not in allowed:
+                    raise _Unsafe
+            elif tag in _TABLE_PARTS and tag != "table":
+                raise _Unsafe
+            if tag in _HEADINGS and parent_tag in _HEADINGS:
+                raise _Unsafe
+            if (tag == "li" and parent_tag not in _LISTS) or ((tag == "dd" or tag == "dt") and parent_tag != "dl"):
+                raise _Unsafe
+        if enclosing:
+            if enclosing & _IN_P and tag in _CLOSES_P:
+                raise _Unsafe
+            if (tag == "a" and enclosing & _IN_A) or (tag == "button" and enclosing & _IN_BUTTON) \
+                    or (tag == "form" and enclosing & _IN_FORM):
+                raise _Unsafe
+        if tag in _ENCLOSING:
+            # The parser looks for an open <p> only up to a table, a cell, a caption or
+            # a button.
+            enclosing = (enclosing & ~_IN_P if tag in _P_SCOPE else enclosing) | _ENCLOSING[tag]
+        out = self.out
+        if key < 0:
+            key = -key
+            out.append(f"<{tag} id='{AUTO_ID_PREFIX}{key}'")
+        else:
+            out.append("<" + tag)
+        self.keys.append(key)
+        if node_props is not None:
+            self.props.append(node)
+        if attrs:
+            for i in range(0, len(attrs), 2):
+                name = attrs[i]
+                if name == "is" or _NAME.match(name) is None:
+                    raise _Unsafe
+                out.append(f" {name}='{_value(attrs[i + 1])}'")
+        out.append(">")
+        if kids is None:
+            if tag not in VOID_ELEMENTS:
+                out.append(f"</{tag}>")
+            return
+        if tag in VOID_ELEMENTS:
+            raise _Unsafe
+        holds_text = tag not in _TABLE_CHILDREN
+        if type(kids) is str:
+            if kids:
+                if not holds_text or tag == "pre" and kids[0] == "\n":
+                    raise _Unsafe
+                out.append(_text(kids))
+        else:
+            first = True
+            for kid in kids:
+                if type(kid) is str:
+                    if kid:
+                        if not holds_text or first and tag == "pre" and kid[0] == "\n":
+                            raise _Unsafe
+                        out.append(_text(kid))
+                elif type(kid) is int:
+                    raise _Unsafe  # an element the browser has: moved, not markup
+                else:
+                    self.element(kid, tag, enclosing)
+                first = False
+        out.append(f"</{tag}>")
+
+
+def markup_safe(node: tuple) -> bool:
+    """Whether the browser's parser, given the node's markup as a ``<template>``'s
+    contents, builds exactly the node's tree (see the module's rules).
+
+    Args:
+        node: a node of :mod:`domsync.protocol`.
+    """
+    return _Markup().add(node)
+
+
+def _count(node: Any, limit: int = 1 << 30) -> int:
+    """The number of new elements in an item (counting stops past ``limit``)."""
+    if type(node) is not tuple:
+        return 0
+    kids = node[4]
+    if kids is None or type(kids) is str:
+        return 1
+    total = 1
+    for kid in kids:
+        if type(kid) is tuple:
+            total += _count(kid, limit - total)
+            if total >= limit:
+                break
+    return total
+
+
+def _at_least(items: Sequence[Any], least: int) -> bool:
+    """Whether the items bring at least ``least`` new elements."""
+    total = 0
+    for item in items:
+        if type(item) is tuple:
+            total += _count(item, least - total)
+            if total >= least:
+                return True
+    return False
+
+
+def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> list[tuple]:
+    """The batch with each large ``APPEND`` or ``CHILDREN`` op rewritten into ``HTML``
+    ops for the subtrees the parser builds faithfully, and ops as before for the rest.
+
+    Args:
+        ops: a batch of ops.
+        min_elements: the least number of new elements an op must bring to be
+            rewritten (:data:`MIN_ELEMENTS` by default).
+
+    Returns:
+        ``ops`` itself if nothing was rewritten, else a new list that does the same.
+    """
+    least = MIN_ELEMENTS if min_elements is None else min_elements
+    out: list[tuple] | None = None
+    for i, op in enumerate(ops):
+        code = op[0]
+        rewritten: list[tuple] | None = None
+        if code == APPEND or code == CHILDREN:
+            if _at_least(op[2], least):
+                rewritten = [(CHILDREN, op[1], ())] if code == CHILDREN else []
+                _append(rewritten, op[1], op[2])
+        elif code == APPEND_LEAVES and len(op[3]) >= least and op[2] in _BODY_TAGS:
+            items = [(-key, op[2], NS_HTML, None, text, None) for key, text in zip(op[3], op[4])]
+            rewritten = []
+            _append(rewritten, op[1], items)
+        if rewritten is not None and out is None:
+            out = list(ops[:i])
+        if out is not None:
+            if rewritten is None:
+                out.append(op)
+            else:
+                out.extend(rewritten)
+    return list(ops) if out is None else out
+
+
+def _append(out: list[tuple], parent: int, items: Sequence[Any]) -> None:
+    """Ops that append ``items`` to ``parent``: runs of markup, and the rest as
+    ``APPEND`` ops; an element that is not markup but has children that can be goes
+    without them, and they follow as markup of their own."""
+    markup = _Markup()
+    run_kind: str | None = None  # what the run's top-level items are
+    plain: list[Any] = []
+    for item in items:
+        if type(item) is str:
+            kind: str | None = "body"
+            if not item:
+                continue  # nothing in the browser, either way
+        elif type(item) is int:
+            kind = None
+        else:
+            kind = _TOP_KIND.get(item[1], "body")
+        if kind is not None:
+            if markup.keys and kind != run_kind:
+                _flush_markup(out, parent, markup)
+                markup = _Markup()
+            if type(item) is str:
+                try:
+                    text = _text(item)
+                except _Unsafe:
+                    kind = None
+                else:
+                    _flush_plain(out, parent, plain)
+                    markup.out.append(text)
+                    run_kind = kind
+                    continue
+            elif markup.add(item):
+                _flush_plain(out, parent, plain)
+                run_kind = kind
+                continue
+        if markup.out:
+            _flush_markup(out, parent, markup)
+            markup = _Markup()
+        if type(item) is tuple and type(item[4]) is tuple and _worth_splitting(item):
+            # The element is not markup, but much of what it holds may be: the element
+            # alone, then its children, then its live properties and listeners (after
+            # the children, as the constructor sets them: a <select>'s value needs its
+            # options).
+            _flush_plain(out, parent, plain)
+            out.append((APPEND, parent, (item[:4] + (None, None),)))
+            _append(out, abs(item[0]), item[4])
+            _props_ops(out, item)
+            continue
+        plain.append(item)
+    if markup.out:
+        _flush_markup(out, parent, markup)
+    _flush_plain(out, parent, plain)
+
+
+def _flush_plain(out: list[tuple], parent: int, plain: list[Any]) -> None:
+    if plain:
+        out.append((APPEND, parent, tuple(plain)))
+        plain.clear()
+
+
+def _worth_splitting(node: tuple) -> bool:
+    """Whether an element that is not markup is worth sending without its children, so
+    that they can be markup: an HTML element (foreign elements hold foreign elements; a
+    ``<template>``'s children go into its contents, which only its constructor fills)
+    with a child that has children of its own."""
+    return node[2] == NS_HTML and node[1] != "template" \
+        and any(type(kid) is tuple and type(kid[4]) is tuple for kid in node[4])
+
+
+def _props_ops(out: list[tuple], node: tuple) -> None:
+    props = node[5]
+    if props is None:
+        return
+    key = abs(node[0])
+    value, checked, listeners = props
+    if value is not None:
+        out.append((SET_PROP, key, "value", value, None, None))
+    if checked is not None:
+        out.append((SET_PROP, key, "checked", checked, None, None))
+    for event, getter, options in listeners or ():
+        out.append((LISTEN, key, event, getter, options))
+
+
+def _flush_markup(out: list[tuple], parent: int, markup: _Markup) -> None:
+    runs: list[int] = []
+    for key in markup.keys:
+        if runs and runs[-2] + runs[-1] == key:
+            runs[-1] += 1
+        else:
+            runs += [key, 1]
+    out.append((HTML, parent, "".join(markup.out), tuple(runs)))
+    for node in markup.props:
+        _props_ops(out, node)
