@@ -434,7 +434,7 @@ def _parse_markup(markup: str) -> MirrorElement:
             text = _unescape(text)
             kids = top._kids
             if kids and type(kids[-1]) is str:
-                kids[-1] = cast(str, kids[-1]) + text
+                kids[-1] += text
             else:
                 kids.append(text)
         elif closing:
