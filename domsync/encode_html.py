@@ -49,13 +49,19 @@ from __future__ import annotations
 import re
 from typing import Any, Sequence
 
-from .protocol import APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, HTML, LISTEN, NS_HTML, SET_PROP
+from .protocol import (
+    ACTIONS, APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, FORGET, HTML, INSERT, LISTEN, MOVE, NS_HTML,
+    REMOVE, RESET, SET_PROP, TEXT_AT,
+)
 
 __all__ = ["MIN_ELEMENTS", "markup_ops", "markup_safe"]
 
 #: A batch's ``APPEND`` or ``CHILDREN`` op goes as markup when it brings at least this
 #: many new elements: below it, the parse's fixed cost outweighs what it saves.
 MIN_ELEMENTS = 200
+# Within such an op, a run of markup between elements that cannot be markup needs this
+# many elements (or MIN_ELEMENTS, if less), else it stays constructor calls.
+_MIN_RUN = 16
 
 # The elements without an end tag: domsync.html's list (a test checks they agree; this
 # layer sits below the model's).
@@ -138,12 +144,13 @@ class _Markup:
     """The markup of a run of items, with the keys of its elements in document order
     and the nodes with live properties."""
 
-    __slots__ = ("out", "keys", "props")
+    __slots__ = ("out", "keys", "props", "items")
 
     def __init__(self) -> None:
         self.out: list[str] = []
         self.keys: list[int] = []
         self.props: list[tuple] = []
+        self.items: list[Any] = []  # what the markup stands for
 
     def add(self, node: tuple) -> bool:
         """Add a top-level node; False (and nothing added) if it is not markup."""
@@ -255,42 +262,54 @@ def _count(node: Any, limit: int = 1 << 30) -> int:
     return total
 
 
-def _at_least(items: Sequence[Any], least: int) -> bool:
-    """Whether the items bring at least ``least`` new elements."""
+def _count_items(items: Sequence[Any], limit: int) -> int:
+    """The number of new elements in the items (counting stops at ``limit``)."""
     total = 0
     for item in items:
         if type(item) is tuple:
-            total += _count(item, least - total)
-            if total >= least:
-                return True
-    return False
+            total += _count(item, limit - total)
+            if total >= limit:
+                break
+    return total
 
 
-def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> list[tuple]:
-    """The batch with each large ``APPEND`` or ``CHILDREN`` op rewritten into ``HTML``
-    ops for the subtrees the parser builds faithfully, and ops as before for the rest.
+def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequence[tuple]:
+    """The batch with its appends rewritten into ``HTML`` ops for the subtrees the
+    parser builds faithfully, and ops as before for the rest, if the batch brings at
+    least ``min_elements`` new elements (:data:`MIN_ELEMENTS` by default).
 
-    Args:
-        ops: a batch of ops.
-        min_elements: the least number of new elements an op must bring to be
-            rewritten (:data:`MIN_ELEMENTS` by default).
+    A page built from the top down (each element attached before it is filled) makes
+    many small appends: each one that brings 16 elements or more is rewritten.
 
     Returns:
         ``ops`` itself if nothing was rewritten, else a new list that does the same.
     """
     least = MIN_ELEMENTS if min_elements is None else min_elements
+    total = 0
+    for op in ops:
+        code = op[0]
+        if code == APPEND or code == CHILDREN:
+            total += _count_items(op[2], least - total)
+        elif code == APPEND_LEAVES:
+            total += len(op[3])
+        if total >= least:
+            break
+    else:
+        return ops
+    ops = _fold(ops)
+    run_least = min(least, _MIN_RUN)
     out: list[tuple] | None = None
     for i, op in enumerate(ops):
         code = op[0]
         rewritten: list[tuple] | None = None
         if code == APPEND or code == CHILDREN:
-            if _at_least(op[2], least):
+            if _count_items(op[2], run_least) >= run_least:
                 rewritten = [(CHILDREN, op[1], ())] if code == CHILDREN else []
-                _append(rewritten, op[1], op[2])
-        elif code == APPEND_LEAVES and len(op[3]) >= least and op[2] in _BODY_TAGS:
+                _append(rewritten, op[1], op[2], run_least)
+        elif code == APPEND_LEAVES and len(op[3]) >= run_least and op[2] in _BODY_TAGS:
             items = [(-key, op[2], NS_HTML, None, text, None) for key, text in zip(op[3], op[4])]
             rewritten = []
-            _append(rewritten, op[1], items)
+            _append(rewritten, op[1], items, run_least)
         if rewritten is not None and out is None:
             out = list(ops[:i])
         if out is not None:
@@ -298,13 +317,141 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> list[tu
                 out.append(op)
             else:
                 out.extend(rewritten)
-    return list(ops) if out is None else out
+    return ops if out is None else out
 
 
-def _append(out: list[tuple], parent: int, items: Sequence[Any]) -> None:
-    """Ops that append ``items`` to ``parent``: runs of markup, and the rest as
-    ``APPEND`` ops; an element that is not markup but has children that can be goes
-    without them, and they follow as markup of their own."""
+def _fold(ops: Sequence[tuple]) -> list[tuple]:
+    """The batch with appends to elements that are new in it folded into those
+    elements' nodes: a page built from the top down (a row attached, then its cells)
+    becomes one tree, which markup carries in one piece.
+
+    An append folds into a new element until an op other than an append of new nodes
+    names that element (or, for a move or a removal, one of its children), or an
+    action runs (``run_js`` could read the page): from then on the element's children
+    are the browser's business, in the batch's order. Folding only ever creates new
+    elements earlier than the batch would, and nothing can name an element before it
+    exists, so the result is the same.
+    """
+    nodes: dict[int, list] = {}  # key of a new element -> its node, as a list
+    parents: dict[int, int] = {}  # key of a new element -> its parent's key
+    sealed: set[int] = set()
+    out: list[Any] = []
+    folded = False
+
+    def register(item: Any, parent: int) -> Any:
+        if type(item) is not tuple:
+            return item
+        node = list(item)
+        key = abs(node[0])
+        nodes[key] = node
+        parents[key] = parent
+        kids = node[4]
+        if kids is not None and type(kids) is not str:
+            node[4] = [register(kid, key) for kid in kids]
+        return node
+
+    def seal(key: Any) -> None:
+        if type(key) is int:
+            sealed.add(key)
+            parent = parents.get(key)
+            if parent is not None:
+                sealed.add(parent)
+
+    for op in ops:
+        code = op[0]
+        if code == APPEND or code == APPEND_LEAVES:
+            parent = op[1]
+            if code == APPEND:
+                items = op[2]
+            else:
+                items = [(-key, op[2], NS_HTML, None, text, None) for key, text in zip(op[3], op[4])]
+            new = all(type(item) is not int for item in items)
+            target = nodes.get(parent)
+            if new and target is not None and parent not in sealed:
+                kids = target[4]
+                kids = [] if not kids else [kids] if type(kids) is str else kids
+                kids.extend(register(item, parent) for item in items)
+                target[4] = kids
+                folded = True
+                continue
+            if code == APPEND_LEAVES and target is None:
+                # Leaves appended to an element the browser has: they stay a bulk op,
+                # and nothing folds into them.
+                out.append(op)
+                for key in op[3]:
+                    parents[key] = parent
+                continue
+            sealed.add(parent)
+            for item in items:
+                seal(item)
+            out.append((APPEND, parent, [register(item, parent) for item in items]))
+        elif code == RESET:
+            nodes.clear()
+            parents.clear()
+            sealed.clear()
+            out.append(op)
+        elif code in ACTIONS:
+            sealed.update(nodes)
+            out.append(op)
+        else:
+            if code == INSERT:
+                sealed.add(op[1])
+                seal(op[3])
+                op = (INSERT, op[1], register(op[2], op[1]), op[3])
+            elif code == MOVE:
+                seal(op[1])
+                sealed.add(op[2])
+                seal(op[3])
+            elif code == REMOVE:
+                seal(op[1])
+            elif code == CHILDREN:
+                sealed.add(op[1])
+                for item in op[2]:
+                    seal(item)
+                op = (CHILDREN, op[1], [register(item, op[1]) for item in op[2]])
+            elif code == TEXT_AT:
+                sealed.add(op[1])
+                seal(op[2])
+            elif code == FORGET:
+                sealed.update(op[1])
+            else:
+                sealed.add(op[1])  # an attribute, a text, a property, a listener
+            out.append(op)
+    if not folded:
+        return list(ops)
+    # Back to tuples, with the appends to one parent in a row made one.
+    result: list[tuple] = []
+    for op in out:
+        code = op[0]
+        if code == APPEND:
+            items = tuple(_freeze(item) for item in op[2])
+            if result and result[-1][0] == APPEND and result[-1][1] == op[1]:
+                result[-1] = (APPEND, op[1], result[-1][2] + items)
+            else:
+                result.append((APPEND, op[1], items))
+        elif code == INSERT:
+            result.append((INSERT, op[1], _freeze(op[2]), op[3]))
+        elif code == CHILDREN:
+            result.append((CHILDREN, op[1], tuple(_freeze(item) for item in op[2])))
+        else:
+            result.append(op)
+    return result
+
+
+def _freeze(item: Any) -> Any:
+    """A node made a list by _fold, as a tuple again."""
+    if type(item) is not list:
+        return item
+    kids = item[4]
+    if type(kids) is list:
+        kids = tuple(_freeze(kid) for kid in kids) if kids else None
+    return (item[0], item[1], item[2], item[3], kids, item[5])
+
+
+def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> None:
+    """Ops that append ``items`` to ``parent``: runs of markup (of at least ``least``
+    elements), and the rest as ``APPEND`` ops; an element that is not markup but has
+    children that can be goes without them, and they follow as markup of their own."""
     markup = _Markup()
     run_kind: str | None = None  # what the run's top-level items are
     plain: list[Any] = []
@@ -318,8 +465,8 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any]) -> None:
         else:
             kind = _TOP_KIND.get(item[1], "body")
         if kind is not None:
-            if markup.keys and kind != run_kind:
-                _flush_markup(out, parent, markup)
+            if markup.out and kind != run_kind:
+                _flush_markup(out, parent, markup, plain, least)
                 markup = _Markup()
             if type(item) is str:
                 try:
@@ -327,16 +474,16 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any]) -> None:
                 except _Unsafe:
                     kind = None
                 else:
-                    _flush_plain(out, parent, plain)
                     markup.out.append(text)
+                    markup.items.append(item)
                     run_kind = kind
                     continue
             elif markup.add(item):
-                _flush_plain(out, parent, plain)
+                markup.items.append(item)
                 run_kind = kind
                 continue
         if markup.out:
-            _flush_markup(out, parent, markup)
+            _flush_markup(out, parent, markup, plain, least)
             markup = _Markup()
         if type(item) is tuple and type(item[4]) is tuple and _worth_splitting(item):
             # The element is not markup, but much of what it holds may be: the element
@@ -345,12 +492,12 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any]) -> None:
             # options).
             _flush_plain(out, parent, plain)
             out.append((APPEND, parent, (item[:4] + (None, None),)))
-            _append(out, abs(item[0]), item[4])
+            _append(out, abs(item[0]), item[4], least)
             _props_ops(out, item)
             continue
         plain.append(item)
     if markup.out:
-        _flush_markup(out, parent, markup)
+        _flush_markup(out, parent, markup, plain, least)
     _flush_plain(out, parent, plain)
 
 
@@ -383,7 +530,14 @@ def _props_ops(out: list[tuple], node: tuple) -> None:
         out.append((LISTEN, key, event, getter, options))
 
 
-def _flush_markup(out: list[tuple], parent: int, markup: _Markup) -> None:
+def _flush_markup(out: list[tuple], parent: int, markup: _Markup, plain: list[Any], least: int) -> None:
+    """The ops of a run of markup: an ``HTML`` op and the properties and listeners of its
+    elements; or, for a short run, its items among the plain ones (a parse costs more
+    than it saves for a few elements)."""
+    if len(markup.keys) < least:
+        plain.extend(markup.items)
+        return
+    _flush_plain(out, parent, plain)
     runs: list[int] = []
     for key in markup.keys:
         if runs and runs[-2] + runs[-1] == key:

@@ -197,7 +197,7 @@ def _append_statement(parent: int, ops: Sequence[tuple]) -> str:
             listed = ",".join(map(str, run))
             pieces.append((len(run), f"...L({tag},[{listed}],{js_strings(texts[start:start + _ARGS_PER_CALL])})"))
     head = f"N({parent})"
-    if len(pieces) == 1 and pieces[0][0] == 1:
+    if len(pieces) == 1 and pieces[0][0] == 1 and pieces[0][1][0] != '"':  # a text needs append
         return f"{head}.appendChild({pieces[0][1]})"
     statements: list[str]
     call: list[str]

@@ -71,8 +71,10 @@ def test_a_large_table_body_goes_as_one_markup_op_with_one_run_of_keys():
     doc = table_document()
     ops = markup_ops(doc.take_ops())
     (op,) = [op for op in ops if op[0] == HTML]
-    assert op[2].startswith("<tr id='r0'><td id='__domsync_el_")
-    assert len(op[3]) == 2 and op[3][1] == 300 * 4  # one run: the rows and their cells
+    # Built from the top down (the table attached, then its body, then each row), it is
+    # one tree on the wire: one op, one run of keys.
+    assert op[2].startswith("<table id='t'><tbody id='__domsync_el_2'><tr id='r0'><td id='__domsync_el_4'>")
+    assert op[3] == (1, 2 + 300 * 4)
     assert mirrors_agree(doc.snapshot_ops(), "root").inner_html() == doc.getRootElement().innerHTML
 
 
