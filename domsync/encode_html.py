@@ -100,8 +100,6 @@ _TOP_KIND = {"tr": "tr", "td": "cell", "th": "cell", "thead": "section", "tbody"
              "tfoot": "section", "caption": "section", "colgroup": "section"}
 _NAME = re.compile(r"[a-z_:][a-z0-9_:.\-]*\Z")
 _UNSAFE_CHARS = re.compile("[\r\0\ud800-\udfff]")
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "\u00a0": "&nbsp;", '"': "&quot;", "<": "&lt;", ">": "&gt;"})
 
 # Flags of what encloses an element within one run of markup.
 _IN_P, _IN_A, _IN_BUTTON, _IN_FORM = 1, 2, 4, 8
@@ -163,61 +161,53 @@ class _Markup:
             return False
         return True
 
-    def element(self, node: tuple, parent_tag: str | None, enclosing: int) -> None:
+    def element(self, node: Any, parent_tag: str | None, enclosing: int) -> None:
         """Add an element and its subtree, or raise _Unsafe (see the module's rules)."""
         key, tag, ns, attrs, kids, node_props = node
-        if ns != NS_HTML:
+        placed = _PLACES.get((parent_tag, tag))
+        if placed is None:
+            placed = _place(parent_tag, tag)
+        if not placed or ns != NS_HTML:
             raise _Unsafe
-        if tag not in _BODY_TAGS:
-            if tag not in _TABLE_PARTS or parent_tag is None and tag == "col":
-                raise _Unsafe
-        if parent_tag is not None:
-            allowed = _TABLE_CHILDREN.get(parent_tag)
-            if allowed is not None:
-                if tag not in allowed:
-                    raise _Unsafe
-            elif tag in _TABLE_PARTS and tag != "table":
-                raise _Unsafe
-            if tag in _HEADINGS and parent_tag in _HEADINGS:
-                raise _Unsafe
-            if (tag == "li" and parent_tag not in _LISTS) or ((tag == "dd" or tag == "dt") and parent_tag != "dl"):
-                raise _Unsafe
         if enclosing:
             if enclosing & _IN_P and tag in _CLOSES_P:
                 raise _Unsafe
             if (tag == "a" and enclosing & _IN_A) or (tag == "button" and enclosing & _IN_BUTTON) \
                     or (tag == "form" and enclosing & _IN_FORM):
                 raise _Unsafe
-        if tag in _ENCLOSING:
+        bits = _ENCLOSING.get(tag)
+        if bits is not None:
             # The parser looks for an open <p> only up to a table, a cell, a caption or
             # a button.
-            enclosing = (enclosing & ~_IN_P if tag in _P_SCOPE else enclosing) | _ENCLOSING[tag]
-        out = self.out
+            enclosing = (enclosing & ~_IN_P if tag in _P_SCOPE else enclosing) | bits
         if key < 0:
             key = -key
-            out.append(f"<{tag} id='{AUTO_ID_PREFIX}{key}'")
+            start = f"<{tag} id='{AUTO_ID_PREFIX}{key}'"
         else:
-            out.append("<" + tag)
-        self.keys.append(key)
-        if node_props is not None:
-            self.props.append(node)
+            start = "<" + tag
         if attrs:
             for i in range(0, len(attrs), 2):
                 name = attrs[i]
-                if name == "is" or _NAME.match(name) is None:
-                    raise _Unsafe
-                out.append(f" {name}='{_value(attrs[i + 1])}'")
-        out.append(">")
+                if name not in _NAMES:
+                    if name == "is" or _NAME.match(name) is None:
+                        raise _Unsafe
+                    if len(_NAMES) < 4096:
+                        _NAMES.add(name)
+                start += f" {name}='{_value(attrs[i + 1])}'"
+        out = self.out
+        out.append(start + ">")
+        self.keys.append(key)
+        if node_props is not None:
+            self.props.append(node)
         if kids is None:
             if tag not in VOID_ELEMENTS:
                 out.append(f"</{tag}>")
             return
         if tag in VOID_ELEMENTS:
             raise _Unsafe
-        holds_text = tag not in _TABLE_CHILDREN
         if type(kids) is str:
             if kids:
-                if not holds_text or tag == "pre" and kids[0] == "\n":
+                if tag in _TABLE_CHILDREN or tag == "pre" and kids[0] == "\n":
                     raise _Unsafe
                 out.append(_text(kids))
         else:
@@ -225,7 +215,7 @@ class _Markup:
             for kid in kids:
                 if type(kid) is str:
                     if kid:
-                        if not holds_text or first and tag == "pre" and kid[0] == "\n":
+                        if tag in _TABLE_CHILDREN or first and tag == "pre" and kid[0] == "\n":
                             raise _Unsafe
                         out.append(_text(kid))
                 elif type(kid) is int:
@@ -234,6 +224,32 @@ class _Markup:
                     self.element(kid, tag, enclosing)
                 first = False
         out.append(f"</{tag}>")
+
+
+_PLACES: dict[tuple[str | None, str], bool] = {}  # (parent's tag, tag) -> _place's answer
+_NAMES: set[str] = set()  # attribute names that are markup
+
+
+def _place(parent_tag: str | None, tag: str) -> bool:
+    """Whether an HTML element ``tag`` can be markup as a child of ``parent_tag``
+    (None: at the top of the markup), and remember it."""
+    if tag in _BODY_TAGS:
+        placed = True
+    else:
+        placed = tag in _TABLE_PARTS and not (parent_tag is None and tag == "col")
+    if placed and parent_tag is not None:
+        allowed = _TABLE_CHILDREN.get(parent_tag)
+        if allowed is not None:
+            placed = tag in allowed
+        elif tag in _TABLE_PARTS and tag != "table":
+            placed = False
+        if tag in _HEADINGS and parent_tag in _HEADINGS:
+            placed = False
+        if (tag == "li" and parent_tag not in _LISTS) or ((tag == "dd" or tag == "dt") and parent_tag != "dl"):
+            placed = False
+    if len(_PLACES) < 4096:
+        _PLACES[(parent_tag, tag)] = placed
+    return placed
 
 
 def markup_safe(node: tuple) -> bool:
@@ -248,14 +264,14 @@ def markup_safe(node: tuple) -> bool:
 
 def _count(node: Any, limit: int = 1 << 30) -> int:
     """The number of new elements in an item (counting stops past ``limit``)."""
-    if type(node) is not tuple:
+    if type(node) is str or type(node) is int:
         return 0
     kids = node[4]
     if kids is None or type(kids) is str:
         return 1
     total = 1
     for kid in kids:
-        if type(kid) is tuple:
+        if type(kid) is not str:
             total += _count(kid, limit - total)
             if total >= limit:
                 break
@@ -266,7 +282,7 @@ def _count_items(items: Sequence[Any], limit: int) -> int:
     """The number of new elements in the items (counting stops at ``limit``)."""
     total = 0
     for item in items:
-        if type(item) is tuple:
+        if type(item) is not str and type(item) is not int:
             total += _count(item, limit - total)
             if total >= limit:
                 break
@@ -296,7 +312,7 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
             break
     else:
         return ops
-    ops = _fold(ops)
+    ops = _fold(ops)  # lists as nodes, where it folded
     run_least = min(least, _MIN_RUN)
     out: list[tuple] | None = None
     for i, op in enumerate(ops):
@@ -317,7 +333,19 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
                 out.append(op)
             else:
                 out.extend(rewritten)
-    return ops if out is None else out
+    return [_freeze_op(op) for op in (ops if out is None else out)]
+
+
+def _freeze_op(op: tuple) -> tuple:
+    """An op whose nodes _fold made lists, with tuples again (and its items a tuple)."""
+    code = op[0]
+    if code == APPEND or code == CHILDREN:
+        items = op[2]
+        if type(items) is list or any(type(item) is list for item in items):
+            return (code, op[1], tuple([_freeze(item) for item in items]))
+    elif code == INSERT and type(op[2]) is list:
+        return (INSERT, op[1], _freeze(op[2]), op[3])
+    return op
 
 
 def _fold(ops: Sequence[tuple]) -> list[tuple]:
@@ -419,20 +447,12 @@ def _fold(ops: Sequence[tuple]) -> list[tuple]:
             out.append(op)
     if not folded:
         return list(ops)
-    # Back to tuples, with the appends to one parent in a row made one.
+    # The appends to one parent in a row made one. The nodes stay lists, for markup:
+    # markup_ops makes what is left of them tuples again.
     result: list[tuple] = []
     for op in out:
-        code = op[0]
-        if code == APPEND:
-            items = tuple(_freeze(item) for item in op[2])
-            if result and result[-1][0] == APPEND and result[-1][1] == op[1]:
-                result[-1] = (APPEND, op[1], result[-1][2] + items)
-            else:
-                result.append((APPEND, op[1], items))
-        elif code == INSERT:
-            result.append((INSERT, op[1], _freeze(op[2]), op[3]))
-        elif code == CHILDREN:
-            result.append((CHILDREN, op[1], tuple(_freeze(item) for item in op[2])))
+        if op[0] == APPEND and result and result[-1][0] == APPEND and result[-1][1] == op[1]:
+            result[-1] = (APPEND, op[1], [*result[-1][2], *op[2]])
         else:
             result.append(op)
     return result
@@ -485,13 +505,13 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> 
         if markup.out:
             _flush_markup(out, parent, markup, plain, least)
             markup = _Markup()
-        if type(item) is tuple and type(item[4]) is tuple and _worth_splitting(item):
+        if type(item) is not str and type(item) is not int and _worth_splitting(item):
             # The element is not markup, but much of what it holds may be: the element
             # alone, then its children, then its live properties and listeners (after
             # the children, as the constructor sets them: a <select>'s value needs its
             # options).
             _flush_plain(out, parent, plain)
-            out.append((APPEND, parent, (item[:4] + (None, None),)))
+            out.append((APPEND, parent, (tuple(item[:4]) + (None, None),)))
             _append(out, abs(item[0]), item[4], least)
             _props_ops(out, item)
             continue
@@ -512,8 +532,10 @@ def _worth_splitting(node: tuple) -> bool:
     that they can be markup: an HTML element (foreign elements hold foreign elements; a
     ``<template>``'s children go into its contents, which only its constructor fills)
     with a child that has children of its own."""
-    return node[2] == NS_HTML and node[1] != "template" \
-        and any(type(kid) is tuple and type(kid[4]) is tuple for kid in node[4])
+    kids = node[4]
+    return node[2] == NS_HTML and node[1] != "template" and kids is not None and type(kids) is not str \
+        and any(type(kid) is not str and type(kid) is not int and kid[4] is not None and type(kid[4]) is not str
+                for kid in kids)
 
 
 def _props_ops(out: list[tuple], node: tuple) -> None:
