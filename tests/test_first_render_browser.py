@@ -10,6 +10,10 @@ from conftest import WATCH_CLIENT, ClientPage, client_js_source
 from mutations import SEEDS, STEPS, Run
 from test_differential_browser import assert_no_script_ran, check_browser_equals_model
 from test_encode_html import SAFE_BUILDERS, TRAP_BUILDERS
+from test_hostile_browser import HOSTILE_IDS, HOSTILE_VALUES, build_every_place, make_targets, watched  # noqa: F401
+from test_hostile_browser import (
+    test_hostile_string_reaches_every_place_in_the_browser_as_the_same_data as hostile_string_check,
+)
 
 import domsync.encode_html
 from domsync import Document, encode_js
@@ -178,3 +182,15 @@ async def test_custom_elements_are_built_by_constructor_calls_and_upgraded(clien
     await client_page.apply(batch)
     await check_page(client_page, doc)
     assert await client_page.page.evaluate("() => window.__made") == 250
+
+
+@pytest.mark.parametrize("s", HOSTILE_VALUES, ids=HOSTILE_IDS)
+async def test_hostile_strings_sent_as_markup_reach_every_place_as_the_same_data(watched, s, every_append_is_markup):
+    """test_hostile_browser.py's test of every place a string reaches, with the first
+    render and the full render sent as markup wherever the parser allows: the strings
+    are the same data in the browser, and nothing runs."""
+    doc = Document()
+    build_every_place(doc, s)
+    make_targets(doc)
+    assert any(op[0] == HTML for op in domsync.encode_html.markup_ops(doc.snapshot_ops()))
+    await hostile_string_check(watched, s)
