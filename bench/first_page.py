@@ -7,6 +7,7 @@ How to run (from the repository root, with the project's venv)::
     .venv/bin/python bench/first_page.py --rounds 5
     .venv/bin/python bench/first_page.py --domsync /path/to/other/checkout   # another version
     .venv/bin/python bench/first_page.py --json > first_page.json
+    .venv/bin/python bench/first_page.py --breakdown      # and where the time goes
 
 The page is the 1,000 x 5 table of ``latency.py`` (b): a ``TableComponent`` with ids
 ``t.tr.r0001`` and ``t.td.r0001.c3`` and texts ``1.3``, plus a button.
@@ -33,6 +34,13 @@ cells: "load ms" is from ``page.goto`` to then, seen from Python; "page ms" is f
 the navigation's start to the first animation frame with the whole table, seen in the
 page (``performance.now()``). The figures are the median over ``--rounds`` loads,
 taking the servers in turn (in another order each round), and the ratios to bare.
+
+``--breakdown`` adds where the first batch's time goes, each part measured alone in the
+same run: the server's encoding (best of 9) and the batch's bytes, raw and deflated as
+permessage-deflate sends them; and in a fresh page each time (median of ``--rounds``),
+the browser's cost of applying it, of compiling it alone (``new Function``, not run),
+of the JSON wire's batch, and of parsing the bare page's table markup in a
+``<template>`` (the parser's floor).
 """
 
 from __future__ import annotations
@@ -210,10 +218,13 @@ async def run(args) -> dict:
         proxies[name] = Proxy(port)
         await proxies[name].start()
     results: dict[str, list] = {name: [] for name in servers}
+    results_breakdown = None
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
             try:
+                if args.breakdown:
+                    results_breakdown = await breakdown(browser, args.rounds)
                 names = list(servers)
                 for rnd in range(args.rounds):
                     for name in names[rnd % len(names):] + names[:rnd % len(names)]:
@@ -236,8 +247,84 @@ async def run(args) -> dict:
         summary[name]["ratio_load"] = summary[name]["load_ms"] / bare["load_ms"]
         summary[name]["ratio_page"] = summary[name]["page_ms"] / bare["page_ms"]
     summary["load_average"] = os.getloadavg()
+    if results_breakdown is not None:
+        summary["breakdown"] = results_breakdown
     summary["domsync_from"] = os.path.dirname(domsync.__file__)
     return summary
+
+
+async def breakdown(browser, rounds: int) -> dict:
+    """Where the first batch's time goes: server encoding, bytes, browser apply."""
+    import zlib
+
+    from domsync import Document, encode_js, encode_json
+    from domsync.assets import client_js_source
+    from domsync.components import TableComponent
+    try:
+        import domsync.encode_html as encode_html
+    except ImportError:
+        encode_html = None
+
+    doc = Document(ROOT_ID)
+    doc.getRootElement().appendChild(doc.createElement("button", id="btn", innerText="change a cell"))
+    table = TableComponent(doc, ROOT_ID, [f"c{j}" for j in range(COLS)], id="t")
+    for i in range(ROWS):
+        table.addRow(f"r{i:04d}", [f"{i}.{j}" for j in range(COLS)])
+    ops = doc.take_ops()
+
+    def best(fn, n=9):
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - started)
+        return min(times) * 1000, result
+
+    def deflated(text: str) -> int:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return len(compressor.compress(text.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH))
+
+    batches = {}
+    encode_ms = {}
+    encode_ms["markup"], batches["markup"] = best(lambda: encode_js.encode(ops))
+    if encode_html is not None:
+        least, encode_html.MIN_ELEMENTS = encode_html.MIN_ELEMENTS, 1 << 60
+        try:
+            encode_ms["ops"], batches["ops"] = best(lambda: encode_js.encode(ops))
+        finally:
+            encode_html.MIN_ELEMENTS = least
+    encode_ms["json"], batches["json"] = best(lambda: encode_json.encode(ops))
+    markup = table_html()
+    client = client_js_source().decode("utf-8")
+    page_html = f"<!doctype html><html><body><div id='{ROOT_ID}'></div></body></html>"
+    apply_js = """([kind, batch]) => {
+        const t0 = performance.now();
+        if (kind === 'compile') new Function('N','E','S','M','L','H','F','R','D','V','notify','download',
+            'downloadUrl','openUrl','route','run','T','P', batch);
+        else if (kind === 'parse') { const t = document.createElement('template'); t.innerHTML = batch;
+            document.getElementById('%s').append(t.content); }
+        else if (kind === 'json') domsync.applyOps(batch);
+        else domsync.apply(batch);
+        return performance.now() - t0;
+    }""" % ROOT_ID
+    kinds = [("apply markup", "js", batches["markup"]), ("apply ops", "js", batches.get("ops")),
+             ("compile ops", "compile", batches.get("ops")), ("apply json", "json", batches["json"]),
+             ("parse bare markup", "parse", markup)]
+    kinds = [k for k in kinds if k[2] is not None]
+    times: dict[str, list[float]] = {name: [] for name, _, _ in kinds}
+    for rnd in range(rounds):
+        for name, kind, batch in kinds[rnd % len(kinds):] + kinds[:rnd % len(kinds)]:
+            context = await browser.new_context()
+            page = await context.new_page()
+            await page.set_content(page_html)
+            await page.add_script_tag(content=client)
+            times[name].append(await page.evaluate(apply_js, [kind, batch]))
+            await context.close()
+    return {
+        "server_encode_ms": encode_ms,
+        "bytes": {name: [len(batch.encode()), deflated(batch)] for name, batch in batches.items()},
+        "browser_ms": {name: statistics.median(ts) for name, ts in times.items()},
+    }
 
 
 def _chromium() -> str:
@@ -253,6 +340,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--domsync", default=here, help="the checkout whose domsync to measure")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--breakdown", action="store_true", help="also where the first batch's time goes")
     args = parser.parse_args()
     summary = asyncio.run(run(args))
     out = sys.stderr if args.json else sys.stdout
@@ -267,6 +355,15 @@ def main() -> int:
               f"{r['page_ms']:8.0f} {ratios:>12}", file=out)
     print(f"domsync / bare, bytes down: {summary['ratio_down']:.2f}x (target <= 2x); "
           f"load time: {summary['domsync']['ratio_load']:.2f}x (target <= 1.2x)", file=out)
+    if "breakdown" in summary:
+        b = summary["breakdown"]
+        print("where the first batch's time goes (each part alone):", file=out)
+        for name, ms in b["server_encode_ms"].items():
+            raw, packed = b["bytes"][name]
+            print(f"  server: encode {name:7} {ms:6.1f} ms   {raw / 1024:6.1f} KB, deflated {packed / 1024:5.1f} KB",
+                  file=out)
+        for name, ms in b["browser_ms"].items():
+            print(f"  browser (fresh page): {name:18} {ms:6.1f} ms", file=out)
     if args.json:
         print(json.dumps(summary))
     return 0
