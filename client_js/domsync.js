@@ -241,7 +241,8 @@
    * Append the nodes of `markup`, parsed by the browser's HTML parser as the contents of
    * an inert <template> (no script runs, nothing loads until the nodes are in the page),
    * binding its elements, in document order, to the keys of `runs`: [first, count, ...]
-   * runs of consecutive keys. The server sends only markup that the parser builds
+   * runs of consecutive keys; a negative first (-k) is keys k, k + 1... of elements whose
+   * generated id, their only attribute, is set here. The server sends only markup that the parser builds
    * exactly as its model has it (domsync/encode_html.py); live properties and listeners
    * follow as ops of their own. Much faster than one createElement per element.
    * @param {number} parentKey
@@ -260,9 +261,13 @@
     if (count !== made.length) throw new Error("domsync: the markup has " + made.length + " elements, but " + count + " keys");
     let i = 0;
     for (let r = 0; r < runs.length; r += 2) {
-      for (let key = runs[r], end = key + runs[r + 1]; key < end; key++, i++) {
-        nodes.set(key, made[i]);
-        keyOf.set(made[i], key);
+      // A negative run: elements whose generated id (their only attribute) is ours to set.
+      const generated = runs[r] < 0, first = generated ? -runs[r] : runs[r];
+      for (let key = first, end = first + runs[r + 1]; key < end; key++, i++) {
+        const el = made[i];
+        if (generated) el.setAttribute("id", AUTO_ID_PREFIX + key);
+        nodes.set(key, el);
+        keyOf.set(el, key);
       }
     }
     parent.append(content);

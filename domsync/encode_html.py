@@ -12,7 +12,10 @@ The client parses ``markup`` as the contents of an inert ``<template>`` element 
 script runs, no image loads until the nodes are in the page), binds the new elements
 to their keys in document order, taking the keys from ``runs``, a flat tuple
 ``(first, count, first, count, ...)`` of runs of consecutive keys (a first render is
-usually one or a few runs), and appends them to ``parent``. Live properties (``value``
+usually one or a few runs), and appends them to ``parent``. A run with a negative
+``first`` is keys ``-first``, ``-first + 1``... of elements whose generated id
+(``__domsync_el_<key>``, their only attribute) is not in the markup: the client sets
+it, as for a negative key in a node. Live properties (``value``
 and ``checked``) and listeners follow as ``SET_PROP`` and ``LISTEN`` ops.
 
 The markup is the model's own serialisation of the subtree (the same escaping as
@@ -180,10 +183,13 @@ class _Markup:
             # The parser looks for an open <p> only up to a table, a cell, a caption or
             # a button.
             enclosing = (enclosing & ~_IN_P if tag in _P_SCOPE else enclosing) | bits
-        if key < 0:
+        if key < 0 and attrs:
+            # The generated id must come first: in the markup, before the others.
             key = -key
             start = f"<{tag} id='{AUTO_ID_PREFIX}{key}'"
         else:
+            # A generated id alone costs no bytes: the key's sign says it, and the
+            # client sets it (the runs of keys keep the sign).
             start = "<" + tag
         if attrs:
             for i in range(0, len(attrs), 2):
@@ -562,7 +568,9 @@ def _flush_markup(out: list[tuple], parent: int, markup: _Markup, plain: list[An
     _flush_plain(out, parent, plain)
     runs: list[int] = []
     for key in markup.keys:
-        if runs and runs[-2] + runs[-1] == key:
+        # A run of keys first, first+1... (negative: -first, -first-1...: the elements
+        # whose generated ids the client sets).
+        if runs and (runs[-2] + runs[-1] == key if key > 0 else runs[-2] - runs[-1] == key):
             runs[-1] += 1
         else:
             runs += [key, 1]

@@ -343,10 +343,15 @@ class Mirror:
         made = _parse_markup(op[2])
         elements = list(made.iter())
         runs = op[3]
-        keys = [key for r in range(0, len(runs), 2) for key in range(runs[r], runs[r] + runs[r + 1])]
+        # A negative run: elements whose generated id (their only attribute) the client sets.
+        keys = [key if runs[r] > 0 else -key for r in range(0, len(runs), 2)
+                for key in range(abs(runs[r]), abs(runs[r]) + runs[r + 1])]
         if len(keys) != len(elements):
             raise MirrorError(f"domsync: the markup has {len(elements)} elements, but {len(keys)} keys")
         for key, el in zip(keys, elements):
+            if key < 0:
+                key = -key
+                el._attrs["id"] = AUTO_ID_PREFIX + str(key)
             self._nodes[key] = el
         kids = made._kids
         for kid in kids:

@@ -83,8 +83,10 @@ TEXT_AT = 21  # (TEXT_AT, parent, ref or None, text): replace the text nodes jus
 HTML = 22  # (HTML, parent, markup, runs): append the nodes of markup, parsed as a
 #            <template>'s contents, binding its elements in document order to the keys
 #            of runs, a flat tuple (first, count, first, count...) of runs of consecutive
-#            keys; only markup the parser builds exactly as the model has it (see
-#            domsync.encode_html), on the JavaScript wire
+#            keys (a negative first: keys -first, -first + 1... of elements whose
+#            generated id, their only attribute, the receiver sets); only markup the
+#            parser builds exactly as the model has it (see domsync.encode_html), on the
+#            JavaScript wire
 
 #: Op code -> name, for logs and docs.
 OP_NAMES = {
