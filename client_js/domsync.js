@@ -242,7 +242,7 @@
    * an inert <template> (no script runs, nothing loads until the nodes are in the page),
    * binding its elements, in document order, to the keys of `runs`: [first, count, ...]
    * runs of consecutive keys; a negative first (-k) is keys k, k + 1... of elements whose
-   * generated id, their only attribute, is set here. The server sends only markup that the parser builds
+   * generated id is set here. The server sends only markup that the parser builds
    * exactly as its model has it (domsync/encode_html.py); live properties and listeners
    * follow as ops of their own. Much faster than one createElement per element.
    * @param {number} parentKey
@@ -261,7 +261,8 @@
     if (count !== made.length) throw new Error("domsync: the markup has " + made.length + " elements, but " + count + " keys");
     let i = 0;
     for (let r = 0; r < runs.length; r += 2) {
-      // A negative run: elements whose generated id (their only attribute) is ours to set.
+      // A negative run: elements whose generated id is ours to set (into the empty id
+      // attribute that holds its place first, if they have other attributes).
       const generated = runs[r] < 0, first = generated ? -runs[r] : runs[r];
       for (let key = first, end = first + runs[r + 1]; key < end; key++, i++) {
         const el = made[i];

@@ -13,9 +13,10 @@ script runs, no image loads until the nodes are in the page), binds the new elem
 to their keys in document order, taking the keys from ``runs``, a flat tuple
 ``(first, count, first, count, ...)`` of runs of consecutive keys (a first render is
 usually one or a few runs), and appends them to ``parent``. A run with a negative
-``first`` is keys ``-first``, ``-first + 1``... of elements whose generated id
-(``__domsync_el_<key>``, their only attribute) is not in the markup: the client sets
-it, as for a negative key in a node. Live properties (``value``
+``first`` is keys ``-first``, ``-first + 1``... of elements with a generated id
+(``__domsync_el_<key>``) that is not in the markup: the client sets it, as for a
+negative key in a node, in the place of an empty ``id`` attribute, their first, if
+they have other attributes. Live properties (``value``
 and ``checked``) and listeners follow as ``SET_PROP`` and ``LISTEN`` ops.
 
 The markup is the model's own serialisation of the subtree (the same escaping as
@@ -184,12 +185,11 @@ class _Markup:
             # a button.
             enclosing = (enclosing & ~_IN_P if tag in _P_SCOPE else enclosing) | bits
         if key < 0 and attrs:
-            # The generated id must come first: in the markup, before the others.
-            key = -key
-            start = f"<{tag} id='{AUTO_ID_PREFIX}{key}'"
+            # A generated id costs few bytes: the key's sign says it (the runs of keys
+            # keep the sign), and the client sets it. It must be the first attribute:
+            # an empty one holds its place.
+            start = f"<{tag} id=''"
         else:
-            # A generated id alone costs no bytes: the key's sign says it, and the
-            # client sets it (the runs of keys keep the sign).
             start = "<" + tag
         if attrs:
             for i in range(0, len(attrs), 2):

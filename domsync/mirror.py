@@ -343,7 +343,8 @@ class Mirror:
         made = _parse_markup(op[2])
         elements = list(made.iter())
         runs = op[3]
-        # A negative run: elements whose generated id (their only attribute) the client sets.
+        # A negative run: elements whose generated id the client sets (in the place of an
+        # empty id attribute, first, if they have others).
         keys = [key if runs[r] > 0 else -key for r in range(0, len(runs), 2)
                 for key in range(abs(runs[r]), abs(runs[r]) + runs[r + 1])]
         if len(keys) != len(elements):

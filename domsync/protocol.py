@@ -84,7 +84,8 @@ HTML = 22  # (HTML, parent, markup, runs): append the nodes of markup, parsed as
 #            <template>'s contents, binding its elements in document order to the keys
 #            of runs, a flat tuple (first, count, first, count...) of runs of consecutive
 #            keys (a negative first: keys -first, -first + 1... of elements whose
-#            generated id, their only attribute, the receiver sets); only markup the
+#            generated id the receiver sets, in an empty first id attribute if they
+#            have other attributes); only markup the
 #            parser builds exactly as the model has it (see domsync.encode_html), on the
 #            JavaScript wire
 
