@@ -328,10 +328,6 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
             if _count_items(op[2], run_least) >= run_least:
                 rewritten = [(CHILDREN, op[1], ())] if code == CHILDREN else []
                 _append(rewritten, op[1], op[2], run_least)
-        elif code == APPEND_LEAVES and len(op[3]) >= run_least and op[2] in _BODY_TAGS:
-            items = [(-key, op[2], NS_HTML, None, text, None) for key, text in zip(op[3], op[4])]
-            rewritten = []
-            _append(rewritten, op[1], items, run_least)
         if rewritten is not None and out is None:
             out = list(ops[:i])
         if out is not None:
@@ -408,10 +404,12 @@ def _fold(ops: Sequence[tuple]) -> list[tuple]:
                 target[4] = kids
                 folded = True
                 continue
-            if code == APPEND_LEAVES and target is None:
-                # Leaves appended to an element the browser has: they stay a bulk op,
-                # and nothing folds into them.
+            if code == APPEND_LEAVES:
+                # Leaves that do not fold (into an element the browser has): a bulk op
+                # stays (as fast as markup to apply, and fewer bytes); nothing folds
+                # into them.
                 out.append(op)
+                sealed.add(parent)
                 for key in op[3]:
                     parents[key] = parent
                 continue
