@@ -2,9 +2,10 @@
 
 A browser builds a big tree faster from markup, with its HTML parser, than from one
 ``createElement`` call per element, and markup is fewer bytes than constructor calls.
-:func:`markup_ops` rewrites the ``APPEND`` and ``CHILDREN`` ops of a batch whose new
-elements number at least :data:`MIN_ELEMENTS` into ``HTML`` ops (see
-:mod:`domsync.protocol`)::
+:func:`markup_ops` rewrites a batch that brings at least :data:`MIN_ELEMENTS` new
+elements: appends to elements new in the batch fold into their nodes (a page built
+from the top down becomes one tree), then each ``APPEND`` or ``CHILDREN`` op of 16
+elements or more becomes ``HTML`` ops (see :mod:`domsync.protocol`)::
 
     (HTML, parent, markup, runs)
 
@@ -16,8 +17,8 @@ usually one or a few runs), and appends them to ``parent``. A run with a negativ
 ``first`` is keys ``-first``, ``-first + 1``... of elements with a generated id
 (``__domsync_el_<key>``) that is not in the markup: the client sets it, as for a
 negative key in a node, in the place of an empty ``id`` attribute, their first, if
-they have other attributes. Live properties (``value``
-and ``checked``) and listeners follow as ``SET_PROP`` and ``LISTEN`` ops.
+they have other attributes. Live properties (``value`` and ``checked``) and listeners
+follow as ``SET_PROP`` and ``LISTEN`` ops.
 
 The markup is the model's own serialisation of the subtree (the same escaping as
 :mod:`domsync.html`), and it is sent only where the browser's parser gives back
@@ -41,8 +42,9 @@ exactly that tree. The parser rewrites some trees, and those stay constructor ca
 An element that is not safe in markup goes as a constructor call, and its safe
 children as markup of their own: the markup always starts in the same neutral place,
 a ``<template>``'s contents, whatever the parent. The markup travels inside a string
-literal made by :func:`domsync.encoding.js_string`, the one encoder, so application
-strings stay data: in the markup they are escaped text and attribute values.
+literal made by :func:`domsync.encoding.js_markup` (the one encoder's literal, with
+only ``</`` escaped), so application strings stay data: in the markup they are escaped
+text and attribute values.
 
 Only the JavaScript wire uses this: a strict-CSP page (the JSON wire) would need a
 Trusted Types policy that accepts any markup, and keeps the constructor ops.
