@@ -29,6 +29,7 @@ from .exceptions import (
     ListenError,
     NotFoundError,
     PatchError,
+    ReplicaError,
     SelectorError,
     UnsafeValueError,
     UsageError,
@@ -73,5 +74,6 @@ __all__ = [
     "PatchError",
     "UnsafeValueError",
     "CspError",
+    "ReplicaError",
     "ClientGoneError",
 ]

@@ -27,6 +27,7 @@ import signal
 import socket
 from typing import Iterable, Mapping
 
+from .backplane import RedisBackplane
 from .asgi import AsgiApp
 from .exceptions import ListenError, UsageError, WrongTypeError
 from .handlers import LIFECYCLE_EVENTS, EventContext
@@ -114,6 +115,13 @@ class DomsyncServer(ServerCore):
         csp_sources: more sources for the strict policy, by the names of
             :func:`domsync.csp.strict_policy`'s arguments, e.g.
             ``{"img_src": ["https://images.example.com"]}``.
+        backplane: a Redis URL (``"redis://localhost:6379/0"``) or a
+            :class:`~domsync.backplane.RedisBackplane`, to run the app on several
+            processes: :meth:`broadcast` reaches the browsers of all of them,
+            :meth:`count_clients` counts them all, and a ``shared`` document is owned
+            by one process and replicated by the others (:meth:`ownership`). The same
+            holds on the :meth:`asgi` app. Needs ``pip install 'domsync[redis]'``. See
+            :doc:`/howto/scale`.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -149,6 +157,7 @@ class DomsyncServer(ServerCore):
         reload_resumes: bool = True,
         strict_csp: bool | None = None,
         csp_sources: Mapping[str, Iterable[str]] | None = None,
+        backplane: str | RedisBackplane | None = None,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
@@ -158,7 +167,7 @@ class DomsyncServer(ServerCore):
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
             session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
-            strict_csp=strict_csp,
+            strict_csp=strict_csp, backplane=backplane,
         )
         self.host = host
         self.port = port

@@ -32,6 +32,7 @@ __all__ = [
     "EventNameWarning",
     "DomsyncError",
     "ListenError",
+    "ReplicaError",
     "NotEmulatedError",
     "StrictModeError",
     "ActionTimeoutError",
@@ -116,6 +117,13 @@ class CspError(UsageError):
     when the application asks for something that would run code in the page: ``run_js``,
     a ``js_value_getter`` that is code rather than a path such as ``'this.value'``, a
     ``<script>`` URL. The message names the strict-mode alternative."""
+
+
+class ReplicaError(UsageError):
+    """Raised when the application changes the shared document in a process that holds
+    a replica of it (``DomsyncServer(shared=True, backplane=...)``): another process owns
+    it, and a change made here would reach no browser. Change it in the owner: wait with
+    ``await server.ownership()`` before the code that changes it."""
 
 
 class ListenError(DomsyncError, OSError):

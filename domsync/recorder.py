@@ -39,7 +39,7 @@ import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
-from .exceptions import HierarchyError, UsageError
+from .exceptions import HierarchyError, ReplicaError, UsageError
 from .protocol import (
     APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT, TEXT_AT,
 )
@@ -92,6 +92,11 @@ class Recorder:
         self._owner_thread = get_ident()
         self._owner_name = threading.current_thread().name
 
+    #: True while another process owns this shared document (see domsync.replica): every
+    #: change raises ReplicaError (the replica sets _owner_thread to no thread's, so that
+    #: every change of the page comes here).
+    _replica_of = False
+
     def _unbind(self) -> None:
         """Any thread may change it again (its server has stopped)."""
         self._owner_thread = None
@@ -100,6 +105,12 @@ class Recorder:
         """A change from a thread that is not the owner's: raise, unless the owner's
         thread has ended (a server that ran in a thread of its own, like a test
         client's): then the document is nobody's and the change goes ahead."""
+        if self._replica_of:
+            raise ReplicaError(
+                "this process holds a replica of the shared document: another process owns it, and a change "
+                "made here would reach no browser. Change it where it is owned: `await server.ownership()` "
+                "before the code that changes it (it returns at once on the owner, and when this process "
+                "takes over)")
         owner = self._owner_thread
         if not any(thread.ident == owner for thread in threading.enumerate()):
             self._owner_thread = None

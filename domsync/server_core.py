@@ -42,6 +42,8 @@ from .resume import Retention, parse_hello, welcome_frame
 from .session import JSON_WIRE, Call, Limits, Session
 from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
+from .backplane import RedisBackplane
+from .replica import ReplicatedDocument
 from .threadsafe import LockedDocument
 
 __all__ = ["ServerCore", "SEND_TIMEOUT"]
@@ -88,6 +90,7 @@ class ServerCore(AppRunner):
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
         strict_csp: bool | None = None,
+        backplane: str | RedisBackplane | None = None,
     ):
         if strict_csp is None:
             strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
@@ -112,9 +115,18 @@ class ServerCore(AppRunner):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
         self._document_class: type[Document] = LockedDocument if thread_safe else Document
         Document(root_id)  # checks root_id
+        if isinstance(backplane, str):
+            backplane = RedisBackplane(backplane)
+        elif backplane is not None and not isinstance(backplane, RedisBackplane):
+            raise WrongTypeError(f"backplane must be a Redis URL ('redis://host:6379/0') or a RedisBackplane, "
+                                 f"not {backplane!r}")
+        #: The Redis backplane that connects this server to the app's other processes
+        #: (see :mod:`domsync.backplane`), or None.
+        self.backplane: RedisBackplane | None = backplane
         documents: SharedDocument | OwnDocuments
         if shared:
-            documents = SharedDocument(self._document_class(root_id))
+            document = self._document_class(root_id)
+            documents = SharedDocument(document) if backplane is None else ReplicatedDocument(document)
             documents.document.strict_csp = strict_csp
         else:
             documents = OwnDocuments(root_id, self._document_class, strict_csp)
@@ -267,7 +279,54 @@ class ServerCore(AppRunner):
         self._check_loop("broadcast")
         op = Document._message_op(name, payload)  # a bad name or payload raises here
         skip = set() if exclude is None else ({exclude} if isinstance(exclude, Client) else set(exclude))
+        if self.backplane is not None:
+            self.backplane.publish(op)  # the other processes' browsers (in order, once)
         await self._deliver(self._hub.broadcast(op, [c for c in self.get_clients() if c not in skip]))
+
+    async def count_clients(self) -> int:
+        """How many sessions the app has, in every process: with a backplane, the sum
+        of what each process wrote in Redis lately (within a few seconds) plus this
+        process's own; without one, ``len(server.get_clients())``.
+        ``server.get_clients()`` is always this process's alone.
+
+        Raises:
+            redis.exceptions.ConnectionError: if the backplane cannot reach Redis.
+        """
+        if self.backplane is None:
+            return len(self.get_clients())
+        return await self.backplane.count_clients()
+
+    @property
+    def owns_document(self) -> bool:
+        """Whether the changes this process makes to the shared document reach the
+        browsers: True without a backplane; with one, True in the one process that
+        owns the document now (see :meth:`ownership`)."""
+        if self.backplane is None or not self._hub.documents.shared:
+            return True
+        return self.backplane.owns_document
+
+    async def ownership(self) -> None:
+        """Return once this process owns the shared document: at once without a
+        backplane; with one, in the process that holds the lease, and in another one
+        when that process is gone (it takes the page over as its replica had it). Put
+        the code that changes the shared document after it::
+
+            await server.serve()
+            await server.ownership()
+            await update(server)   # one process at a time runs this
+
+        The page survives a takeover; the Python state of the process that died, and the
+        listeners it added after it started, do not: listen on elements the page is
+        built with at start (every process builds it), or add them again after this.
+
+        Raises:
+            UsageError: if this server has no shared document.
+        """
+        if not self._hub.documents.shared:
+            raise UsageError("ownership() is for a shared document (DomsyncServer(shared=True)); each client's "
+                             "own document is always this process's")
+        if self.backplane is not None:
+            await self.backplane.ownership()
 
     async def _deliver(self, frames: Frames) -> None:
         """Send frames to several browsers at once: each is queued on its socket at
@@ -383,6 +442,8 @@ class ServerCore(AppRunner):
         watching = self._unsent_task
         if watching is None or watching.done():
             self._unsent_task = asyncio.create_task(self._watch())
+        if self.backplane is not None and not self.backplane.started:
+            self.backplane.start(self)
 
     def _open(self, client: Client) -> None:
         """A browser's socket is open: start its session and its handlers; or, if the
@@ -409,6 +470,8 @@ class ServerCore(AppRunner):
         """Start a new session, and its handlers; with ``retention`` (the browser
         speaks the resume protocol), welcome it first."""
         session = self._hub.open(client, retention)
+        if self.backplane is not None and self._hub.documents.shared:
+            session.forward = self.backplane._forward  # while another process owns the document
         if retention is not None:
             try:
                 client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size))
@@ -601,6 +664,8 @@ class ServerCore(AppRunner):
         if shared is not None:
             shared._unbind()  # nothing serves it now: any thread may change it
         self._downloads.close()
+        if self.backplane is not None:
+            await self.backplane.stop()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
         for client in list(self._expiry):  # sessions waiting for their browsers end now

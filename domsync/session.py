@@ -31,7 +31,7 @@ from .client import Client
 from .document import Document
 from .handlers import EventContext, Handlers
 from .logs import brief
-from .protocol import ACK, BYE, ERROR, HELLO, NAMED, ROUTE_REPORT, SYNC
+from .protocol import ACK, BYE, ERROR, EVENT, HELLO, NAMED, ROUTE_REPORT, SYNC
 from .resume import ReplayLog, Retention, batch_frame, confirm_frame
 
 __all__ = ["Session", "Step", "Call", "Limits", "RateLimit", "Wire", "JS_WIRE", "JSON_WIRE", "WIRES"]
@@ -140,6 +140,12 @@ class Step:
     resync: bool = False
 
 
+#: The message types a replica's session hands to the owner of the shared document:
+#: events (no type, or "event"), form state, named messages, route reports (the shared
+#: document's route is the last browser's, as in one process).
+_FORWARDED = frozenset({None, EVENT, SYNC, NAMED, ROUTE_REPORT})
+
+
 class Session:
     """One browser's session: its document, its batches, its messages.
 
@@ -204,6 +210,10 @@ class Session:
         self._rate = RateLimit(limits.max_messages_per_second, clock)
         #: How many times the page was rebuilt after a failed batch, on this connection.
         self.resyncs = 0
+        #: For a shared document that another process owns (a backplane replica): takes
+        #: the browser's events, form edits and named messages to the owner, and returns
+        #: True if it did (False: this process owns the document now; handle them here).
+        self.forward: Callable[[Client, dict], bool] | None = None
 
     def __repr__(self) -> str:
         return f"<Session {self.client.id} batches={self.batches} waiting={len(self._inbox)}>"
@@ -336,6 +346,8 @@ class Session:
         data = self._inbox.popleft()
         kind = data.get("type")
         document = self.document
+        if self.forward is not None and kind in _FORWARDED and self.forward(self.client, data):
+            return Step(flush=False)
         if kind == SYNC:
             document.handle_sync(data)
             return Step(flush=self.shared)  # with a shared document, the others see the edit

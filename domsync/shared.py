@@ -14,7 +14,7 @@ from typing import Iterable
 
 from .client import Client
 from .document import Document
-from .downloads import Downloads
+from .downloads import Download, Downloads
 from .hub import Frames
 from .session import Session
 
@@ -44,11 +44,28 @@ class SharedDocument:
         """One batch for everyone who has the page, with each one's private actions
         after it; the whole page for ``joining``."""
         # Whoever asked, the batch is everyone's: ``targets`` does not matter.
+        ops, taken, page = self._take(joining)
+        frames = self._frames(ops, taken, everyone, downloads, joining)
+        if joining is not None and page is not None:
+            joining.has_page = True
+            wire = joining.wire
+            frames.append((joining, joining.frame(wire.join(wire.encode(page), self._private(joining)))))
+        return frames
+
+    def _take(self, joining: Session | None) -> tuple[list[tuple], dict[str, Download], list[tuple] | None]:
+        """The document's changes and large downloads since the last take, and the
+        whole page if a browser joins: one step under the document's lock."""
         document = self.document
         with document._lock:
             ops = document.take_ops()
             taken = document._take_downloads()
             page = document.snapshot_ops() if joining is not None else None
+        return ops, taken, page
+
+    def _frames(self, ops: list[tuple], taken: dict[str, Download], everyone: Iterable[Session], downloads: Downloads,
+                joining: Session | None) -> Frames:
+        """The frames that carry ``ops`` to everyone who has the page (but
+        ``joining``), each with its private actions after it."""
         bodies: dict[str, str] = {}  # the batch, encoded once for each wire in use
         receivers = [session for session in everyone if session.has_page and session is not joining]
         if taken and receivers:
@@ -62,10 +79,6 @@ class SharedDocument:
             text = wire.join(body, self._private(session))
             if text:
                 frames.append((session, session.frame(text)))
-        if joining is not None and page is not None:
-            joining.has_page = True
-            wire = joining.wire
-            frames.append((joining, joining.frame(wire.join(wire.encode(page), self._private(joining)))))
         return frames
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:

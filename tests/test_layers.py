@@ -19,8 +19,8 @@ LAYERS = {
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core", "morph", "patch"],
     "session": ["mirror", "client", "handlers", "resume", "session"],
-    "hub": ["hub", "shared", "downloads", "web", "assets", "page"],
-    "transports": ["runner", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
+    "hub": ["hub", "shared", "replica", "downloads", "web", "assets", "page"],
+    "transports": ["runner", "backplane", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
                    "__main__", "__init__"],
     # domsync.testing: the browserless client and its pytest plugin, above everything.
     "testing": ["testing.dom", "testing.tab", "testing.locator", "testing.assertions", "testing.context",
