@@ -202,35 +202,33 @@ class _Markup:
                     if len(_NAMES) < 4096:
                         _NAMES.add(name)
                 start += f" {name}='{_value(attrs[i + 1])}'"
-        out = self.out
-        out.append(start + ">")
         self.keys.append(key)
         if node_props is not None:
             self.props.append(node)
+        out = self.out
         if kids is None:
-            if tag not in VOID_ELEMENTS:
-                out.append(f"</{tag}>")
+            out.append(start + ">" if tag in VOID_ELEMENTS else f"{start}></{tag}>")
             return
         if tag in VOID_ELEMENTS:
             raise _Unsafe
-        if type(kids) is str:
-            if kids:
-                if tag in _TABLE_CHILDREN or tag == "pre" and kids[0] == "\n":
-                    raise _Unsafe
-                out.append(_text(kids))
-        else:
-            first = True
-            for kid in kids:
-                if type(kid) is str:
-                    if kid:
-                        if tag in _TABLE_CHILDREN or first and tag == "pre" and kid[0] == "\n":
-                            raise _Unsafe
-                        out.append(_text(kid))
-                elif type(kid) is int:
-                    raise _Unsafe  # an element the browser has: moved, not markup
-                else:
-                    self.element(kid, tag, enclosing)
-                first = False
+        if type(kids) is str:  # the common leaf: one piece
+            if kids and (tag in _TABLE_CHILDREN or tag == "pre" and kids[0] == "\n"):
+                raise _Unsafe
+            out.append(f"{start}>{_text(kids)}</{tag}>")
+            return
+        out.append(start + ">")
+        first = True
+        for kid in kids:
+            if type(kid) is str:
+                if kid:
+                    if tag in _TABLE_CHILDREN or first and tag == "pre" and kid[0] == "\n":
+                        raise _Unsafe
+                    out.append(_text(kid))
+            elif type(kid) is int:
+                raise _Unsafe  # an element the browser has: moved, not markup
+            else:
+                self.element(kid, tag, enclosing)
+            first = False
         out.append(f"</{tag}>")
 
 
