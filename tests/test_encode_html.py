@@ -281,3 +281,20 @@ def test_hostile_strings_are_escaped_text_in_the_markup():
 
 def test_void_elements_agree_with_the_serialiser():
     assert VOID_ELEMENTS == html.VOID_ELEMENTS
+
+
+def test_the_mirror_refuses_markup_it_was_not_made_for():
+    from domsync.mirror import MirrorError
+    from domsync.protocol import RESET
+    for markup, runs in [("<p>x</p><p>y</p>", (1, 1)), ("<p>x</b>", (1, 1)), ("<p>x", (1, 1)),
+                         ("<p title=x>y</p>", (1, 1)), ("a & b", ())]:
+        with pytest.raises(MirrorError):
+            Mirror("root").apply([(RESET, "root"), (HTML, 0, markup, runs)])
+
+
+def test_the_mirror_sets_generated_ids_first():
+    from domsync.protocol import RESET
+    page = Mirror("root")
+    page.apply([(RESET, "root"), (HTML, 0, "<p id='' class='c'>x</p><p>y</p>text &amp; more", (-1, 2))])
+    assert page.inner_html() == '<p id="__domsync_el_1" class="c">x</p><p id="__domsync_el_2">y</p>text &amp; more'
+    assert page.node(2).text_content == "y"

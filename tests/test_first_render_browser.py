@@ -194,3 +194,19 @@ async def test_hostile_strings_sent_as_markup_reach_every_place_as_the_same_data
     make_targets(doc)
     assert any(op[0] == HTML for op in domsync.encode_html.markup_ops(doc.snapshot_ops()))
     await hostile_string_check(watched, s)
+
+
+async def test_a_strict_page_refuses_markup(client_page):
+    """A strict-CSP page's Trusted Types policy takes two fixed strings only, and the
+    server never sends it markup (the JSON wire keeps constructor ops): the client
+    refuses an HTML op there, and the page is unchanged."""
+    await client_page.page.evaluate("() => { domsync.strict = true; }")
+    await client_page.apply_ops('[[0,"domsync_root_id"],[22,0,"<p>x</p>",[1,1]]]', allow_errors=True)
+    assert await client_page.errors() == ["domsync: a strict page does not parse markup"]
+    assert await client_page.inner_html() == ""
+
+
+async def test_markup_with_the_wrong_number_of_keys_is_refused(client_page):
+    await client_page.apply('R("domsync_root_id");\nP(0,"<p>x<\\/p><p>y<\\/p>",[1,1]);\n', allow_errors=True)
+    assert await client_page.errors() == ["domsync: the markup has 2 elements, but 1 keys"]
+    assert await client_page.inner_html() == ""
