@@ -25,7 +25,8 @@ The markup is the model's own serialisation of the subtree (the same escaping as
 exactly that tree. The parser rewrites some trees, and those stay constructor calls:
 
 - table parts out of their place (a ``<tr>`` straight in a ``<table>`` gets a
-  ``<tbody>``; a ``<div>`` in a ``<tr>`` is moved out of the table), and text in them;
+  ``<tbody>``; a ``<div>`` in a ``<tr>`` is moved out of the table), and text in them
+  other than blanks (spaces, tabs, line feeds);
 - elements the parser closes early: a ``<p>`` around a block, an ``<a>`` in an
   ``<a>``, a ``<button>`` in a ``<button>``, a ``<form>`` in a ``<form>``, an ``<li>``
   that is not a child of a list, a heading in a heading;
@@ -140,6 +141,13 @@ def _value(value: str) -> str:
     return value
 
 
+def _blank(text: str) -> bool:
+    """Whether the text is all ASCII whitespace the parser keeps as it is: the only text
+    a table, a table section or a row holds in markup (the parser moves other text out
+    of a table; it turns a carriage return into a line feed)."""
+    return not text.strip(" \t\n\f")
+
+
 class _Unsafe(Exception):
     """Raised inside the walk when the parser would not build a node as it is."""
 
@@ -212,7 +220,7 @@ class _Markup:
         if tag in VOID_ELEMENTS:
             raise _Unsafe
         if type(kids) is str:  # the common leaf: one piece
-            if kids and (tag in _TABLE_CHILDREN or tag == "pre" and kids[0] == "\n"):
+            if kids and (tag in _TABLE_CHILDREN and not _blank(kids) or tag == "pre" and kids[0] == "\n"):
                 raise _Unsafe
             out.append(f"{start}>{_text(kids)}</{tag}>")
             return
@@ -221,7 +229,7 @@ class _Markup:
         for kid in kids:
             if type(kid) is str:
                 if kid:
-                    if tag in _TABLE_CHILDREN or first and tag == "pre" and kid[0] == "\n":
+                    if tag in _TABLE_CHILDREN and not _blank(kid) or first and tag == "pre" and kid[0] == "\n":
                         raise _Unsafe
                     out.append(_text(kid))
             elif type(kid) is int:
@@ -481,9 +489,10 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> 
     plain: list[Any] = []
     for item in items:
         if type(item) is str:
-            kind: str | None = "body"
             if not item:
                 continue  # nothing in the browser, either way
+            # Blank text goes with table parts as well as with anything else.
+            kind: str | None = run_kind or "body" if _blank(item) else "body"
         elif type(item) is int:
             kind = None
         else:

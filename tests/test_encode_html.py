@@ -118,6 +118,17 @@ def _table_with_tr(doc):
     return table
 
 
+def _rows_with_text(doc, text):
+    """A table body with ``text`` before its rows and before the cells of each row."""
+    body = doc.createElement("tbody")
+    body.textContent = text
+    for i in range(2):
+        row = body.appendChild(doc.createElement("tr"))
+        row.textContent = text
+        row.appendChild(doc.createElement("td", innerText=str(i)))
+    return body
+
+
 def _nest(doc, outer, inner, **attrs):
     el = doc.createElement(outer)
     el.appendChild(doc.createElement(inner, **attrs))
@@ -139,6 +150,8 @@ TRAP_BUILDERS = {
     "a div in a tr": lambda d: _nest(d, "tr", "div"),
     "a td in a div": lambda d: _nest(d, "div", "td"),
     "a tr in a td": lambda d: _nest(d, "td", "tr"),
+    "text in a tr": lambda d: _rows_with_text(d, "x"),
+    "a carriage return between rows": lambda d: _rows_with_text(d, "\r\n"),
     "a select": lambda d: _nest(d, "select", "option"),
     "an option in a div": lambda d: _nest(d, "div", "option"),
     "a script": lambda d: d.createElement("script", innerText="window.__ran.push(1)"),
@@ -196,6 +209,7 @@ SAFE_BUILDERS = {
     "escaped attributes": lambda d: d.createElement("span", attributes={"title": "<&>'\"\u00a0", "data-x": "1"}),
     "a table with a tbody": lambda d: _nest(d, "table", "tbody"),
     "a line break in text": lambda d: d.createElement("span", innerText="a\nb"),
+    "blanks between rows and cells": lambda d: _rows_with_text(d, "\n  \t"),
 }
 
 
