@@ -7,13 +7,18 @@ How to run (from the repository root, with the project's venv)::
     .venv/bin/python bench/first_page.py --rounds 5
     .venv/bin/python bench/first_page.py --domsync /path/to/other/checkout   # another version
     .venv/bin/python bench/first_page.py --json > first_page.json
+    .venv/bin/python bench/first_page.py --breakdown      # and where the time goes
 
 The page is the 1,000 x 5 table of ``latency.py`` (b): a ``TableComponent`` with ids
 ``t.tr.r0001`` and ``t.td.r0001.c3`` and texts ``1.3``, plus a button.
 
 domsync
     A ``DomsyncServer`` whose handler builds the table and flushes: the page, the
-    client script and the first websocket batch.
+    client script and the first websocket batch, whose large appends go as markup
+    (the ``HTML`` op, :mod:`domsync.encode_html`).
+domsync-ops
+    The same, with that batch as constructor calls (``E(...)``), as before protocol
+    version 4 and as the JSON wire still sends it: the baseline, in the same run.
 bare
     A bare ``websockets`` server (``process_request``) whose page ships the same table
     as HTML, gzip-compressed (``Content-Encoding: gzip``, level 6, as a web server would
@@ -25,8 +30,17 @@ proxy in front of the server, which counts every byte in each direction on every
 connection: HTTP headers, bodies, websocket framing, after compression (gzip for HTTP
 bodies, permessage-deflate for websocket messages, both negotiated as Chromium does).
 That is "on the wire", assets included. The load is done when the page has all 5,000
-cells. The figures are the median over ``--rounds`` loads, alternating the two, and
-the ratio domsync / bare.
+cells: "load ms" is from ``page.goto`` to then, seen from Python; "page ms" is from
+the navigation's start to the first animation frame with the whole table, seen in the
+page (``performance.now()``). The figures are the median over ``--rounds`` loads,
+taking the servers in turn (in another order each round), and the ratios to bare.
+
+``--breakdown`` adds where the first batch's time goes, each part measured alone in the
+same run: the server's encoding (best of 9) and the batch's bytes, raw and deflated as
+permessage-deflate sends them; and in a fresh page each time (median of ``--rounds``),
+the browser's cost of applying it, of compiling it alone (``new Function``, not run),
+of the JSON wire's batch, and of parsing the bare page's table markup in a
+``<template>`` (the parser's floor).
 """
 
 from __future__ import annotations
@@ -114,9 +128,13 @@ class Proxy:
         self.server.close()
 
 
-async def start_domsync():
+async def start_domsync(markup: bool = True):
     from domsync.components import TableComponent
     from domsync.domsync_server import DomsyncServer
+    try:
+        import domsync.encode_html as encode_html
+    except ImportError:  # a version without markup: constructor calls only
+        encode_html = None
 
     async def handler(server, client):
         doc = server.get_document(client)
@@ -124,7 +142,15 @@ async def start_domsync():
         table = TableComponent(doc, ROOT_ID, [f"c{j}" for j in range(COLS)], id="t")
         for i in range(ROWS):
             table.addRow(f"r{i:04d}", [f"{i}.{j}" for j in range(COLS)])
-        await server.flush(client)
+        if markup or encode_html is None:
+            await server.flush(client)
+            return
+        # The loads run one at a time, so the switch affects this page's batch only.
+        least, encode_html.MIN_ELEMENTS = encode_html.MIN_ELEMENTS, 1 << 60
+        try:
+            await server.flush(client)
+        finally:
+            encode_html.MIN_ELEMENTS = least
 
     server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
     await server.serve()
@@ -160,20 +186,23 @@ async def start_bare():
     return server.sockets[0].getsockname()[1], close
 
 
-async def load(browser, proxy: Proxy) -> tuple[int, int, float]:
-    """Bytes down and up for one cold load of the page, and the time it took."""
+async def load(browser, proxy: Proxy) -> tuple[int, int, float, float]:
+    """Bytes down and up for one cold load of the page, the time it took seen from
+    Python, and in the page."""
     context = await browser.new_context()
     page = await context.new_page()
     proxy.reset()
     started = time.perf_counter()
     await page.goto(f"http://127.0.0.1:{proxy.port}/")
-    await page.wait_for_function(f"document.querySelectorAll('#t td').length === {ROWS * COLS}",
-                                 timeout=30000)
+    in_page = await page.wait_for_function(
+        f"document.querySelectorAll('#t td').length === {ROWS * COLS} && performance.now()",
+        timeout=30000, polling="raf")
     elapsed = time.perf_counter() - started
+    page_ms = await in_page.json_value()
     await asyncio.sleep(0.3)  # the last frames' bytes through the proxy
     down, up = proxy.down, proxy.up
     await context.close()
-    return down, up, elapsed
+    return down, up, elapsed, page_ms
 
 
 async def run(args) -> dict:
@@ -182,18 +211,23 @@ async def run(args) -> dict:
     sys.path.insert(0, args.domsync)
     import domsync
 
-    servers = {"domsync": await start_domsync(), "bare": await start_bare()}
+    servers = {"domsync": await start_domsync(), "domsync-ops": await start_domsync(markup=False),
+               "bare": await start_bare()}
     proxies = {}
     for name, (port, _) in servers.items():
         proxies[name] = Proxy(port)
         await proxies[name].start()
     results: dict[str, list] = {name: [] for name in servers}
+    results_breakdown = None
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=_chromium(), args=CHROMIUM_ARGS)
             try:
+                if args.breakdown:
+                    results_breakdown = await breakdown(browser, args.rounds)
+                names = list(servers)
                 for rnd in range(args.rounds):
-                    for name in (list(servers) if rnd % 2 == 0 else list(reversed(servers))):
+                    for name in names[rnd % len(names):] + names[:rnd % len(names)]:
                         results[name].append(await load(browser, proxies[name]))
             finally:
                 await browser.close()
@@ -204,11 +238,93 @@ async def run(args) -> dict:
             await close()
     summary = {name: {"down_bytes": statistics.median(r[0] for r in runs),
                       "up_bytes": statistics.median(r[1] for r in runs),
-                      "load_ms": statistics.median(r[2] for r in runs) * 1000}
+                      "load_ms": statistics.median(r[2] for r in runs) * 1000,
+                      "page_ms": statistics.median(r[3] for r in runs)}
                for name, runs in results.items()}
-    summary["ratio_down"] = summary["domsync"]["down_bytes"] / summary["bare"]["down_bytes"]
+    bare = summary["bare"]
+    summary["ratio_down"] = summary["domsync"]["down_bytes"] / bare["down_bytes"]
+    for name in ("domsync", "domsync-ops"):
+        summary[name]["ratio_load"] = summary[name]["load_ms"] / bare["load_ms"]
+        summary[name]["ratio_page"] = summary[name]["page_ms"] / bare["page_ms"]
+    summary["load_average"] = os.getloadavg()
+    if results_breakdown is not None:
+        summary["breakdown"] = results_breakdown
     summary["domsync_from"] = os.path.dirname(domsync.__file__)
     return summary
+
+
+async def breakdown(browser, rounds: int) -> dict:
+    """Where the first batch's time goes: server encoding, bytes, browser apply."""
+    import zlib
+
+    from domsync import Document, encode_js, encode_json
+    from domsync.assets import client_js_source
+    from domsync.components import TableComponent
+    try:
+        import domsync.encode_html as encode_html
+    except ImportError:
+        encode_html = None
+
+    doc = Document(ROOT_ID)
+    doc.getRootElement().appendChild(doc.createElement("button", id="btn", innerText="change a cell"))
+    table = TableComponent(doc, ROOT_ID, [f"c{j}" for j in range(COLS)], id="t")
+    for i in range(ROWS):
+        table.addRow(f"r{i:04d}", [f"{i}.{j}" for j in range(COLS)])
+    ops = doc.take_ops()
+
+    def best(fn, n=9):
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - started)
+        return min(times) * 1000, result
+
+    def deflated(text: str) -> int:
+        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -zlib.MAX_WBITS)
+        return len(compressor.compress(text.encode()) + compressor.flush(zlib.Z_SYNC_FLUSH))
+
+    batches = {}
+    encode_ms = {}
+    encode_ms["markup"], batches["markup"] = best(lambda: encode_js.encode(ops))
+    if encode_html is not None:
+        least, encode_html.MIN_ELEMENTS = encode_html.MIN_ELEMENTS, 1 << 60
+        try:
+            encode_ms["ops"], batches["ops"] = best(lambda: encode_js.encode(ops))
+        finally:
+            encode_html.MIN_ELEMENTS = least
+    encode_ms["json"], batches["json"] = best(lambda: encode_json.encode(ops))
+    markup = table_html()
+    client = client_js_source().decode("utf-8")
+    page_html = f"<!doctype html><html><body><div id='{ROOT_ID}'></div></body></html>"
+    apply_js = """([kind, batch]) => {
+        const t0 = performance.now();
+        if (kind === 'compile') new Function('N','E','S','M','L','H','F','R','D','V','notify','download',
+            'downloadUrl','openUrl','route','run','T','P', batch);
+        else if (kind === 'parse') { const t = document.createElement('template'); t.innerHTML = batch;
+            document.getElementById('%s').append(t.content); }
+        else if (kind === 'json') domsync.applyOps(batch);
+        else domsync.apply(batch);
+        return performance.now() - t0;
+    }""" % ROOT_ID
+    kinds = [("apply markup", "js", batches["markup"]), ("apply ops", "js", batches.get("ops")),
+             ("compile ops", "compile", batches.get("ops")), ("apply json", "json", batches["json"]),
+             ("parse bare markup", "parse", markup)]
+    kinds = [k for k in kinds if k[2] is not None]
+    times: dict[str, list[float]] = {name: [] for name, _, _ in kinds}
+    for rnd in range(rounds):
+        for name, kind, batch in kinds[rnd % len(kinds):] + kinds[:rnd % len(kinds)]:
+            context = await browser.new_context()
+            page = await context.new_page()
+            await page.set_content(page_html)
+            await page.add_script_tag(content=client)
+            times[name].append(await page.evaluate(apply_js, [kind, batch]))
+            await context.close()
+    return {
+        "server_encode_ms": encode_ms,
+        "bytes": {name: [len(batch.encode()), deflated(batch)] for name, batch in batches.items()},
+        "browser_ms": {name: statistics.median(ts) for name, ts in times.items()},
+    }
 
 
 def _chromium() -> str:
@@ -224,16 +340,30 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--domsync", default=here, help="the checkout whose domsync to measure")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--breakdown", action="store_true", help="also where the first batch's time goes")
     args = parser.parse_args()
     summary = asyncio.run(run(args))
     out = sys.stderr if args.json else sys.stdout
     print(f"first load of the {ROWS} x {COLS} table page, {args.rounds} loads each (median); "
-          f"domsync from {summary['domsync_from']}", file=out)
-    print(f"{'':10} {'down KB':>9} {'up KB':>7} {'load ms':>8}", file=out)
-    for name in ("domsync", "bare"):
+          f"domsync from {summary['domsync_from']}; load average "
+          + " ".join(f"{x:.2f}" for x in summary["load_average"]), file=out)
+    print(f"{'':12} {'down KB':>9} {'up KB':>7} {'load ms':>8} {'page ms':>8} {'/ bare':>12}", file=out)
+    for name in ("domsync", "domsync-ops", "bare"):
         r = summary[name]
-        print(f"{name:10} {r['down_bytes'] / 1024:9.1f} {r['up_bytes'] / 1024:7.1f} {r['load_ms']:8.0f}", file=out)
-    print(f"domsync / bare, bytes down: {summary['ratio_down']:.2f}x (target <= 2x)", file=out)
+        ratios = f"{r['ratio_load']:.2f}x {r['ratio_page']:.2f}x" if "ratio_load" in r else ""
+        print(f"{name:12} {r['down_bytes'] / 1024:9.1f} {r['up_bytes'] / 1024:7.1f} {r['load_ms']:8.0f} "
+              f"{r['page_ms']:8.0f} {ratios:>12}", file=out)
+    print(f"domsync / bare, bytes down: {summary['ratio_down']:.2f}x (target <= 2x); "
+          f"load time: {summary['domsync']['ratio_load']:.2f}x (target <= 1.2x)", file=out)
+    if "breakdown" in summary:
+        b = summary["breakdown"]
+        print("where the first batch's time goes (each part alone):", file=out)
+        for name, ms in b["server_encode_ms"].items():
+            raw, packed = b["bytes"][name]
+            print(f"  server: encode {name:7} {ms:6.1f} ms   {raw / 1024:6.1f} KB, deflated {packed / 1024:5.1f} KB",
+                  file=out)
+        for name, ms in b["browser_ms"].items():
+            print(f"  browser (fresh page): {name:18} {ms:6.1f} ms", file=out)
     if args.json:
         print(json.dumps(summary))
     return 0

@@ -331,8 +331,17 @@ class TableComponent(Component):
                 return (-1,)
             return self._sort_key(el_id[len(prefix):])
 
+        key = self._sort_key(row_id)
+        if row.parentElement is None:
+            # A new row that sorts last (rows added in order: a table's first render)
+            # goes at the end, without the copy of every row below: that made adding
+            # n rows O(n^2).
+            last = self._root_el.lastElementChild
+            if last is None or key_of(last) <= key:
+                self._root_el.appendChild(row)
+                return
         others = [el for el in self._root_el.children if el is not row]
-        index = bisect.bisect_right(others, self._sort_key(row_id), key=key_of)
+        index = bisect.bisect_right(others, key, key=key_of)
         before = others[index] if index < len(others) else None
         if row.parentElement is not self._root_el or row.nextElementSibling is not before:
             self._root_el.insertBefore(row, before)

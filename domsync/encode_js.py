@@ -27,6 +27,10 @@ names are :data:`domsync.protocol.HELPERS`):
   (keeping the caret where it was);
 - ``D(name, payload)``: dispatch a ``domsync:<name>`` CustomEvent with the payload as
   its ``detail`` on ``document``, for page script;
+- ``P(parent, markup, runs)``: append the nodes of ``markup``, parsed as a
+  ``<template>``'s contents, binding its elements in document order to the keys of
+  ``runs`` (``[first, count, ...]``): the ``HTML`` op, which :func:`encode` makes of
+  large appends (see :mod:`domsync.encode_html`);
 - ``notify``, ``download``, ``downloadUrl``, ``openUrl``, ``route`` and ``run``: the
   actions.
 
@@ -37,9 +41,10 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from .encoding import _quote, js_string, js_strings, js_value
+from .encode_html import markup_ops
+from .encoding import _quote, js_markup, js_string, js_strings, js_value
 from .protocol import (
-    APPEND, APPEND_LEAVES, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
+    APPEND, APPEND_LEAVES, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, HTML, INSERT,
     LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR, TEXT_AT,
     SET_PROP, TEXT, UNLISTEN,
 )
@@ -64,7 +69,9 @@ def _tag(tag: str) -> str:
 
 def encode(ops: Sequence[tuple]) -> str:
     """The statements for a batch of ops, each ending with ``;`` and a line break
-    (``""`` for an empty batch)."""
+    (``""`` for an empty batch). Large appends go as markup
+    (:func:`domsync.encode_html.markup_ops`)."""
+    ops = markup_ops(ops)
     if len(ops) == 1:
         return encode_op(ops[0]) + ";\n"
     lines: list[str] = []
@@ -190,7 +197,7 @@ def _append_statement(parent: int, ops: Sequence[tuple]) -> str:
             listed = ",".join(map(str, run))
             pieces.append((len(run), f"...L({tag},[{listed}],{js_strings(texts[start:start + _ARGS_PER_CALL])})"))
     head = f"N({parent})"
-    if len(pieces) == 1 and pieces[0][0] == 1:
+    if len(pieces) == 1 and pieces[0][0] == 1 and pieces[0][1][0] != '"':  # a text needs append
         return f"{head}.appendChild({pieces[0][1]})"
     statements: list[str]
     call: list[str]
@@ -280,4 +287,5 @@ _ENCODERS: dict[int, Callable[[tuple], str]] = {
     ROUTE: _call("route"),
     RUN_JS: _call("run"),
     TEXT_AT: lambda op: f"T({op[1]},{'null' if op[2] is None else op[2]},{js_string(op[3])})",
+    HTML: lambda op: f"P({op[1]},{js_markup(op[2])},[{','.join(map(str, op[3]))}])",
 }

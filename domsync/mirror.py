@@ -25,13 +25,14 @@ and :class:`MirrorError` is raised.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 from typing import Any, Callable, Iterable, Iterator, cast
 
-from .html import serialize_children, serialize_element
+from .html import VOID_ELEMENTS, serialize_children, serialize_element
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 from .protocol import (
-    APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, INSERT,
+    APPEND, APPEND_LEAVES, AUTO_ID_PREFIX, CHILDREN, DOWNLOAD, DOWNLOAD_URL, FORGET, HTML, INSERT,
     LISTEN, MESSAGE, MOVE, NOTIFY, OPEN_URL, REMOVE, REMOVE_ATTR, RESET, ROUTE, RUN_JS, SET_ATTR,
     SET_PROP, TEXT, TEXT_AT, UNLISTEN,
 )
@@ -343,6 +344,30 @@ class Mirror:
             made.append(el)
         parent._insert(made, None)
 
+    def _html(self, op: Any) -> None:
+        """The HTML op: the markup's nodes, bound to the keys of the runs in document
+        order, appended to the parent (as the client's P does)."""
+        parent = self._n(op[1])
+        made = _parse_markup(op[2])
+        elements = list(made.iter())
+        runs = op[3]
+        # A negative run: elements whose generated id the client sets (in the place of an
+        # empty id attribute, first, if they have others).
+        keys = [key if runs[r] > 0 else -key for r in range(0, len(runs), 2)
+                for key in range(abs(runs[r]), abs(runs[r]) + runs[r + 1])]
+        if len(keys) != len(elements):
+            raise MirrorError(f"domsync: the markup has {len(elements)} elements, but {len(keys)} keys")
+        for key, el in zip(keys, elements):
+            if key < 0:
+                key = -key
+                el._attrs["id"] = AUTO_ID_PREFIX + str(key)
+            self._nodes[key] = el
+        kids = made._kids
+        for kid in kids:
+            if type(kid) is not str:
+                cast(MirrorElement, kid).parent = None  # mypy does not narrow type(kid) is not str
+        parent._insert(kids, None)
+
     def _insert(self, op: Any) -> None:
         parent, ref = self._n(op[1]), self._n(op[3])
         if ref.parent is not parent:
@@ -387,6 +412,62 @@ class Mirror:
             self.route = op[1]
 
 
+# What domsync.encode_html writes: tags, attributes in single quotes, escaped text.
+_MARKUP_TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)((?: [a-z_:][a-z0-9_:.\-]*='[^'<>]*')*)>|([^<]+)")
+_MARKUP_ATTRIBUTE = re.compile(r" ([^=]+)='([^']*)'")
+_MARKUP_ENTITY = re.compile("&(?:(amp|lt|gt|#39|nbsp);)?")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "#39": "'", "nbsp": "\u00a0"}
+
+
+def _unescape(text: str) -> str:
+    def entity(match: re.Match) -> str:
+        if match.group(1) is None:
+            raise MirrorError("domsync: a bare & in markup")
+        return _ENTITIES[match.group(1)]
+    return _MARKUP_ENTITY.sub(entity, text) if "&" in text else text
+
+
+def _parse_markup(markup: str) -> MirrorElement:
+    """The markup of an HTML op, parsed into the children of a holder element.
+
+    The server sends only markup in which the browser's parser builds exactly the tree
+    the markup spells (domsync.encode_html): every element closed, in order, nothing
+    the parser would move or close early. So this parser builds that tree and refuses
+    anything else; adjacent text becomes one text node, as in the browser.
+    """
+    holder = MirrorElement("template", None)
+    stack = [holder]
+    at = 0
+    for match in _MARKUP_TOKEN.finditer(markup):
+        if match.start() != at:
+            break
+        at = match.end()
+        closing, tag, attrs, text = match.groups()
+        top = stack[-1]
+        if text is not None:
+            text = _unescape(text)
+            kids = top._kids
+            if kids and type(kids[-1]) is str:
+                kids[-1] += text
+            else:
+                kids.append(text)
+        elif closing:
+            if top is holder or top._tag != tag:
+                raise MirrorError(f"domsync: markup closes <{tag}> where it is not open")
+            stack.pop()
+        else:
+            el = MirrorElement(tag, None)
+            for name, value in _MARKUP_ATTRIBUTE.findall(attrs):
+                el._attrs[name] = _unescape(value)
+            el.parent = top
+            top._kids.append(el)
+            if tag not in VOID_ELEMENTS:
+                stack.append(el)
+    if at != len(markup) or len(stack) != 1:
+        raise MirrorError(f"domsync: markup the client does not take, at {markup[at:at + 40]!r}")
+    return holder
+
+
 def _set_attribute(el: MirrorElement, name: str, value: str) -> None:
     # The browser lower-cases attribute names on HTML elements.
     el._attrs[name.lower() if el._ns is None else name] = value
@@ -419,4 +500,5 @@ _HANDLERS: dict[int, Callable[[Mirror, Any], None]] = {
     ROUTE: Mirror._route,
     RUN_JS: lambda page, op: page.scripts.append(op[1]),
     TEXT_AT: lambda page, op: page._n(op[1])._text_at(None if op[2] is None else page._n(op[2]), op[3]),
+    HTML: Mirror._html,
 }

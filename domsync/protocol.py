@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a change to this module would break a client of the previous one.
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 #: Generated ids are this, then the element's key: ``__domsync_el_7`` (as in 0.1.2).
 AUTO_ID_PREFIX = "__domsync_el_"
@@ -80,6 +80,14 @@ RUN_JS = 20  # (RUN_JS, code): run page script (the JS wire only)
 TEXT_AT = 21  # (TEXT_AT, parent, ref or None, text): replace the text nodes just before
 #               child ref (at the end for None) by one text node (none for ""): text
 #               nodes have no key, so they are named by the element that follows them
+HTML = 22  # (HTML, parent, markup, runs): append the nodes of markup, parsed as a
+#            <template>'s contents, binding its elements in document order to the keys
+#            of runs, a flat tuple (first, count, first, count...) of runs of consecutive
+#            keys (a negative first: keys -first, -first + 1... of elements whose
+#            generated id the receiver sets, in an empty first id attribute if they
+#            have other attributes); only markup the
+#            parser builds exactly as the model has it (see domsync.encode_html), on the
+#            JavaScript wire
 
 #: Op code -> name, for logs and docs.
 OP_NAMES = {
@@ -88,7 +96,7 @@ OP_NAMES = {
     TEXT: "TEXT", CHILDREN: "CHILDREN", SET_PROP: "SET_PROP", LISTEN: "LISTEN",
     UNLISTEN: "UNLISTEN", FORGET: "FORGET", MESSAGE: "MESSAGE", NOTIFY: "NOTIFY",
     DOWNLOAD: "DOWNLOAD", DOWNLOAD_URL: "DOWNLOAD_URL", OPEN_URL: "OPEN_URL", ROUTE: "ROUTE",
-    RUN_JS: "RUN_JS", TEXT_AT: "TEXT_AT",
+    RUN_JS: "RUN_JS", TEXT_AT: "TEXT_AT", HTML: "HTML",
 }
 #: The ops that are actions (not DOM changes).
 ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, RUN_JS})
@@ -97,9 +105,10 @@ ACTIONS = frozenset({MESSAGE, NOTIFY, DOWNLOAD, DOWNLOAD_URL, OPEN_URL, ROUTE, R
 #: ``N`` finds an element by key, ``E``/``S``/``M`` create an HTML/SVG/MathML element,
 #: ``L`` creates a run of leaves, ``H`` makes a listener, ``F`` forgets keys, ``R``
 #: resets, ``D`` dispatches a message, ``V`` sets a form value, ``T`` sets the text
-#: nodes before a child (TEXT_AT); the others are the actions. See :mod:`domsync.encode_js`.
+#: nodes before a child (TEXT_AT), ``P`` parses markup (HTML); the others are the actions.
+#: See :mod:`domsync.encode_js`.
 HELPERS = ("N", "E", "S", "M", "L", "H", "F", "R", "D", "V", "notify", "download",
-           "downloadUrl", "openUrl", "route", "run", "T")
+           "downloadUrl", "openUrl", "route", "run", "T", "P")
 
 # Batches are numbered 1, 2, 3... in the order a session sends them. A browser that
 # speaks the resume protocol (it connects with ?v=2 or later) gets them as

@@ -14,7 +14,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "domsync"
 # Bottom to top. A module may import modules of its own layer and the layers below.
 LAYERS = {
     "protocol": ["protocol", "exceptions", "logs", "encoding"],
-    "encoders": ["encode_js", "encode_json"],
+    "encoders": ["encode_html", "encode_js", "encode_json"],
     "model": ["csp", "names", "event_names", "flags", "files", "routes", "selectors", "html", "styles", "traversal", "attributes",
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core", "morph", "patch"],

@@ -14,6 +14,7 @@ from domsync import ClientGoneError, Document, UsageError, encode_json, server_c
 from domsync.client import Client
 from domsync.memory import MemoryServer
 from domsync.mirror import Mirror
+from domsync.protocol import PROTOCOL_VERSION
 
 
 def click(el) -> dict:
@@ -261,7 +262,7 @@ async def test_a_page_of_another_protocol_version_is_logged(servers, caplog):
     server = servers()
     with caplog.at_level(logging.WARNING):
         await server.connect(path="/ws?v=1&route=")
-    assert "speaks protocol version 1, this server 3" in caplog.text
+    assert f"speaks protocol version 1, this server {PROTOCOL_VERSION}" in caplog.text
 
 
 async def hello(peer) -> dict:
