@@ -34,6 +34,8 @@ __all__ = ["Batches"]
 
 # The namespace bits of an element's flags are the wire's numbers.
 assert (SVG >> NS_SHIFT, MATHML >> NS_SHIFT, 0) == (NS_SVG, NS_MATHML, NS_HTML)
+# flags & _LEAF_FLAGS == IMPLICIT_ID: a generated id and the HTML namespace, in one test.
+_LEAF_FLAGS = IMPLICIT_ID | FOREIGN
 
 
 class Batches:
@@ -189,9 +191,10 @@ class Batches:
             ops.append((LISTEN, 0, event, entry[1], entry[2]))
         group: list = []  # as in _wire_ops: nodes, and runs of leaves of one tag
         run: list | None = None
+        leaf = IMPLICIT_ID | FOREIGN  # a generated id, in HTML: one test of the flags for both
         for kid in root._kid_list():
-            if type(kid) is not str and kid._flags & IMPLICIT_ID and kid._attrs is None and kid._props is None \
-                    and not kid._flags & FOREIGN and (kid._kids is None or type(kid._kids) is str):
+            if type(kid) is not str and kid._flags & leaf == IMPLICIT_ID and kid._attrs is None \
+                    and kid._props is None and (kid._kids is None or type(kid._kids) is str):
                 if run is not None and kid._tag is run[0]._tag:
                     run.append(kid)
                 else:
@@ -227,7 +230,7 @@ class Batches:
         kids: None | str | list[Any] | tuple[Any, ...] = node._kids  # type: ignore[union-attr]
         flags = node._flags  # type: ignore[union-attr]
         attrs = node._attrs  # type: ignore[union-attr]
-        if (flags & IMPLICIT_ID and attrs is None and node._props is None and not flags & FOREIGN  # type: ignore[union-attr]
+        if (flags & _LEAF_FLAGS == IMPLICIT_ID and attrs is None and node._props is None  # type: ignore[union-attr]
                 and (kids is None or type(kids) is str)):
             # The common leaf: a generated id and at most one text node.
             return (-node._key, node._tag, NS_HTML, None, kids, None)  # type: ignore[union-attr]
