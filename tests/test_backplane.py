@@ -15,14 +15,28 @@ from domsync.mirror import Mirror
 from domsync.replica import mirror_snapshot, ops_from_json, ops_to_json
 from domsync.testing import expect, open
 
-from redis_service import RedisService
+from services import start_redis
+
+class Redis:
+    """This module's Redis, which a test can stop and start again on the same port."""
+
+    def __init__(self, folder):
+        self.service = start_redis(folder)
+        self.url = f"redis://127.0.0.1:{self.service.port}/0"
+
+    def stop(self):
+        self.service.kill()
+
+    def start(self):
+        self.service = start_redis(self.service.folder, self.service.port)
+
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
-    service = RedisService(tmp_path_factory.mktemp("redis"))
-    service.start()
-    yield service
-    service.stop()
+    """A Redis of this module's own (the session's is conftest's redis_server)."""
+    server = Redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
