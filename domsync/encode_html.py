@@ -312,7 +312,7 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
     many small appends: each one that brings 16 elements or more is rewritten.
 
     Returns:
-        ``ops`` itself if nothing was rewritten, else a new list that does the same.
+        ``ops`` itself for a smaller batch, else a new list that does the same.
     """
     least = MIN_ELEMENTS if min_elements is None else min_elements
     total = 0
