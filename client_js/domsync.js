@@ -49,6 +49,7 @@
   const EVENT_KINDS = {"modifiers": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "key": {"key": "", "code": "", "repeat": false, "altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false}, "mouse": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0}, "wheel": {"altKey": false, "ctrlKey": false, "metaKey": false, "shiftKey": false, "clientX": 0, "clientY": 0, "offsetX": 0, "offsetY": 0, "button": 0, "buttons": 0, "deltaX": 0, "deltaY": 0}};
   const WEBSOCKET_PATH = "ws";
   const DOWNLOAD_PATH = "_domsync/download/";
+  const WORKER_PARAMETER = "worker";
   const GETTER_PATH = "(?:this|event)(?:\\.[A-Za-z_$][A-Za-z0-9_$]*)+";
   const GETTER_PATH_REFUSED = ["constructor", "prototype", "ownerDocument", "defaultView", "view", "getRootNode", "parentWindow", "opener", "top", "parent", "frames", "self", "window", "globalThis"];
   // END GENERATED PROTOCOL
@@ -474,7 +475,9 @@
 
   /** Save a large file from its one-time URL on the server (Document.file_download). */
   function downloadUrl(token, name) {
-    save(new URL(DOWNLOAD_PATH + encodeURIComponent(token), httpBase()).href, name);
+    const address = new URL(DOWNLOAD_PATH + encodeURIComponent(token), httpBase());
+    if (worker !== null) address.searchParams.set(WORKER_PARAMETER, worker);  // the file is on that worker
+    save(address.href, name);
   }
 
   function save(href, name) {
@@ -741,6 +744,10 @@
 
   /** The session's token, or null. */
   let token = null;
+  /** The worker process that holds the session, as its welcome named it (null when the
+   * server runs alone): it goes into every later URL, for a proxy to route on. Not a
+   * secret, unlike the token. */
+  let worker = null;
   /** The number of the last batch applied, and whether the page shows the session's
    * page at all (not after a reload, until the server sends it again). */
   let applied = 0;
@@ -819,7 +826,7 @@
   function store(unloaded) {
     if (!storeKey) return;
     try {
-      const saved = { token, unloaded };
+      const saved = { token, worker, unloaded };
       if (unloaded) {
         // What a reload needs to carry on: unconfirmed messages and the counters the
         // server's document remembers (edit numbers, route reports).
@@ -841,6 +848,7 @@
       const saved = JSON.parse(sessionStorage.getItem(storeKey) || "null");
       if (!saved || !saved.unloaded || typeof saved.token !== "string") return;
       token = saved.token;
+      if (typeof saved.worker === "string") worker = saved.worker;
       sentQ = typeof saved.q === "number" ? saved.q : 0;
       for (const message of saved.pending || []) pending.push({ q: message.q, message, sent: 0 });
       for (const [key, seq] of saved.edits || []) edits.set(key, seq);
@@ -866,6 +874,7 @@
       newSession = false;  // the same keys: what the user did is put back after a rebuild
     }
     token = w.token;
+    worker = typeof w.worker === "string" ? w.worker : null;  // a new worker's, after a failover
     if (typeof w.max === "number" && w.max !== maxMessage) {
       maxMessage = w.max;
       // Queued before the server said its limit: those it would drop go now, and the
@@ -969,6 +978,8 @@
     address.searchParams.set("v", String(PROTOCOL_VERSION));
     address.searchParams.set("route", sentRoute);
     if (domsync.wire === "json") address.searchParams.set("wire", "json");
+    // The proxy sends a returning page to the worker that holds its session.
+    if (worker !== null) address.searchParams.set(WORKER_PARAMETER, worker);
     wireOfSocket = domsync.wire === "json" ? applyOps : apply;
     const ws = (socket = new WebSocket(address.href));
     let opened = false;

@@ -1,4 +1,7 @@
-"""``python -m domsync``: serve the demo page (see :mod:`domsync.demo`)."""
+"""``python -m domsync``: serve the demo page (see :mod:`domsync.demo`);
+``python -m domsync serve module:attr [--workers N] ...``: serve an app, in one process
+or several; ``python -m domsync proxy-config nginx|haproxy ...``: the proxy's
+configuration for workers (see :mod:`domsync.workers`)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,22 @@ from .exceptions import ListenError
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: the process's); the exit status."""
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["serve"]:
+        from .workers import serve_main
+
+        return serve_main(argv[1:])
+    if argv[:1] == ["proxy-config"]:
+        from .workers import proxy_config_main
+
+        return proxy_config_main(argv[1:])
     parser = argparse.ArgumentParser(
         prog="python -m domsync",
         description="Serve domsync's demo page: a counter, live text, a clock, a list and a "
-                    "notification, all made in Python. Open the URL it prints; Ctrl-C stops it.",
+                    "notification, all made in Python. Open the URL it prints; Ctrl-C stops it. To serve your "
+                    "own app, in one process or several: python -m domsync serve --help (and proxy-config --help).",
     )
     parser.add_argument("--host", default="localhost",
                         help="the interface to listen on (default: localhost; 0.0.0.0 for every one)")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 from . import csp, names
 from .event_names import warn_at_caller
 from .exceptions import DomsyncWarning, WrongTypeError
-from .flags import IMPLICIT_ID
+from .flags import FOREIGN, IMPLICIT_ID, SVG
 from .names import check_str
 from .protocol import AUTO_ID_PREFIX
 from .styles import ClassList, Style
@@ -27,6 +27,79 @@ __all__ = ["Attributes"]
 
 _T = TypeVar("_T")
 
+# How attributes are stored. An element's ``_attrs`` is None or one flat tuple of names
+# and values, in the order the browser has them: ``("class", "row", "title", "x")``. A
+# dict of one attribute costs 184 bytes; this tuple costs 56, and tuples that many
+# elements have alike (every row's ``class="row"``) are shared: see share(). A
+# generated id is not stored at all (the IMPLICIT_ID flag): it comes first, before
+# ``_attrs``. Attributes change rarely and elements have few, so a change makes a new
+# tuple, and a lookup is a scan (tuple.index, in C).
+
+_shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Bounds of the shared tuples: how many, and the longest value shared (long values are
+# rarely alike). When full, the table starts again; tuples already shared stay shared.
+SHARED_MAX = 2048
+SHARED_VALUE_MAX = 64
+
+
+def share(attrs: tuple[str, ...]) -> tuple[str, ...]:
+    """The one tuple equal to ``attrs`` that elements share, if it is short enough to
+    share (what the Blink engine does for parsed elements' attribute lists)."""
+    found = _shared.get(attrs)
+    if found is not None:
+        return found
+    if len(attrs) <= 8 and all(len(part) <= SHARED_VALUE_MAX for part in attrs):
+        if len(_shared) >= SHARED_MAX:
+            _shared.clear()
+        _shared[attrs] = attrs
+    return attrs
+
+
+def attr_index(attrs: tuple[str, ...], name: str) -> int:
+    """The index of attribute ``name`` in a flat attribute tuple, or -1."""
+    if name not in attrs:  # in C, and no exception to catch: the common miss is fast
+        return -1
+    i = attrs.index(name)
+    while i & 1:  # a value that happens to be equal to the name: look further
+        if name not in attrs[i + 1:]:
+            return -1
+        i = attrs.index(name, i + 1)
+    return i
+
+
+def attr_get(attrs: tuple[str, ...] | None, name: str) -> str | None:
+    """The value of attribute ``name`` in a flat attribute tuple, or None."""
+    if attrs is None or name not in attrs:
+        return None
+    i = attrs.index(name)
+    if i & 1:
+        i = attr_index(attrs, name)
+        if i < 0:
+            return None
+    return attrs[i + 1]
+
+
+def attr_with(attrs: tuple[str, ...] | None, name: str, value: str | None) -> tuple[str, ...] | None:
+    """A flat attribute tuple with ``name`` set to ``value`` (in its place if it was
+    there, last if not), or removed for None; None when no attribute is left."""
+    if attrs is None:
+        return None if value is None else share((name, value))
+    i = attr_index(attrs, name)
+    if value is None:
+        if i < 0:
+            return attrs
+        rest = attrs[:i] + attrs[i + 2:]
+        return share(rest) if rest else None
+    if i < 0:
+        return share(attrs + (name, value))
+    return share(attrs[:i + 1] + (value,) + attrs[i + 2:])
+
+
+def attr_pairs(attrs: tuple[str, ...] | None) -> list[tuple[str, str]]:
+    """The (name, value) pairs of a flat attribute tuple, in order."""
+    if attrs is None:
+        return []
+    return list(zip(attrs[::2], attrs[1::2]))
 
 
 class Attributes:
@@ -36,20 +109,50 @@ class Attributes:
     _doc: "Document"
     _key: int
     _tag: str
-    _ns: str | None
-    _attrs: dict[str, str] | None
+    _attrs: tuple[str, ...] | None
     _flags: int
+
+    @property
+    def _ns(self) -> str | None:
+        """The element's namespace, None for HTML (kept as two bits of ``_flags``)."""
+        flags = self._flags
+        if not flags & FOREIGN:
+            return None
+        return names.SVG_NAMESPACE if flags & SVG else names.MATHML_NAMESPACE
 
     def _attr_name(self, name: object) -> str:
         if type(name) is str:
-            return name.lower() if self._ns is None else name
+            return name if self._flags & FOREIGN else name.lower()
         return check_str(name, "the attribute name")  # pragma: no cover
 
     def _attr_view(self) -> dict[str, str] | None:
-        """The attributes for reading, with a generated id included."""
+        """The attributes as a new dict, in order, with a generated id included (None
+        for none)."""
+        attrs = self._attrs
         if self._flags & IMPLICIT_ID:
-            return {"id": AUTO_ID_PREFIX + str(self._key)}
-        return self._attrs
+            view = {"id": AUTO_ID_PREFIX + str(self._key)}
+            if attrs is not None:
+                view.update(zip(attrs[::2], attrs[1::2]))
+            return view
+        if attrs is None:
+            return None
+        return dict(zip(attrs[::2], attrs[1::2]))
+
+    def _get_attr(self, name: str) -> str | None:
+        """The value of the attribute named exactly ``name`` (already lower-cased for
+        HTML), a generated id included, or None."""
+        if name == "id" and self._flags & IMPLICIT_ID:
+            return AUTO_ID_PREFIX + str(self._key)
+        return attr_get(self._attrs, name)
+
+    def _attr_flat(self) -> tuple[str, ...]:
+        """The names and values, alternately, in order, a generated id included: what
+        the serialiser reads."""
+        attrs = self._attrs
+        if self._flags & IMPLICIT_ID:
+            first = ("id", AUTO_ID_PREFIX + str(self._key))
+            return first if attrs is None else first + attrs
+        return () if attrs is None else attrs
 
     @overload
     def getAttribute(self, name: str) -> str | None: ...
@@ -62,20 +165,39 @@ class Attributes:
         ``default`` is a domsync 0.1.2 extension; the browser returns ``null``.
         """
         attrs = self._attrs
-        if attrs is None:
-            if self._flags & IMPLICIT_ID and self._attr_name(name) == "id":
-                return AUTO_ID_PREFIX + str(self._key)
+        flags = self._flags
+        if attrs is None and not flags & IMPLICIT_ID:
             return default
-        return attrs.get(self._attr_name(name), default)
+        # _attr_name and attr_get inlined: className and the like read through here.
+        if type(name) is str:
+            if not flags & FOREIGN:
+                name = name.lower()
+        else:
+            name = check_str(name, "the attribute name")  # pragma: no cover
+        if flags & IMPLICIT_ID and name == "id":
+            return AUTO_ID_PREFIX + str(self._key)
+        if attrs is None or name not in attrs:
+            return default
+        i = attrs.index(name)
+        if i & 1:  # a value equal to the name: rare
+            i = attr_index(attrs, name)
+            if i < 0:
+                return default
+        return attrs[i + 1]
 
     def hasAttribute(self, name: str) -> bool:
         """True if the attribute is set."""
-        attrs = self._attr_view()
-        return attrs is not None and self._attr_name(name) in attrs
+        if self._attrs is None and not self._flags & IMPLICIT_ID:
+            return False
+        return self._get_attr(self._attr_name(name)) is not None
 
     def getAttributeNames(self) -> list[str]:
         """The names of the set attributes, in the order they were first set."""
-        return list(self._attr_view() or ())
+        names_ = ["id"] if self._flags & IMPLICIT_ID else []
+        attrs = self._attrs
+        if attrs is not None:
+            names_.extend(attrs[::2])
+        return names_
 
     @property
     def attributes(self) -> dict[str, str]:
@@ -94,7 +216,7 @@ class Attributes:
             CspError: under a strict Content-Security-Policy, for a ``<script>``'s
                 ``src`` or ``href``.
         """
-        name = names.check_attribute_name(name, self._ns is None)
+        name = names.check_attribute_name(name, not self._flags & FOREIGN)
         if type(value) is not str:
             if isinstance(value, bool):
                 raise WrongTypeError(
@@ -103,7 +225,7 @@ class Attributes:
                     f"toggleAttribute({name!r}, True), off with removeAttribute({name!r})")
             check_str(value, f"the value of attribute {name!r}")
         elif len(value) == 5 and value.lower() == "false" and name in names.BOOLEAN_ATTRIBUTES \
-                and self._ns is None:
+                and not self._flags & FOREIGN:
             warn_at_caller(f"setAttribute({name!r}, {value!r}) turns {name!r} on: a boolean attribute is on "
                            f"whatever its value. Turn it off with removeAttribute({name!r})"
                            + (f" (or el.{name} = False)" if name in ("checked", "disabled", "hidden") else ""),
@@ -131,7 +253,7 @@ class Attributes:
     @property
     def className(self) -> str:
         """The class attribute, ``''`` if it is not set."""
-        return self.getAttribute("class", "")
+        return attr_get(self._attrs, "class") or ""
 
     @className.setter
     def className(self, value: str) -> None:

@@ -17,13 +17,13 @@ them by key (see :mod:`domsync.protocol`).
 
 from __future__ import annotations
 
-from itertools import chain
 from typing import TYPE_CHECKING, Any, Sequence
 
 from . import encode_js
+from .attributes import attr_pairs
 from .encoding import _quote, js_string
-from .element import AUTO_ID, IMPLICIT_ID, LIVE, Element
-from .names import MATHML_NAMESPACE, SVG_NAMESPACE
+from .element import IMPLICIT_ID, LIVE, Element
+from .flags import FOREIGN, MATHML, NS_SHIFT, SVG
 from .recorder import FORM_CONTROLS as _FORM_CONTROLS, leaf_text
 from .protocol import (
     ACTIONS, APPEND, APPEND_LEAVES, CHILDREN, FORGET, INSERT, LISTEN, MOVE, NS_HTML, NS_MATHML,
@@ -32,7 +32,8 @@ from .protocol import (
 
 __all__ = ["Batches"]
 
-_NAMESPACES = {None: NS_HTML, SVG_NAMESPACE: NS_SVG, MATHML_NAMESPACE: NS_MATHML}
+# The namespace bits of an element's flags are the wire's numbers.
+assert (SVG >> NS_SHIFT, MATHML >> NS_SHIFT, 0) == (NS_SVG, NS_MATHML, NS_HTML)
 
 
 class Batches:
@@ -181,7 +182,7 @@ class Batches:
         :meth:`render_js_full` before encoding. Like it, it changes nothing."""
         root = self._root
         ops: list[tuple] = [(RESET, self._root_id)]
-        for name, value in (root._attrs or {}).items():
+        for name, value in attr_pairs(root._attrs):
             if name != "id":
                 ops.append((SET_ATTR, 0, name, value))
         for event, entry in ((root._props or {}).get("on") or {}).items():
@@ -189,8 +190,8 @@ class Batches:
         group: list = []  # as in _wire_ops: nodes, and runs of leaves of one tag
         run: list | None = None
         for kid in root._kid_list():
-            if type(kid) is not str and kid._flags & IMPLICIT_ID and kid._props is None \
-                    and kid._ns is None and (kid._kids is None or type(kid._kids) is str):
+            if type(kid) is not str and kid._flags & IMPLICIT_ID and kid._attrs is None and kid._props is None \
+                    and not kid._flags & FOREIGN and (kid._kids is None or type(kid._kids) is str):
                 if run is not None and kid._tag is run[0]._tag:
                     run.append(kid)
                 else:
@@ -225,20 +226,17 @@ class Batches:
                 self._listening[node._key] = node  # type: ignore[union-attr, assignment]  # the browser may send messages about it
         kids: None | str | list[Any] | tuple[Any, ...] = node._kids  # type: ignore[union-attr]
         flags = node._flags  # type: ignore[union-attr]
-        if (flags & IMPLICIT_ID and node._props is None and node._ns is None  # type: ignore[union-attr]
+        attrs = node._attrs  # type: ignore[union-attr]
+        if (flags & IMPLICIT_ID and attrs is None and node._props is None and not flags & FOREIGN  # type: ignore[union-attr]
                 and (kids is None or type(kids) is str)):
             # The common leaf: a generated id and at most one text node.
             return (-node._key, node._tag, NS_HTML, None, kids, None)  # type: ignore[union-attr]
         if kids is not None and type(kids) is not str:
             kids = tuple([self._node(kid, born, uses) for kid in kids])
-        attrs = node._attrs  # type: ignore[union-attr]
-        if flags & AUTO_ID:  # the generated id goes as the key's sign
-            key = -node._key  # type: ignore[union-attr]
-            flat = tuple(chain.from_iterable(attrs.items()))[2:] if attrs else ()
-        else:
-            key = node._key  # type: ignore[union-attr]
-            flat = tuple(chain.from_iterable(attrs.items())) if attrs else ()
-        return (key, node._tag, _NAMESPACES[node._ns], flat or None, kids, _node_props(node._props))  # type: ignore[union-attr]
+        # The generated id, never stored (IMPLICIT_ID), goes as the key's sign; the
+        # attributes are already the wire's flat tuple.
+        key = -node._key if flags & IMPLICIT_ID else node._key  # type: ignore[union-attr]
+        return (key, node._tag, (flags >> NS_SHIFT) & 3, attrs, kids, _node_props(node._props))  # type: ignore[union-attr]
 
     def _coalesce_children(self) -> None:
         """Drop children replacements (text, innerText, innerHTML) that a later one on

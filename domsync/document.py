@@ -85,7 +85,7 @@ class Document(Recorder, Batches, Inbound, Actions):
         self._owner_thread: int | None = None  # an instance attribute: read on every change
         self._next_key = 1
         self._root = self._element_class(self, 0, "div", None, LIVE)
-        self._root._attrs = {"id": root_id}
+        self._root._attrs = ("id", root_id)
         self._ids: dict[str, Element] = {root_id: self._root}
         self._listening: dict[int, Element] = {}
         # Elements with a generated id that were created since the last render: how
@@ -199,7 +199,7 @@ class Document(Recorder, Batches, Inbound, Actions):
         else:
             self._check_new_id(check_str(id, "id"), None)
             el = self._element_class(self, key, tag, ns, FRESH)
-            el._attrs = {"id": id}
+            el._attrs = ("id", id)
             self._ids[id] = el
         self._next_key = key + 1
         if innerText is not None:

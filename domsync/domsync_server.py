@@ -115,6 +115,13 @@ class DomsyncServer(ServerCore):
         csp_sources: more sources for the strict policy, by the names of
             :func:`domsync.csp.strict_policy`'s arguments, e.g.
             ``{"img_src": ["https://images.example.com"]}``.
+        worker_id: this process's name when several serve one app behind a proxy:
+            1 to 32 letters, digits, ``-`` or ``_``, not secret. Each welcome carries
+            it, and the page puts ``worker=<id>`` in the URL of its later connections
+            and downloads, so that the proxy sends them back to this process, which
+            holds the session. ``None`` (the default) reads the environment variable
+            ``DOMSYNC_WORKER_ID``; unset, the server runs alone and nothing changes.
+            See :doc:`/howto/scale`.
         backplane: a Redis URL (``"redis://localhost:6379/0"``) or a
             :class:`~domsync.backplane.RedisBackplane`, to run the app on several
             processes: :meth:`broadcast` reaches the browsers of all of them,
@@ -157,6 +164,7 @@ class DomsyncServer(ServerCore):
         reload_resumes: bool = True,
         strict_csp: bool | None = None,
         csp_sources: Mapping[str, Iterable[str]] | None = None,
+        worker_id: str | None = None,
         backplane: str | RedisBackplane | None = None,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
@@ -167,7 +175,7 @@ class DomsyncServer(ServerCore):
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
             session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
-            strict_csp=strict_csp, backplane=backplane,
+            strict_csp=strict_csp, worker_id=worker_id, backplane=backplane,
         )
         self.host = host
         self.port = port
@@ -228,7 +236,10 @@ class DomsyncServer(ServerCore):
         self._start()
         if self.verbose:
             show_info_until_configured()
-            logger.info("domsync is serving %s - open it in a browser", self.url)
+            if self.worker_id is None:
+                logger.info("domsync is serving %s - open it in a browser", self.url)
+            else:  # browsers come through the proxy, which routes by this id
+                logger.info("domsync worker %s is serving %s (open the proxy's address)", self.worker_id, self.url)
 
     async def close(self) -> None:
         """Stop the server: cancel handlers and callbacks, close every connection and

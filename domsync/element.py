@@ -20,13 +20,13 @@ from __future__ import annotations
 from threading import get_ident
 from typing import TYPE_CHECKING, Any
 
-from .attributes import Attributes
+from .attributes import Attributes, attr_index
 from .exceptions import HierarchyError, WrongTypeError
-from .flags import AUTO_ID, FRESH, IMPLICIT_ID, LIVE
+from .flags import AUTO_ID, FOREIGN, FRESH, IMPLICIT_ID, LIVE, MATHML, SVG
 from .forms import FormControl
 from .html import parse_fragment, serialize_children, serialize_element
 from .listeners import EventTarget
-from .names import HTML_NAMESPACE, check_str
+from .names import HTML_NAMESPACE, SVG_NAMESPACE, check_str
 from .patch import patch_element
 from .protocol import APPEND_LEAVES, AUTO_ID_PREFIX, TEXT
 from .styles import ClassList, Style
@@ -83,20 +83,23 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
         '<li id="__domsync_el_1" class="todo">milk</li>'
     """
 
-    __slots__ = ("_doc", "_key", "_tag", "_ns", "_parent", "_kids", "_attrs", "_props", "_flags")
+    # Eight slots and nothing else: 96 bytes an element (the namespace is in _flags).
+    __slots__ = ("_doc", "_key", "_tag", "_parent", "_kids", "_attrs", "_props", "_flags")
 
     def __init__(self, document: "Document", key: int, tag: str, namespace: str | None, flags: int):
         self._doc = document
         self._key = key
         self._tag = tag
-        self._ns = namespace  # None means the HTML namespace
         self._parent: Element | None = None
         # None (no children), a str (one text node: the common case, kept small), or a
         # list of Element and str.
         self._kids: None | str | list[Any] = None
-        self._attrs: dict[str, str] | None = None
+        # None, or the attributes as one flat tuple of names and values (see attributes.py).
+        self._attrs: tuple[str, ...] | None = None
         # value, checked and event listeners, when the element has any.
         self._props: dict[str, Any] | None = None
+        if namespace is not None:  # None means the HTML namespace
+            flags |= SVG if namespace == SVG_NAMESPACE else MATHML
         self._flags = flags
 
     # ------------------------------------------------------------------ identity
@@ -146,9 +149,9 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
             return AUTO_ID_PREFIX + str(self._key)
         attrs = self._attrs
         if attrs is not None:
-            value = attrs.get("id")
-            if value is not None:
-                return value
+            i = attr_index(attrs, "id")
+            if i >= 0:
+                return attrs[i + 1]
         return ""
 
     @id.setter
@@ -224,7 +227,8 @@ class Element(Traversal, Attributes, FormControl, EventTarget):
                 if self._flags & LIVE:
                     flags = child._flags
                     doc = self._doc
-                    if flags & IMPLICIT_ID and child._props is None and child._ns is None:
+                    if flags & IMPLICIT_ID and child._attrs is None and child._props is None \
+                            and not flags & FOREIGN:
                         child._flags = flags | LIVE
                         if child._tag in _FORM_TAGS:
                             doc._listening[child._key] = child  # two-way binding

@@ -33,7 +33,9 @@ class FormControl:
     # The element's own state, declared for type checkers (the slots are Element's).
     _doc: "Document"
     _tag: str
-    _ns: str | None
+    if TYPE_CHECKING:  # pragma: no cover
+        @property
+        def _ns(self) -> str | None: ...  # Attributes has it
     _parent: "Element | None"
     _props: dict[str, Any] | None
 

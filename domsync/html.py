@@ -12,11 +12,12 @@ tuned for documents (optional tags, quoting choices) and differs from what a bro
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence, cast
+from typing import TYPE_CHECKING, Any, Iterable, Protocol, Sequence, cast
 
 import html5lib
 
 from . import csp, names
+from .attributes import share
 from .names import MATHML_NAMESPACE, SVG_NAMESPACE
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -199,14 +200,15 @@ def _convert_element(document: "Document", node: Any) -> Element:
     document._next_key = key + 1
     el = document._element_class(document, key, tag, ns, 0)
     if node.attrib:
-        attrs = {}
+        attrs = []
         for raw_name, value in node.attrib.items():
             name = names.check_attribute_name(_attribute_name(raw_name), html=False)
             names.check_url_value(name, value, tag)
             if document.strict_csp:
                 csp.check_attribute(tag, name)
-            attrs[name] = value
-        el._attrs = attrs
+            attrs.append(name)
+            attrs.append(value)
+        el._attrs = share(tuple(attrs))
     kids = _convert_children(document, node)
     for kid in kids:
         if type(kid) is not str:
@@ -234,7 +236,7 @@ class SerializableElement(Protocol):
     def _ns(self) -> str | None: ...
     @property
     def _kids(self) -> "None | str | Sequence[SerializableElement | str]": ...
-    def _attr_view(self) -> Mapping[str, str] | None: ...
+    def _attr_flat(self) -> Sequence[str]: ...
 
 
 def serialize_children(element: SerializableElement) -> str:
@@ -255,7 +257,7 @@ def _serialize_kids(element: SerializableElement, out: list[str]) -> None:
     kids = element._kids
     if kids is None:
         return
-    raw = element._ns is None and element._tag in RAW_TEXT_ELEMENTS
+    raw = element._tag in RAW_TEXT_ELEMENTS and element._ns is None
     if type(kids) is str:
         out.append(kids if raw else kids.translate(_TEXT_ESCAPES))
         return
@@ -269,12 +271,11 @@ def _serialize_kids(element: SerializableElement, out: list[str]) -> None:
 def _serialize_element(element: SerializableElement, out: list[str]) -> None:
     tag = element._tag
     out.append("<" + tag)
-    attrs = element._attr_view()
-    if attrs:
-        for name, value in attrs.items():
-            out.append(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+    flat = element._attr_flat()  # names and values, alternately
+    for i in range(0, len(flat), 2):
+        out.append(f' {flat[i]}="{flat[i + 1].translate(_ATTRIBUTE_ESCAPES)}"')
     out.append(">")
-    if element._ns is None and tag in VOID_ELEMENTS:
+    if tag in VOID_ELEMENTS and element._ns is None:
         return
     _serialize_kids(element, out)
     out.append(f"</{tag}>")

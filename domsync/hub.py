@@ -50,6 +50,11 @@ class Documents(Protocol):
     def queue(self, session: Session, op: tuple) -> None:
         """Queue an action (its op) for one session only, sent with its next frame."""
 
+    def broadcast(self, op: tuple, sessions: list[Session], everyone: Iterable[Session],
+                  downloads: Downloads) -> Frames:
+        """The frames that carry an action to each of ``sessions``, after the changes
+        each has not sent yet."""
+
     def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
         """The sessions whose changes nobody has sent yet."""
 
@@ -111,6 +116,31 @@ class OwnDocuments:
         document = session.document
         with document._lock:
             document._record_action(op)
+
+    def broadcast(self, op: tuple, sessions: list[Session], everyone: Iterable[Session],
+                  downloads: Downloads) -> Frames:
+        """The action encoded once per wire and framed for each session (the frame's
+        head, its batch number, is each session's own). A session whose document has
+        changes not sent gets them in the same batch, before the action, as a
+        :meth:`queue` and :meth:`flush` would send them."""
+        frames: Frames = []
+        bodies: dict[str, str] = {}
+        behind = []
+        for session in sessions:
+            document = session.document
+            with document._lock:
+                if document.has_updates():
+                    document._record_action(op)  # after its changes, in their batch
+                    behind.append(session)
+                    continue
+            wire = session.wire
+            body = bodies.get(wire.name)
+            if body is None:
+                body = bodies[wire.name] = wire.encode([op])
+            frames.append((session, session.frame(body)))
+        if behind:
+            frames += self.flush(behind, everyone, downloads)
+        return frames
 
     def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
         """The sessions whose documents have changes not sent."""
@@ -187,6 +217,11 @@ class Hub:
             for token in (session.token, session.previous_token):
                 if token is not None:
                     self.tokens.pop(token, None)
+        if not self.sessions:
+            # A dict keeps its table at its largest: after a crowd has left, start small.
+            self.sessions = {}
+            if not self.tokens:
+                self.tokens = {}
         return session
 
     def resumable(self, hello: Hello, client: Client) -> Session | None:
@@ -281,11 +316,10 @@ class Hub:
         self.documents.queue(self.session(client), op)
 
     def broadcast(self, op: tuple, targets: Iterable[Client]) -> Frames:
-        """Queue an action for each of ``targets`` and make the frames that carry it."""
+        """Make the frames that carry an action to each of ``targets``, encoded once
+        (not per session: a broadcast to N browsers costs one encoding, not N)."""
         sessions = [self.sessions[client] for client in targets if client in self.sessions]
-        for session in sessions:
-            self.documents.queue(session, op)
-        return self.documents.flush(sessions, self.sessions.values(), self.downloads)
+        return self.documents.broadcast(op, sessions, self.sessions.values(), self.downloads)
 
     # ------------------------------------------------------------------ errors
 

@@ -111,6 +111,7 @@ class MemoryPeer:
     async def _gone(self) -> None:
         self.closed = True
         self._flowing.set()
+        self._forget()
         ending = self.server._lost(self.client, self)
         if ending is not None:
             await ending  # the disconnect handlers have run
@@ -138,7 +139,15 @@ class MemoryPeer:
         if not self.closed:
             self.closed = True
             self._flowing.set()
+            self._forget()
             self.server._lost(self.client, self)
+
+    def _forget(self) -> None:
+        """Leave the server's list of open peers: a closed one, kept with every frame
+        it got, would grow the server's memory with each session that ever was."""
+        peers = getattr(self.server, "peers", None)
+        if peers is not None and self in peers:
+            peers.remove(self)
 
 
 class MemoryServer(ServerCore):
@@ -151,6 +160,7 @@ class MemoryServer(ServerCore):
         super().__init__(connection_handler, **options)
         self._started = False
         self._closing = False
+        #: The peers whose connection is open.
         self.peers: list[MemoryPeer] = []
 
     async def connect(self, path: str = "/ws", headers: Iterable[tuple[str, str]] = (),
@@ -178,7 +188,7 @@ class MemoryServer(ServerCore):
         """End every session and stop the handlers, callbacks and autoflush."""
         self._closing = True
         await self._stop()
-        for peer in self.peers:
+        for peer in list(self.peers):
             await peer.close()
         if self._background:
             await asyncio.wait(list(self._background), timeout=5)

@@ -103,6 +103,14 @@ class MirrorElement:
     def _attr_view(self) -> dict[str, str]:
         return self._attrs
 
+    def _attr_flat(self) -> tuple[str, ...]:
+        """The names and values, alternately, in order: what the serialiser reads."""
+        return tuple([part for pair in self._attrs.items() for part in pair])
+
+    def _get_attr(self, name: str) -> str | None:
+        """The attribute's value or None (as the model's, for the selector engine)."""
+        return self._attrs.get(name)
+
     def iter(self) -> Iterator[MirrorElement]:
         """Descendant elements in tree order (not this one)."""
         for kid in self._kids:

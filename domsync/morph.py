@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING, Iterator, Sequence, cast
 
+from .attributes import attr_get, attr_index
 from .exceptions import DuplicateIdError
 from .flags import AUTO_ID
 
@@ -62,13 +63,12 @@ def _real_id(el: "Element") -> str:
     """The element's id unless it is a generated one."""
     if el._flags & AUTO_ID:
         return ""
-    attrs = el._attrs
-    return (attrs.get("id") or "") if attrs is not None else ""
+    return attr_get(el._attrs, "id") or ""
 
 
 def _ignored(el: "Element") -> bool:
     attrs = el._attrs
-    return attrs is not None and IGNORE_MORPH in attrs
+    return attrs is not None and attr_index(attrs, IGNORE_MORPH) >= 0
 
 
 def _kept(new: "Element", old_ids: "dict[str, Element]") -> bool | None:
@@ -237,7 +237,7 @@ class Morph:
 
     def _attributes(self, old: "Element", new: "Element") -> None:
         doc = self.doc
-        wanted = new._attrs or {}
+        wanted = new._attr_view() or {}
         if old is doc._root:
             wanted = {"id": doc._root_id, **{k: v for k, v in wanted.items() if k != "id"}}
         elif old._flags & AUTO_ID and "id" not in wanted:

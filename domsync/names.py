@@ -55,6 +55,9 @@ _SCRIPT_URL_IN_LIST = re.compile(r"(?:^|;)" + _SCRIPT_SCHEME, re.I)
 _tag_cache: dict[tuple[str, str], str] = {}
 #: HTML tag names already checked, name -> local name. Read directly by createElement.
 html_tag_cache: dict[str, str] = {}
+# Attribute names already checked, as given -> as stored; [False] for SVG and MathML
+# elements (kept as given), [True] for HTML ones (lower-cased).
+_attribute_cache: tuple[dict[str, str], dict[str, str]] = ({}, {})
 
 
 def check_str(value: object, what: str) -> str:
@@ -117,7 +120,11 @@ def check_attribute_name(name: object, html: bool = True) -> str:
         InvalidNameError: if it is not a valid attribute name.
         UnsafeValueError: for an event handler attribute (``onclick``, ...).
     """
-    name = check_str(name, "the attribute name")
+    if type(name) is str:
+        known = _attribute_cache[html].get(name)
+        if known is not None:
+            return known
+    checked = name = check_str(name, "the attribute name")
     if not _ATTRIBUTE.match(name):
         raise InvalidNameError(
             f"{name!r} is not a valid attribute name: use letters, digits, '-', '_', "
@@ -130,6 +137,12 @@ def check_attribute_name(name: object, html: bool = True) -> str:
             f"{name!r} is an event handler attribute, whose value the browser runs as "
             f"code; use element.addEventListener({name[2:]!r}, callback) instead"
         )
+    # One str object per name, shared by every element that has the attribute: a fresh
+    # lower-cased copy per element would cost 50 bytes each.
+    cache = _attribute_cache[html]
+    if len(cache) < 4096 and type(checked) is str:
+        name = cache.setdefault(name, name)
+        cache[checked] = name
     return name
 
 

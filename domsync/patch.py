@@ -26,6 +26,7 @@ from __future__ import annotations
 from threading import get_ident
 from typing import TYPE_CHECKING, Any, Sequence, cast
 
+from .attributes import attr_get, attr_pairs, attr_with
 from .exceptions import DuplicateIdError, HierarchyError, NotFoundError, PatchError
 from .flags import LIVE
 from html5lib._tokenizer import HTMLTokenizer
@@ -446,11 +447,9 @@ def _hold_ids(target: "Element", nodes: list) -> list[tuple["Element", list[tupl
     held = []
     for el in walk(nodes):
         attrs = el._attrs
-        if attrs is not None and attrs.get("id") in ids:
-            held.append((el, list(attrs.items())))
-            del attrs["id"]
-            if not attrs:
-                el._attrs = None
+        if attrs is not None and attr_get(attrs, "id") in ids:
+            held.append((el, attr_pairs(attrs)))
+            el._attrs = attr_with(attrs, "id", None)
     return held
 
 

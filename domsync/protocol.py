@@ -36,7 +36,7 @@ from pathlib import Path
 
 __all__ = [
     "PROTOCOL_VERSION", "AUTO_ID_PREFIX", "OP_NAMES", "HELPERS", "INBOUND", "EVENT_KINDS",
-    "WEBSOCKET_PATH", "DOWNLOAD_PATH", "js_constants", "js_constants_in", "write_js_constants",
+    "WEBSOCKET_PATH", "DOWNLOAD_PATH", "WORKER_PARAMETER", "js_constants", "js_constants_in", "write_js_constants",
 ]
 
 #: Bumped whenever a change to this module would break a client of the previous one.
@@ -164,6 +164,10 @@ EVENT_KINDS: dict[str, dict[str, object]] = {
 WEBSOCKET_PATH = "ws"
 #: Large downloads: this, then the download's token (a websocket of its own).
 DOWNLOAD_PATH = "_domsync/download/"
+#: The query parameter that names the worker process holding a session (see
+#: :doc:`/howto/scale`): the page puts the worker id its welcome gave into every later
+#: websocket and download URL, for a proxy to route on.
+WORKER_PARAMETER = "worker"
 
 
 # ------------------------------------------------------------------ the JavaScript side
@@ -187,6 +191,7 @@ def js_constants() -> str:
                         for kind, fields in EVENT_KINDS.items()},
         "WEBSOCKET_PATH": WEBSOCKET_PATH,
         "DOWNLOAD_PATH": DOWNLOAD_PATH,
+        "WORKER_PARAMETER": WORKER_PARAMETER,
         "GETTER_PATH": GETTER_PATH,
         "GETTER_PATH_REFUSED": list(GETTER_PATH_REFUSED),
     }

@@ -38,8 +38,10 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, cast
 
+from .attributes import attr_get, attr_with, share
 from .element import AUTO_ID, AUTO_ID_PREFIX, FRESH, IMPLICIT_ID, LIVE, Element
 from .exceptions import HierarchyError, ReplicaError, UsageError
+from .flags import FOREIGN
 from .protocol import (
     APPEND_LEAVES, CHILDREN, INSERT, LISTEN, MOVE, NS_HTML, REMOVE, SET_ATTR, SET_PROP, TEXT, TEXT_AT,
 )
@@ -233,8 +235,8 @@ class Recorder:
                 self._outbox.append((MOVE, child, parent, ref))
                 return
             ckids = child._kids
-            if ref is None and flags & IMPLICIT_ID and child._props is None \
-                    and child._ns is None and (ckids is None or type(ckids) is str):
+            if ref is None and flags & IMPLICIT_ID and child._attrs is None and child._props is None \
+                    and not flags & FOREIGN and (ckids is None or type(ckids) is str):
                 # The common new leaf: rendered with the batch (see _render_outbox).
                 child._flags = flags | LIVE
                 if child._tag in _FORM_CONTROLS:
@@ -315,11 +317,11 @@ class Recorder:
             owner = self._owner_thread
             if owner is not None and owner != get_ident():
                 self._wrong_thread()
-        if el._flags & IMPLICIT_ID:
-            el._attrs = {"id": AUTO_ID_PREFIX + str(el._key)}
-            el._flags &= ~IMPLICIT_ID
         attrs = el._attrs
-        old = attrs.get(name) if attrs is not None else None
+        if name == "id" and el._flags & IMPLICIT_ID:
+            old: str | None = AUTO_ID_PREFIX + str(el._key)
+        else:
+            old = attr_get(attrs, name)
         if old == value:
             return
         if name == "id":
@@ -331,16 +333,17 @@ class Recorder:
                     self._ids[value] = el
             if old is not None and self._ids.get(old) is el:
                 del self._ids[old]
-            el._flags &= ~AUTO_ID
-        if value is None:
-            assert attrs is not None  # it had the attribute: old is not value
-            del attrs[name]
-            if not attrs:
-                el._attrs = None
-        elif attrs is None:
-            el._attrs = {name: value}
+            if el._flags & IMPLICIT_ID:
+                # The generated id, first of the attributes, gets a value of the
+                # application's (or goes): from now on it is stored like the others.
+                el._flags &= ~(AUTO_ID | IMPLICIT_ID)
+                if value is not None:
+                    el._attrs = share(("id", value) + (attrs or ()))
+            else:
+                el._flags &= ~AUTO_ID
+                el._attrs = attr_with(attrs, name, value)
         else:
-            attrs[name] = value
+            el._attrs = attr_with(attrs, name, value)
         if el._flags & LIVE:
             key = (el, SET_ATTR, name)
             op = (SET_ATTR, el, name, value)

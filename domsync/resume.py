@@ -7,7 +7,10 @@ first frame of every connection: ``{"domsync": true, "type": "hello", "token": .
 the last batch it applied (``null`` if it has no page, after a reload). The server
 answers with a *welcome*, a JSON frame: ``{"welcome": true, "token": ..., "resumed":
 ..., "expired": ..., "in": ...}``, and then either replays the batches the browser
-missed, from the :class:`ReplayLog`, or sends the whole page.
+missed, from the :class:`ReplayLog`, or sends the whole page. A server run as one of
+several worker processes adds ``"worker": <id>`` to its welcome; the page then puts
+``worker=<id>`` in the URL of every later connection, for a proxy to route it back to
+the process that holds its session (see :doc:`/howto/scale`).
 
 Batches travel as ``"<number> <in>\\n<JavaScript>"``: the batch's number, and the
 number of the last message the server has received from the browser (``in``), so the
@@ -17,15 +20,25 @@ browser can let go of the messages it keeps until they are known to have arrived
 from __future__ import annotations
 
 import json
+import os
+import re
 import secrets
 from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from .exceptions import UsageError
 from .protocol import HELLO
 
 __all__ = ["Retention", "ReplayLog", "Hello", "parse_hello", "new_token", "welcome_frame", "batch_frame",
-           "confirm_frame"]
+           "confirm_frame", "WORKER_ID_VARIABLE", "worker_id_from"]
+
+#: The environment variable that gives a server its worker id when it is made without
+#: ``worker_id`` (``DOMSYNC_WORKER_ID=w1``): how ``python -m domsync serve --workers``
+#: and one uvicorn per port name their processes.
+WORKER_ID_VARIABLE = "DOMSYNC_WORKER_ID"
+#: What a worker id may be: it travels in URLs and proxy configurations, unescaped.
+_WORKER_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -163,13 +176,38 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def welcome_frame(token: str | None, resumed: bool, expired: bool, received: int, max_size: int) -> str:
+def worker_id_from(worker_id: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """The worker id a server was given, checked: ``worker_id``, or else the
+    environment's :data:`WORKER_ID_VARIABLE`, or ``None`` (a single process).
+
+    Raises:
+        UsageError: if it is not 1 to 32 letters, digits, ``-`` or ``_``.
+    """
+    source = "worker_id"
+    if worker_id is None:
+        worker_id = (os.environ if environ is None else environ).get(WORKER_ID_VARIABLE, "").strip() or None
+        source = WORKER_ID_VARIABLE
+        if worker_id is None:
+            return None
+    if not isinstance(worker_id, str) or not _WORKER_ID.fullmatch(worker_id):
+        raise UsageError(f"{source} must be 1 to 32 letters, digits, '-' or '_' (it goes into URLs and the "
+                         f"proxy's configuration), such as 'w1', not {worker_id!r}")
+    return worker_id
+
+
+def welcome_frame(token: str | None, resumed: bool, expired: bool, received: int, max_size: int,
+                  worker: str | None = None) -> str:
     """The server's answer to a hello: the session's new token, whether the session was
     resumed, whether the browser's session had ended, the number of the last message
     the server received from it, and the largest message it takes (``max``: the page
-    refuses to send a larger one, which the server would drop every time)."""
-    return json.dumps({"welcome": True, "token": token, "resumed": resumed, "expired": expired,
-                       "in": received, "max": max_size}, separators=(",", ":"))
+    refuses to send a larger one, which the server would drop every time); and, from a
+    server with a worker id, that id (``worker``), which the page puts in its later
+    URLs."""
+    welcome = {"welcome": True, "token": token, "resumed": resumed, "expired": expired, "in": received,
+               "max": max_size}
+    if worker is not None:
+        welcome["worker"] = worker
+    return json.dumps(welcome, separators=(",", ":"))
 
 
 def confirm_frame(received: int) -> str:

@@ -53,11 +53,10 @@ def _unescape(text: str) -> str:
 
 
 def _attr_test(name: str, op: str | None, value: str | None, ignore_case: bool) -> Matcher:
+    lowered = name.lower()
+
     def test(el: "Element") -> bool:
-        attrs = el._attr_view()
-        if attrs is None:
-            return False
-        actual = attrs.get(name if el._ns else name.lower())
+        actual = el._get_attr(lowered if name == lowered or el._ns is None else name)
         if actual is None:
             return False
         if op is None:
@@ -180,7 +179,10 @@ def compile_selector(selector: str) -> Matcher:
             lowered = name.lower()
 
             def type_test(el: Element, n: str = name, lo: str = lowered) -> bool:
-                return el._tag == (lo if el._ns is None else n)
+                # HTML tags are stored lower-case, others as written; the namespace
+                # (a property of the model's elements) is read only when it decides.
+                tag = el._tag
+                return tag == n or (tag == lo and el._ns is None)
             tests.append(type_test)
         elif kind == "id":
             ident = _unescape(m.group("id"))
@@ -192,7 +194,8 @@ def compile_selector(selector: str) -> Matcher:
             cls = _unescape(m.group("cls"))
 
             def class_test(el: Element, c: str = cls) -> bool:
-                return el._attrs is not None and c in split_tokens(el._attrs.get("class"))
+                value = el._get_attr("class")
+                return value is not None and c in split_tokens(value)
             tests.append(class_test)
         elif kind == "attr":
             raw = m.group("dq") if m.group("dq") is not None else (

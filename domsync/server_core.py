@@ -10,7 +10,8 @@ public API of :class:`~domsync.DomsyncServer` (``flush``, ``send``, ``broadcast`
 A transport subclasses it and moves bytes: for each browser's socket it makes a
 *connection* with ``write(frame)`` (queue a text frame at once, in order;
 :class:`~domsync.ClientGoneError` if closed), ``async drain()`` (wait until the socket
-took it), ``abort()`` and a ``client`` attribute, a :class:`~domsync.client.Client`
+took it), optionally ``must_drain`` (False when ``drain`` would neither wait nor raise,
+which spares the server a deadline per flush), ``abort()`` and a ``client`` attribute, a :class:`~domsync.client.Client`
 whose ``_connection`` it is; then it calls :meth:`ServerCore._open` with that client,
 :meth:`ServerCore._receive` with ``connection.client`` for each frame, and
 :meth:`ServerCore._lost` once the socket is gone. When a browser resumes a session,
@@ -38,7 +39,7 @@ from .exceptions import ClientGoneError, DomsyncWarning, UsageError, WrongTypeEr
 from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .names import check_arguments
-from .resume import Retention, parse_hello, welcome_frame
+from .resume import Retention, parse_hello, welcome_frame, worker_id_from
 from .session import JSON_WIRE, Call, Limits, Session
 from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
@@ -90,8 +91,12 @@ class ServerCore(AppRunner):
         reload_grace: float = 5,
         replay_buffer: int = 4 * 1024 * 1024,
         strict_csp: bool | None = None,
+        worker_id: str | None = None,
         backplane: str | RedisBackplane | None = None,
     ):
+        #: This process's name among several workers behind a proxy (``None``: it runs
+        #: alone). Its welcomes carry it; see :doc:`/howto/scale`.
+        self.worker_id = worker_id_from(worker_id)
         if strict_csp is None:
             strict_csp = os.environ.get(STRICT_CSP_VARIABLE, "").strip() not in ("", "0")
         if type(strict_csp) is not bool:
@@ -357,6 +362,11 @@ class ServerCore(AppRunner):
     async def _drain(self, client: Client, connection: Any) -> bool:
         """Wait until ``connection`` took what was written to it; cut it off if it
         takes nothing for SEND_TIMEOUT seconds. False if it is gone."""
+        if getattr(connection, "must_drain", True) is False:
+            # Nothing to wait for (the usual case): no deadline to set and cancel. Each
+            # is a timer in the loop's heap, and a cancelled one stays there for a
+            # while: at 10,000 flushes a second they made most of the heap.
+            return True
         try:
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a
             # cancellation that arrives as the drain finishes (the task would go on).
@@ -474,7 +484,8 @@ class ServerCore(AppRunner):
             session.forward = self.backplane._forward  # while another process owns the document
         if retention is not None:
             try:
-                client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size))
+                client._connection.write(welcome_frame(session.token, False, expired, 0, self.max_message_size,
+                                                       self.worker_id))
             except ClientGoneError:
                 self._hub.close(client)  # the socket closed at once: no session after all
                 return
@@ -515,7 +526,8 @@ class ServerCore(AppRunner):
         old = client._connection
         token = self._hub.rekey(session, presented)
         try:
-            connection.write(welcome_frame(token, True, False, session.received, self.max_message_size))
+            connection.write(welcome_frame(token, True, False, session.received, self.max_message_size,
+                                           self.worker_id))
         except ClientGoneError:
             return  # this socket closed at once: the session stays as it was
         session.confirmed_in = session.received
@@ -629,6 +641,8 @@ class ServerCore(AppRunner):
             connection.abort()
         for task in self._tasks.pop(client, _Tasks()).all():
             task.cancel()
+        if not self._tasks:
+            self._tasks = {}  # the table sized for the crowd that has left goes with it
         logger.info("client %s disconnected", client.address)
         ending = asyncio.ensure_future(self._disconnected(client))
         self._track(ending)

@@ -89,6 +89,13 @@ class SharedDocument:
         """Kept for that session alone, and sent after its next batch."""
         session.private.append(op)
 
+    def broadcast(self, op: tuple, sessions: list[Session], everyone: Iterable[Session],
+                  downloads: Downloads) -> Frames:
+        """Kept for each of ``sessions``, and sent after everyone's next batch, now."""
+        for session in sessions:
+            session.private.append(op)
+        return self.flush(sessions, everyone, downloads)
+
     def has_updates(self, sessions: Iterable[Session]) -> list[Session]:
         """Everyone, if the document or anyone's private queue has something to send."""
         sessions = list(sessions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterator, cast
 
 from . import names
+from .attributes import attr_get
 from .names import check_str
 from .selectors import compile_selector
 
@@ -30,7 +31,7 @@ class Traversal:
     # the other branch of that to Element (a subclass of str would not be str).
     _parent: "Element | None"
     _kids: "None | str | list[Any]"
-    _attrs: dict[str, str] | None
+    _attrs: tuple[str, ...] | None
 
     def _kid_list(self) -> list[Any]:
         kids = self._kids
@@ -145,10 +146,10 @@ class Traversal:
         return [el for el in self._iter_descendants() if el._has_classes(wanted)]
 
     def _has_classes(self, wanted: list[str]) -> bool:
-        attrs = self._attrs
-        if not wanted or attrs is None or "class" not in attrs:
+        value = attr_get(self._attrs, "class")
+        if not wanted or value is None:
             return False
-        tokens = names.split_tokens(attrs["class"])
+        tokens = names.split_tokens(value)
         return all(w in tokens for w in wanted)
 
     def querySelector(self, selector: str) -> "Element | None":

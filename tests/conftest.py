@@ -154,3 +154,75 @@ async def client_page(context):
     client = await open_client_page(context)
     yield client
     await client.page.close()
+
+
+# ---------------------------------------------------------------------------- real services
+# Redis, nginx and domsync's worker processes (tests/services.py), on free loopback ports.
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A redis-server of the test session's own (tests/services.py's Service: stop it
+    and start_redis(folder, port) again to test an outage)."""
+    from services import start_redis
+
+    service = start_redis(tmp_path_factory.mktemp("redis"))
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_server):
+    """The URL of the session's redis-server, ``redis://127.0.0.1:<port>/0``."""
+    return f"redis://127.0.0.1:{redis_server.port}/0"
+
+
+class ProxiedWorkers:
+    """Workers of examples/deploy/app.py behind a proxy: :attr:`url` is the proxy's page."""
+
+    def __init__(self, workers, proxy, port: int):
+        self.workers = workers
+        self.proxy = proxy
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def stop(self) -> None:
+        self.proxy.stop()
+        status = self.workers.stop()
+        output = self.workers.supervisor.output()
+        assert status == 0, output
+        assert "Traceback" not in output, output
+
+
+def start_proxied_workers(request, folder, count: int = 3, proxy: str = "nginx", target: str = "app:handler",
+                          app_folder=None) -> ProxiedWorkers:
+    """``count`` workers of ``target`` (by default examples/deploy/app.py's handler; a
+    module of ``app_folder`` otherwise) through ``python -m domsync serve`` behind
+    ``proxy`` ("nginx" or "haproxy"), run with the configuration the command wrote;
+    with the Redis backplane (the session's redis_url) when this domsync has one."""
+    import inspect
+
+    from services import free_port, start_haproxy, start_nginx, start_workers
+
+    from domsync import DomsyncServer
+
+    extra: tuple[str, ...] = ()
+    if "backplane" in inspect.signature(DomsyncServer).parameters:
+        extra = ("--backplane", request.getfixturevalue("redis_url"))
+    port = free_port()
+    options = {} if app_folder is None else {"app_folder": app_folder}
+    workers = start_workers(folder, count, proxy, port, target, extra=extra, **options)
+    try:
+        start = start_nginx if proxy == "nginx" else start_haproxy
+        service = start(folder / proxy, workers.proxy_config, port)
+    except BaseException:
+        workers.stop()
+        raise
+    return ProxiedWorkers(workers, service, port)
+
+
+@pytest.fixture(scope="module")
+def workers(request, tmp_path_factory):
+    """Three workers of examples/deploy/app.py (``app:handler``), started by ``python -m
+    domsync serve --workers 3``, behind nginx with the configuration it wrote."""
+    running = start_proxied_workers(request, tmp_path_factory.mktemp("workers"))
+    yield running
+    running.stop()

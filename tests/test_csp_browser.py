@@ -27,6 +27,7 @@ from test_server_process import free_port, read_until, stop
 
 from domsync import Document, DomsyncServer, csp, encode_json
 from domsync.assets import client_js_source
+from domsync.attributes import attr_with
 from domsync.testing.chromium import WATCH_POLICY, check_policy, chromium_page, serve_app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -84,16 +85,16 @@ async def styles_as_the_browser_writes_them(page, root):
     """The model's style attributes, for the duration, in the browser's serialisation:
     a strict page sets styles through the CSSOM, which writes them in its own form
     (``margin:0`` reads back ``margin: 0px;``). Nothing is recorded."""
-    originals = [(el, el._attrs["style"]) for el in [root, *root.querySelectorAll("*")]
-                 if el._attrs and "style" in el._attrs]
-    written = await browser_styles(page, sorted({text for _el, text in originals}))
-    for el, text in originals:
-        el._attrs["style"] = written[text]
+    originals = [(el, el._attrs, el.getAttribute("style")) for el in [root, *root.querySelectorAll("*")]
+                 if el.hasAttribute("style")]
+    written = await browser_styles(page, sorted({text for _el, _attrs, text in originals}))
+    for el, attrs, text in originals:
+        el._attrs = attr_with(attrs, "style", written[text])
     try:
         yield
     finally:
-        for el, text in originals:
-            el._attrs["style"] = text
+        for el, attrs, _text in originals:
+            el._attrs = attrs
 
 
 # ------------------------------------------------------------------ the differential test, strict

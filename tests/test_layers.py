@@ -21,7 +21,7 @@ LAYERS = {
     "session": ["mirror", "client", "handlers", "resume", "session"],
     "hub": ["hub", "shared", "replica", "downloads", "web", "assets", "page"],
     "transports": ["runner", "backplane", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
-                   "__main__", "__init__"],
+                   "proxy_config", "workers", "__main__", "__init__"],
     # domsync.testing: the browserless client and its pytest plugin, above everything.
     "testing": ["testing.dom", "testing.tab", "testing.locator", "testing.assertions", "testing.context",
                 "testing.chromium", "testing.plugin", "testing.__init__"],

@@ -266,3 +266,25 @@ class TestErrors:
     def test_the_error_message_says_what_is_supported(self, doc):
         with pytest.raises(SelectorError, match="#id"):
             doc.querySelector("li:hover")
+
+
+def test_selectors_find_the_same_elements_in_the_model_and_in_its_mirror():
+    # The selector engine reads the model's elements (attributes in a flat tuple, a
+    # generated id not stored) and the mirror's (a dict), as domsync.testing does.
+    from domsync.html import serialize_element
+    from domsync.mirror import Mirror
+    from domsync.testing.dom import select_css
+
+    doc = Document("app")
+    doc.root.innerHTML = ('<ul class="list"><li class="row a" title="t">1</li><li id="two" class="row">2</li>'
+                          '<li data-x="class">3</li></ul><svg><rect class="row" viewBox="0 0 1 1"/></svg>')
+    item = doc.createElement("li")
+    item.className = "row"
+    doc.querySelector("ul").appendChild(item)
+    mirror = Mirror("app")
+    mirror.apply(doc.take_ops())
+    for selector in (".row", "li.row", ".a", "[title]", "[title=t]", "#two", "[data-x=class]", "[class]",
+                     f"#{item.id}", "ul > .row", "[viewBox]", "rect.row", ".missing", "[class~=a]"):
+        model = [el.outerHTML for el in doc.querySelectorAll(selector)]
+        assert bool(model) == (selector != ".missing"), selector
+        assert [serialize_element(el) for el in select_css(mirror.root, selector)] == model, selector

@@ -121,3 +121,102 @@ async def test_a_malformed_request_gets_no_answer_and_hurts_nothing(server, capl
     assert "Traceback" not in caplog.text
     async with connect(ws_url(server)) as ws:
         assert 'R("domsync_root_id")' in await ws.recv()
+
+
+async def test_compression_is_negotiated_without_context_takeover(server):
+    async with connect(ws_url(server)) as ws:
+        await ws.recv()
+        header = ws.response.headers["Sec-WebSocket-Extensions"]
+        assert "permessage-deflate" in header
+        assert "server_no_context_takeover" in header and "client_no_context_takeover" in header
+        [extension] = ws.protocol.extensions
+        assert extension.local_no_context_takeover and extension.remote_no_context_takeover
+
+
+async def test_small_messages_go_uncompressed_and_large_ones_compressed(server, monkeypatch):
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+    received = []
+    original = PerMessageDeflate.decode
+
+    def recording(self, frame, *, max_size=None):
+        if not isinstance(self, ws_transport._Deflate):  # the client's side: what the server sent
+            received.append((frame.opcode, frame.rsv1, len(frame.data)))
+        return original(self, frame, max_size=max_size)
+    monkeypatch.setattr(PerMessageDeflate, "decode", recording)
+
+    def build(client):
+        doc = server.get_document(client)
+        big = doc.createElement("p", innerText="a long text " * 500)
+        doc.getRootElement().appendChild(big)
+
+    server.on("connect")(build)
+    async with connect(ws_url(server)) as ws:
+        page = await ws.recv()  # the button and the long text: compressed
+        assert "a long text" in page
+        await ws.send(click("x"))
+        await eventually(lambda: server.clicks == ["x"])
+        button = server.get_document(server.get_clients()[0]).getElementById("b")
+        button.innerText = "1"
+        await server.flush()
+        assert "1" in await ws.recv()  # a small batch: as it is
+    texts = [(rsv1, size) for opcode, rsv1, size in received if opcode.name == "TEXT"]
+    assert len(texts) == 2
+    assert texts[0][0] and texts[0][1] < len(page.encode()) // 10
+    assert not texts[1][0] and texts[1][1] < ws_transport.COMPRESS_MIN
+
+
+def test_the_deflate_extension_keeps_no_zlib_state_between_messages():
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+    from websockets.frames import Frame, Opcode
+
+    server_side = ws_transport._Deflate(True, True, 12, 12, {"memLevel": 5})
+    browser_side = PerMessageDeflate(True, True, 12, 12)
+    small = Frame(Opcode.TEXT, b'1 0\n[[5,3,"tick"]]')
+    assert server_side.encode(small) is small  # as it is: RSV1 unset
+    large = Frame(Opcode.TEXT, b"<row>cell</row>" * 200)
+    encoded = server_side.encode(large)
+    assert encoded.rsv1 and len(encoded.data) < len(large.data) // 10
+    assert browser_side.decode(encoded).data == large.data
+    assert not hasattr(server_side, "encoder") and not hasattr(server_side, "decoder")
+    assert len(large.data) >= ws_transport.COMPRESS_MIN > len(small.data)
+
+
+class _Socket:
+    """A connection that says whether drain has anything to do, and counts drains."""
+
+    def __init__(self, must_drain: bool, gone: bool = False):
+        self.must_drain = must_drain
+        self.gone = gone
+        self.drains = 0
+
+    async def drain(self) -> None:
+        from domsync.exceptions import ClientGoneError
+
+        self.drains += 1
+        if self.gone:
+            raise ClientGoneError("closed")
+
+
+async def test_a_flush_waits_on_the_socket_only_when_drain_has_something_to_do():
+    from domsync.client import Client, Request
+    from domsync.server_core import ServerCore
+
+    core, client = ServerCore(), Client(Request("/ws"))
+    idle, full, closed = _Socket(False), _Socket(True), _Socket(True, gone=True)
+    assert await core._drain(client, idle) is True and idle.drains == 0
+    assert await core._drain(client, full) is True and full.drains == 1
+    assert await core._drain(client, closed) is False and closed.drains == 1
+
+
+async def test_a_connection_must_drain_while_paused_or_closed(server):
+    async with connect(ws_url(server)) as ws:
+        await ws.recv()
+        [connection] = [c for c in server._connections if c.client is not None]
+        assert connection.must_drain is False
+        connection.pause_writing()
+        assert connection.must_drain is True
+        connection.resume_writing()
+        assert connection.must_drain is False
+    await eventually(lambda: connection.mode == "closed")
+    assert connection.must_drain is True

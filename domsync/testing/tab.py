@@ -31,7 +31,7 @@ from ..memory import MemoryPeer, connect_peer
 from ..mirror import Mirror, MirrorError
 from ..protocol import (
     ACK, BYE, DOWNLOAD, DOWNLOAD_PATH, DOWNLOAD_URL, ERROR, HELLO, MESSAGE, NOTIFY, OPEN_URL,
-    PROTOCOL_VERSION, RESET, ROUTE, ROUTE_REPORT, RUN_JS, WEBSOCKET_PATH,
+    PROTOCOL_VERSION, RESET, ROUTE, ROUTE_REPORT, RUN_JS, WEBSOCKET_PATH, WORKER_PARAMETER,
 )
 
 __all__ = ["Tab", "Link", "MemoryLink", "WebSocketLink", "Received", "Notification", "Download",
@@ -124,8 +124,9 @@ class Link(Protocol):
     async def close(self) -> None:
         """Close the connection cleanly."""
 
-    async def fetch(self, token: str) -> bytes:
-        """The bytes of a large download, from its one-time URL."""
+    async def fetch(self, token: str, worker: str | None = None) -> bytes:
+        """The bytes of a large download, from its one-time URL (with ``worker``, the
+        URL names the worker process that holds the session, as the page's does)."""
 
     def can_reconnect(self) -> bool:
         """Whether there is a server to reconnect to."""
@@ -199,7 +200,7 @@ class MemoryLink:
         if peer is not None:
             await peer.close()
 
-    async def fetch(self, token: str) -> bytes:
+    async def fetch(self, token: str, worker: str | None = None) -> bytes:
         response, chunks, _ = answer_download(self.server._downloads, "GET", token)
         if chunks is None:
             raise ConnectionError(f"the download was refused: {response.status} {response.body!r:.100}")
@@ -280,11 +281,14 @@ class WebSocketLink:
             reader.cancel()
             await asyncio.gather(reader, return_exceptions=True)
 
-    async def fetch(self, token: str) -> bytes:
+    async def fetch(self, token: str, worker: str | None = None) -> bytes:
         base = self.base.replace("ws", "http", 1)
+        url = base + DOWNLOAD_PATH + token
+        if worker is not None:
+            url += "?" + urlencode({WORKER_PARAMETER: worker})
 
         def get() -> bytes:
-            with urllib.request.urlopen(base + DOWNLOAD_PATH + token, timeout=60) as response:
+            with urllib.request.urlopen(url, timeout=60) as response:
                 return bytes(response.read())
 
         return await asyncio.to_thread(get)
@@ -311,6 +315,9 @@ class Tab:
         #: The connection's state: connecting, online, offline or closed.
         self.state = CLOSED
         self.token: str | None = None
+        #: The worker process that holds the session, as its welcome named it (``None``
+        #: when the server runs alone); it goes into every later URL, as in the browser.
+        self.worker: str | None = None
         self.applied = 0
         self.has_page = False
         self.sent_q = 0
@@ -366,7 +373,10 @@ class Tab:
         self.welcomed = False
         self._sent_route = self.mirror.route
         self._generation += 1
-        query = urlencode({"v": PROTOCOL_VERSION, "route": self.mirror.route, "wire": "json"})
+        parameters = {"v": PROTOCOL_VERSION, "route": self.mirror.route, "wire": "json"}
+        if self.worker is not None:
+            parameters[WORKER_PARAMETER] = self.worker  # for the proxy: back to the session's worker
+        query = urlencode(parameters)
         await self.link.open(f"/{WEBSOCKET_PATH}?{query}", self)
         self._attempts = 0
         self._send_control({"type": HELLO, "token": self.token, "batch": self.applied if self.has_page else None})
@@ -571,6 +581,7 @@ class Tab:
             if w.get("expired"):
                 self._notification("info", "The session expired; this is a new one", "")
         self.token = w.get("token")
+        self.worker = w["worker"] if isinstance(w.get("worker"), str) else None
         received = w.get("in", 0)
         if isinstance(w.get("max"), int) and w["max"] != self.max_message:
             self.max_message = w["max"]
@@ -688,7 +699,7 @@ class Tab:
 
     async def _fetch(self, token: str, name: str, mime: str) -> None:
         try:
-            data = await self.link.fetch(token)
+            data = await self.link.fetch(token, self.worker)
         except Exception as exc:
             self.report_error(f"the download {name!r} failed: {exc}", "download")
             return
