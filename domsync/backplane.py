@@ -442,6 +442,11 @@ class RedisBackplane:
                 shared.snapshot_due = True  # the stream may be gone too: it starts again from the page
                 assert self._server is not None
                 await self._server._deliver(self._server._hub.flush())
+        elif not shared.owner and (self._down_since is not None or time.monotonic() - self._back_at < LEASE):
+            # Redis is back from an outage (maybe empty, the lease with it): the owner, if
+            # it lives, takes its lease again within a third of LEASE; a replica that took
+            # it first would throw away what the owner changed meanwhile.
+            pass
         else:
             token = f"{self._me}.{secrets.token_hex(4)}"
             if await redis.set(self._key("owner"), token, nx=True, px=lease_ms):

@@ -127,8 +127,10 @@ class DomsyncServer(ServerCore):
             processes: :meth:`broadcast` reaches the browsers of all of them,
             :meth:`count_clients` counts them all, and a ``shared`` document is owned
             by one process and replicated by the others (:meth:`ownership`). The same
-            holds on the :meth:`asgi` app. Needs ``pip install 'domsync[redis]'``. See
-            :doc:`/howto/scale`.
+            holds on the :meth:`asgi` app. Needs ``pip install 'domsync[redis]'``.
+            ``None`` (the default) reads the environment variable ``DOMSYNC_BACKPLANE``
+            (which ``python -m domsync serve --backplane`` sets for its workers). See
+            :doc:`/howto/backplane`.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,

@@ -55,6 +55,11 @@ logger = logging.getLogger("domsync.server")
 #: (``DOMSYNC_STRICT_CSP=1``): every server of a deployment, and its tests.
 STRICT_CSP_VARIABLE = "DOMSYNC_STRICT_CSP"
 
+#: The environment variable a server reads when ``backplane`` is not given: the Redis URL
+#: of every server of a deployment (``python -m domsync serve --backplane`` sets it for
+#: its workers, so a server factory needs no code for it).
+BACKPLANE_VARIABLE = "DOMSYNC_BACKPLANE"
+
 ConnectionHandler = Callable[[Any, Client], Awaitable[Any]]
 
 #: Seconds a browser may take nothing the server sends it before it is cut off (by
@@ -120,8 +125,10 @@ class ServerCore(AppRunner):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
         self._document_class: type[Document] = LockedDocument if thread_safe else Document
         Document(root_id)  # checks root_id
+        if backplane is None:
+            backplane = os.environ.get(BACKPLANE_VARIABLE, "").strip() or None
         if isinstance(backplane, str):
-            backplane = RedisBackplane(backplane)
+            backplane = RedisBackplane(backplane, worker=self.worker_id)
         elif backplane is not None and not isinstance(backplane, RedisBackplane):
             raise WrongTypeError(f"backplane must be a Redis URL ('redis://host:6379/0') or a RedisBackplane, "
                                  f"not {backplane!r}")

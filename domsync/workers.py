@@ -33,12 +33,10 @@ from typing import Any, Sequence
 from .exceptions import ListenError, UsageError
 from .proxy_config import PROXY_KINDS, Worker, proxy_config
 from .resume import WORKER_ID_VARIABLE
+from .server_core import BACKPLANE_VARIABLE
 
 __all__ = ["serve_main", "proxy_config_main", "load_server", "BACKPLANE_VARIABLE"]
 
-#: The environment variable in which workers get ``--backplane`` (a server factory
-#: passes it on: ``DomsyncServer(..., backplane=os.environ.get("DOMSYNC_BACKPLANE"))``).
-BACKPLANE_VARIABLE = "DOMSYNC_BACKPLANE"
 #: How a worker tells its supervisor that it listens: a pipe's file descriptor, to which
 #: it writes one byte. (A port that accepts connections might be another program's.)
 READY_FD_VARIABLE = "_DOMSYNC_READY_FD"

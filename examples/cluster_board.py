@@ -25,7 +25,9 @@ from domsync import DomsyncServer
 
 def make_server(host: str = "localhost", port: int = 8888, backplane: str | None = None) -> DomsyncServer:
     """The server and its page. Every process builds the same page, with its listeners,
-    when it starts: whichever process owns the page later, the listeners are there."""
+    when it starts: whichever process owns the page later, the listeners are there.
+    ``backplane=None`` reads ``DOMSYNC_BACKPLANE`` (which ``python -m domsync serve
+    --backplane`` sets for its workers)."""
     server = DomsyncServer(host=host, port=port, shared=True, backplane=backplane, title="cluster board",
                            autoflush=0.1)
     doc = server.document
@@ -38,6 +40,14 @@ def make_server(host: str = "localhost", port: int = 8888, backplane: str | None
     owner = doc.createElement("p", id="owner", innerText="")
     viewers = doc.createElement("p", id="viewers", innerText="")
     root.append(count, add, note, announce, owner, viewers)
+    status: list[asyncio.Task] = []
+
+    @server.on("connect")
+    async def start_status(client):
+        # The status loop starts with the first browser (the command-line runner only
+        # serves the server; a script of its own could start it after serve()).
+        if not status:
+            status.append(asyncio.ensure_future(keep_status(server)))
 
     def on_add(event):
         count.innerText = str(int(count.innerText) + 1)
@@ -72,15 +82,15 @@ async def main(host: str, port: int, backplane: str | None) -> None:
     server = make_server(host, port, backplane)
     await server.serve()
     print(f"serving {server.url}", flush=True)
-    await keep_status(server)
+    await server.serve_forever()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="localhost")
     parser.add_argument("--port", type=int, default=8888)
-    parser.add_argument("--backplane", default=os.environ.get("DOMSYNC_BACKPLANE"),
-                        help="a Redis URL, e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument("--backplane", help="a Redis URL, e.g. redis://127.0.0.1:6379/0 (default: the "
+                        "DOMSYNC_BACKPLANE environment variable)")
     options = parser.parse_args()
     try:
         asyncio.run(main(options.host, options.port, options.backplane))

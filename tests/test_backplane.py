@@ -15,14 +15,28 @@ from domsync.mirror import Mirror
 from domsync.replica import mirror_snapshot, ops_from_json, ops_to_json
 from domsync.testing import expect, open
 
-from redis_service import RedisService
+from services import start_redis
+
+class Redis:
+    """This module's Redis, which a test can stop and start again on the same port."""
+
+    def __init__(self, folder):
+        self.service = start_redis(folder)
+        self.url = f"redis://127.0.0.1:{self.service.port}/0"
+
+    def stop(self):
+        self.service.kill()
+
+    def start(self):
+        self.service = start_redis(self.service.folder, self.service.port)
+
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory):
-    service = RedisService(tmp_path_factory.mktemp("redis"))
-    service.start()
-    yield service
-    service.stop()
+    """A Redis of this module's own (the session's is conftest's redis_server)."""
+    server = Redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -413,19 +427,26 @@ async def test_a_takeover_while_the_owner_is_busy_loses_nothing_and_repeats_noth
             await asyncio.sleep(0.005)
 
     one, two = app("w1"), app("w2")
-    async with open(one), open(two) as bob:
-        await eventually(lambda: one.owns_document and two.backplane._doc_cursor is not None)
-        stop = asyncio.Event()
-        producer = asyncio.ensure_future(produce(one, stop))
-        await eventually(lambda: bob._tab.mirror.inner_html().count("<li") > 50)
-        for task in one.backplane._tasks:  # the owner freezes, mid-stream
-            task.cancel()
-        one.backplane._tasks = []
-        await asyncio.wait_for(two.ownership(), 15)
-        stop.set()
-        await producer
-        await eventually(lambda: bob._tab.mirror.inner_html() == two.document.getRootElement().innerHTML)
-        texts = [li.textContent for li in two.document.querySelectorAll("li")]
-        assert texts == [str(n) for n in range(len(texts))]  # in order, none twice, none missing
-        assert len(texts) > 50
-        assert bob.errors == []
+    async with open(one):
+        await eventually(lambda: one.owns_document)  # the first to start owns the page
+        async with open(two) as bob:
+            await eventually(lambda: two.backplane._doc_cursor is not None)
+            await taken_over_while_busy(one, two, bob, produce)
+
+
+async def taken_over_while_busy(one, two, bob, produce):
+    """The owner freezes while it streams batches; the replica takes over."""
+    stop = asyncio.Event()
+    producer = asyncio.ensure_future(produce(one, stop))
+    await eventually(lambda: bob._tab.mirror.inner_html().count("<li") > 50)
+    for task in one.backplane._tasks:  # the owner freezes, mid-stream
+        task.cancel()
+    one.backplane._tasks = []
+    await asyncio.wait_for(two.ownership(), 15)
+    stop.set()
+    await producer
+    await eventually(lambda: bob._tab.mirror.inner_html() == two.document.getRootElement().innerHTML)
+    texts = [li.textContent for li in two.document.querySelectorAll("li")]
+    assert texts == [str(n) for n in range(len(texts))]  # in order, none twice, none missing
+    assert len(texts) > 50
+    assert bob.errors == []

@@ -1,171 +1,189 @@
-"""examples/cluster_board.py run as its users run it: two processes of the app on two
-ports, one Redis, a Chromium page on each. Behind a proxy: test_scale_*.py."""
+"""examples/cluster_board.py run as its users run it: ``python -m domsync serve
+cluster_board:make_server --workers 2 --backplane redis://...`` behind nginx, with the
+configuration that command wrote, and Chromium pages on each worker. The module has a
+Redis of its own, which a test stops and starts again."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
+from conftest import start_proxied_workers
+from services import start_redis
 
-from redis_service import RedisService, free_port
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cluster_board.py"
-
-
-class Worker:
-    """One process of the example."""
-
-    def __init__(self, name: str, redis_url: str):
-        self.name = name
-        self.redis_url = redis_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.process: asyncio.subprocess.Process | None = None
-        self.log = b""
-
-    async def start(self) -> None:
-        environment = dict(os.environ, DOMSYNC_WORKER_ID=self.name, PYTHONUNBUFFERED="1",
-                           PYTHONPATH=str(EXAMPLE.parent.parent))
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, str(EXAMPLE), "--host", "127.0.0.1", "--port", str(self.port),
-            "--backplane", self.redis_url, env=environment,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        assert self.process.stdout is not None
-        async with asyncio.timeout(20):
-            while True:
-                line = await self.process.stdout.readline()
-                self.log += line
-                if not line:
-                    raise AssertionError(f"worker {self.name} ended: {self.log.decode()}")
-                if line.startswith(b"serving "):
-                    break
-        asyncio.ensure_future(self._drain())
-
-    async def _drain(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        while line := await self.process.stdout.readline():
-            self.log += line
-
-    def kill(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGKILL)
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                async with asyncio.timeout(10):
-                    await self.process.wait()
-            except TimeoutError:
-                self.kill()
-                await self.process.wait()
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-@pytest.fixture
-def redis_server(tmp_path):
-    service = RedisService(tmp_path)
-    service.start()
-    yield service
-    service.stop()
+@pytest.fixture(scope="module")
+def own_redis(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("redis-board")
+    holder = {"service": start_redis(folder)}
+    yield holder
+    holder["service"].kill()
 
 
-@pytest_asyncio.fixture
-async def workers(redis_server):
-    started = [Worker("w1", redis_server.url), Worker("w2", redis_server.url)]
-    try:
-        for worker in started:
-            await worker.start()
-        yield started
-    finally:
-        for worker in started:
-            await worker.stop()
+@pytest.fixture(scope="module")
+def redis_url(own_redis):
+    """The workers' backplane (start_proxied_workers asks for this fixture): this module's Redis."""
+    return f"redis://127.0.0.1:{own_redis['service'].port}/0"
 
 
-async def open_page(context, worker: Worker):
+@pytest.fixture(scope="module")
+def board(request, tmp_path_factory, own_redis):
+    running = start_proxied_workers(request, tmp_path_factory.mktemp("board"), count=2,
+                                    target="cluster_board:make_server", app_folder=EXAMPLES)
+    yield running
+    running.stop()
+
+
+async def worker_of(page) -> str:
+    """The worker that holds the page's session, as the client keeps it."""
+    return await page.evaluate("""() => {
+        for (let i = 0; i < sessionStorage.length; i++) {
+            const key = sessionStorage.key(i);
+            if (key.startsWith('domsync:')) return JSON.parse(sessionStorage.getItem(key)).worker;
+        }
+        return null;
+    }""")
+
+
+async def open_board(context, url: str):
     page = await context.new_page()
-    await page.goto(worker.url)
-    await page.wait_for_selector("#count")
+    await page.goto(url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open' && "
+                                 "document.getElementById('count') !== null")
     await page.evaluate("""() => {
         window.announced = [];
         document.addEventListener('domsync:announce', e => window.announced.push(e.detail.note));
     }""")
-    return page
+    return page, await worker_of(page)
 
 
-async def owner_text(page) -> str:
-    return await page.locator("#owner").inner_text()
+async def pages_on_both_workers(browser, url: str):
+    """A page (each in its own context) on each worker: {worker id: page}."""
+    found = {}
+    for _ in range(16):
+        context = await browser.new_context()
+        page, worker = await open_board(context, url)
+        if worker in found or worker is None:
+            await context.close()
+            continue
+        found[worker] = page
+        if len(found) == 2:
+            return found
+    raise AssertionError(f"the proxy sent every page to {list(found)}")
 
 
-async def test_a_click_and_typing_on_one_process_show_on_the_other(context, workers):
-    one, two = await open_page(context, workers[0]), await open_page(context, workers[1])
-    await one.locator("#add").click()
-    await one.wait_for_function("() => document.getElementById('count').textContent === '1'")
-    await two.wait_for_function("() => document.getElementById('count').textContent === '1'")
-    await two.locator("#add").click()
-    await one.wait_for_function("() => document.getElementById('count').textContent === '2'")
-    await two.locator("#note").fill("from two")
-    await one.wait_for_function("() => document.getElementById('note').value === 'from two'")
-    # both pages name the same owner, and count both browsers
-    await one.wait_for_function("() => document.getElementById('viewers').textContent.endsWith(': 2')",
-                                timeout=10_000)
-    assert await owner_text(one) == await owner_text(two)
-    await one.locator("#announce").click()
-    for page in (one, two):
-        await page.wait_for_function("() => window.announced.length === 1")
-        assert await page.evaluate("() => window.announced") == ["from two"]
-    assert await one.locator("#" + "count").inner_html() == await two.locator("#count").inner_html()
-    assert await one.evaluate("() => document.getElementById('domsync_root_id').innerHTML") == \
-        await two.evaluate("() => document.getElementById('domsync_root_id').innerHTML")
+async def text_is(page, selector: str, text: str, timeout: float = 10_000) -> None:
+    await page.wait_for_function("([selector, text]) => document.querySelector(selector).textContent === text",
+                                 arg=[selector, text], timeout=timeout)
 
 
-async def test_killing_the_owner_process_hands_the_page_to_the_other(context, workers):
-    pages = [await open_page(context, worker) for worker in workers]
-    await pages[0].wait_for_function("() => document.getElementById('owner').textContent !== ''")
-    owner_name = (await owner_text(pages[0])).rsplit(" ", 1)[-1]
-    index = [worker.name for worker in workers].index(owner_name)
-    survivor, survivor_page = workers[1 - index], pages[1 - index]
-    for _ in range(3):
-        await survivor_page.locator("#add").click()
-    await survivor_page.wait_for_function("() => document.getElementById('count').textContent === '3'")
-    workers[index].kill()  # no goodbye: the lease runs out
-    await survivor_page.wait_for_function(
-        f"() => document.getElementById('owner').textContent === 'Page owned by {survivor.name}'", timeout=15_000)
-    await survivor_page.wait_for_function("() => document.getElementById('count').textContent === '3'")
-    await survivor_page.locator("#add").click()  # its listener is on the new owner's page
-    await survivor_page.wait_for_function("() => document.getElementById('count').textContent === '4'")
-
-
-async def test_redis_going_away_and_back(context, workers, redis_server):
-    pages = [await open_page(context, worker) for worker in workers]
-    await pages[0].wait_for_function("() => document.getElementById('owner').textContent !== ''")
-    owner_name = (await owner_text(pages[0])).rsplit(" ", 1)[-1]
-    index = [worker.name for worker in workers].index(owner_name)
-    owner_page, other_page = pages[index], pages[1 - index]
-    redis_server.stop()
-    # the owner's own browsers are served as before
-    await owner_page.locator("#add").click()
-    await owner_page.wait_for_function("() => document.getElementById('count').textContent === '1'")
-    await owner_page.wait_for_function(
-        "() => document.getElementById('viewers').textContent.includes('Redis is away')", timeout=10_000)
-    # an announcement reaches this process's browser at once, the other's later
-    await owner_page.locator("#announce").click()
-    await owner_page.wait_for_function("() => window.announced.length === 1")
-    await asyncio.sleep(1)
-    assert await other_page.evaluate("() => window.announced") == []
-    redis_server.start()
-    await other_page.wait_for_function("() => window.announced.length === 1", timeout=20_000)
-    # and the page is one again: a click on the other process's page reaches the owner
-    await other_page.wait_for_function("() => document.getElementById('count').textContent === '1'",
-                                       timeout=20_000)
-    await other_page.locator("#add").click()
+async def close(pages) -> None:
     for page in pages:
-        await page.wait_for_function("() => document.getElementById('count').textContent === '2'",
-                                     timeout=10_000)
-    for worker in workers:
-        assert b"cannot reach Redis" in worker.log and b"Redis is back" in worker.log
-        assert worker.log.count(b"cannot reach Redis") == 1, worker.log.decode()
+        await page.context.close()
+
+
+async def owner_of(page) -> str:
+    """The worker that owns the page, as the page's status line says."""
+    await page.wait_for_function("() => document.getElementById('owner').textContent.startsWith('Page owned by')",
+                                 timeout=10_000)
+    return (await page.locator("#owner").inner_text()).rsplit(" ", 1)[-1]
+
+
+async def current_count(page) -> int:
+    return int(await page.locator("#count").inner_text())
+
+
+async def test_a_click_typing_and_an_announcement_on_one_worker_show_on_the_other(browser, board):
+    pages = await pages_on_both_workers(browser, board.url)
+    one, two = pages["w1"], pages["w2"]
+    try:
+        start = await current_count(one)
+        await one.locator("#add").click()
+        await text_is(two, "#count", str(start + 1))
+        await two.locator("#add").click()
+        await text_is(one, "#count", str(start + 2))
+        await two.locator("#note").fill("from w2")
+        await one.wait_for_function("() => document.getElementById('note').value === 'from w2'")
+        await one.locator("#announce").click()
+        for page in (one, two):
+            await page.wait_for_function("() => window.announced.length === 1")
+            assert await page.evaluate("() => window.announced") == ["from w2"]
+        # both browsers are counted, across the two processes
+        await one.wait_for_function("() => / [2-9]$/.test(document.getElementById('viewers').textContent)",
+                                    timeout=10_000)
+        # and the two pages are one (the status line changes every second: look again)
+        root = "() => document.getElementById('domsync_root_id').innerHTML"
+        for _ in range(50):
+            if await one.evaluate(root) == await two.evaluate(root):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            assert await one.evaluate(root) == await two.evaluate(root)
+    finally:
+        await close(pages.values())
+
+
+async def test_redis_going_away_and_back(browser, board, own_redis):
+    pages = await pages_on_both_workers(browser, board.url)
+    try:
+        owner = await owner_of(pages["w1"])
+        owner_page, other_page = pages[owner], pages["w2" if owner == "w1" else "w1"]
+        start = await current_count(owner_page)
+        service = own_redis["service"]
+        service.kill()
+        # the owner's browser is served as before, and told that Redis is away
+        await owner_page.locator("#add").click()
+        await text_is(owner_page, "#count", str(start + 1))
+        await owner_page.wait_for_function(
+            "() => document.getElementById('viewers').textContent.includes('Redis is away')", timeout=15_000)
+        # an announcement reaches this worker's browser at once, the other's later
+        await owner_page.locator("#announce").click()
+        await owner_page.wait_for_function("() => window.announced.length === 1")
+        await asyncio.sleep(1)
+        assert await other_page.evaluate("() => window.announced") == []
+        own_redis["service"] = start_redis(service.folder, service.port)
+        await other_page.wait_for_function("() => window.announced.length === 1", timeout=20_000)
+        # and the page is one again: the other's click reaches the owner, and everyone
+        try:
+            await text_is(other_page, "#count", str(start + 1), timeout=20_000)
+        except Exception:
+            raise AssertionError(board.workers.supervisor.output())
+        await other_page.locator("#add").click()
+        for page in pages.values():
+            await text_is(page, "#count", str(start + 2))
+        log = board.workers.supervisor.output()
+        for worker in ("w1", "w2"):
+            assert log.count(f"backplane {worker}: cannot reach Redis") == 1, log
+            assert f"backplane {worker}: Redis is back" in log, log
+    finally:
+        await close(pages.values())
+
+
+async def test_killing_the_owner_worker_hands_the_page_to_the_other(browser, board):
+    # Last in the module: it leaves one worker.
+    pages = await pages_on_both_workers(browser, board.url)
+    try:
+        owner = await owner_of(pages["w1"])
+        survivor = "w2" if owner == "w1" else "w1"
+        page = pages[survivor]
+        start = await current_count(page)
+        for _ in range(3):
+            await page.locator("#add").click()
+        await text_is(page, "#count", str(start + 3))
+        board.workers.kill(owner)  # no goodbye: its lease runs out
+        await text_is(page, "#owner", f"Page owned by {survivor}", timeout=15_000)
+        await text_is(page, "#count", str(start + 3))  # the page as it was
+        await page.locator("#add").click()  # its listener is on the new owner's page
+        await text_is(page, "#count", str(start + 4))
+        # the dead worker's browser comes back through nginx to the survivor, with a
+        # fresh session on the same page
+        orphan = pages[owner]
+        await orphan.wait_for_function(
+            f"() => domsync.status === 'open' && JSON.stringify(sessionStorage).includes('{survivor}')",
+            timeout=20_000)
+        await text_is(orphan, "#count", str(start + 4))
+    finally:
+        await close(pages.values())
