@@ -93,7 +93,8 @@ _CLOSES_P = frozenset("""
 """.split())
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LISTS = frozenset({"ul", "ol", "menu"})
-# A table's parts, and what each may hold (no text: the parser moves text out of a table).
+# A table's parts, and what each may hold (and no text but blanks: the parser moves
+# other text out of a table).
 _TABLE_CHILDREN = {
     "table": frozenset({"caption", "colgroup", "thead", "tbody", "tfoot"}),
     "thead": frozenset({"tr"}), "tbody": frozenset({"tr"}), "tfoot": frozenset({"tr"}),
@@ -312,7 +313,7 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
     many small appends: each one that brings 16 elements or more is rewritten.
 
     Returns:
-        ``ops`` itself if nothing was rewritten, else a new list that does the same.
+        ``ops`` itself for a smaller batch, else a new list that does the same.
     """
     least = MIN_ELEMENTS if min_elements is None else min_elements
     total = 0
@@ -577,7 +578,8 @@ def _flush_markup(out: list[tuple], parent: int, markup: _Markup, plain: list[An
     for key in markup.keys:
         # A run of keys first, first+1... (negative: -first, -first-1...: the elements
         # whose generated ids the client sets).
-        if runs and (runs[-2] + runs[-1] == key if key > 0 else runs[-2] - runs[-1] == key):
+        if runs and (runs[-2] > 0 and runs[-2] + runs[-1] == key if key > 0
+                     else runs[-2] < 0 and runs[-2] - runs[-1] == key):
             runs[-1] += 1
         else:
             runs += [key, 1]

@@ -202,7 +202,9 @@ def load_server(target: str, host: str, port: int, backplane: str | None = None,
                          f"function of no arguments that returns a DomsyncServer")
     if backplane is not None and getattr(server, "backplane", None) is None:
         raise UsageError(f"--backplane was given, but the server of {target} has no backplane: make it with "
-                         f"DomsyncServer(..., backplane=os.environ.get({BACKPLANE_VARIABLE!r}))")
+                         f"DomsyncServer(..., backplane=os.environ.get({BACKPLANE_VARIABLE!r})) in a function "
+                         f"of no arguments (the command sets {BACKPLANE_VARIABLE} before it calls it, and a "
+                         f"server that is not given a backplane reads it)")
     # The command line says where: a factory's own host and port give way.
     server.host, server.port = host, port
     return server

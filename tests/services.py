@@ -151,7 +151,9 @@ daemon off;
 worker_processes 1;
 pid {folder}/nginx.pid;
 error_log {folder}/error.log notice;
-events {{ worker_connections 1024; }}
+# A proxied websocket holds two connections: 8192 is 4,000 browsers (bench/scale.py).
+worker_rlimit_nofile 16384;
+events {{ worker_connections 8192; }}
 http {{
     access_log {folder}/access.log;
     client_body_temp_path {folder}/client_body;

@@ -312,3 +312,18 @@ def test_the_mirror_sets_generated_ids_first():
     page.apply([(RESET, "root"), (HTML, 0, "<p id='' class='c'>x</p><p>y</p>text &amp; more", (-1, 2))])
     assert page.inner_html() == '<p id="__domsync_el_1" class="c">x</p><p id="__domsync_el_2">y</p>text &amp; more'
     assert page.node(2).text_content == "y"
+
+
+def test_runs_of_keys_never_mix_generated_ids_and_others():
+    """Keys 3 to 7 with ids of their own, then key 2 with a generated id: two runs (3 - 5
+    is -2, which must not extend the first run)."""
+    nodes = [(key, "p", 0, ("id", f"p{key}"), None, None) for key in range(3, 8)]
+    nodes.append((-2, "p", 0, None, None, None))
+    nodes += [(-key, "i", 0, None, None, None) for key in range(20, 30)] + [(9, "b", 0, ("id", "b"), None, None)]
+    ops = markup_ops([(APPEND, 0, tuple(nodes))], min_elements=1)
+    (op,) = [op for op in ops if op[0] == HTML]
+    assert op[3] == (3, 5, -2, 1, -20, 10, 9, 1)
+    page = Mirror("root")
+    from domsync.protocol import RESET
+    page.apply([(RESET, "root"), *ops])
+    assert page.node(2).id == "__domsync_el_2" and page.node(7).id == "p7" and page.node(9).id == "b"

@@ -77,12 +77,27 @@ def test_serve_passes_the_backplane_to_a_server_factory_in_the_environment(in_de
     assert server.backplane.url == "redis://127.0.0.1:1/0"
 
 
-def test_serve_says_so_when_a_server_factory_ignores_the_backplane(in_deploy, tmp_path, monkeypatch):
+@pytest.fixture(autouse=True)
+def backplane_variable_restored(monkeypatch):
+    """load_server sets DOMSYNC_BACKPLANE for the worker's process; in the test process it
+    must not outlive the test (every later server would read it)."""
+    monkeypatch.setenv(BACKPLANE_VARIABLE, "")
+
+
+def test_serve_gives_a_server_factory_the_backplane_through_the_environment(in_deploy, tmp_path, monkeypatch):
     (tmp_path / "alone.py").write_text("from app import handler\nfrom domsync import DomsyncServer\n\n"
                                        "def make():\n    return DomsyncServer(handler)\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+    server = load_server("alone:make", "127.0.0.1", 9003, backplane="redis://127.0.0.1:1/0")
+    assert server.backplane.url == "redis://127.0.0.1:1/0"
+
+
+def test_serve_says_so_when_a_server_made_at_import_has_no_backplane(in_deploy, tmp_path, monkeypatch):
+    (tmp_path / "made.py").write_text("from app import handler\nfrom domsync import DomsyncServer\n\n"
+                                      "server = DomsyncServer(handler)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(UsageError, match="has no backplane: make it with DomsyncServer"):
-        load_server("alone:make", "127.0.0.1", 9003, backplane="redis://127.0.0.1:1/0")
+        load_server("made:server", "127.0.0.1", 9005, backplane="redis://127.0.0.1:1/0")
 
 
 def test_serve_gives_a_handler_the_backplane(in_deploy):
