@@ -135,6 +135,28 @@ def _old_broadcast(self, op, targets):
     return self.documents.flush(sessions, self.sessions.values(), self.downloads)
 
 
+async def ticks(stats: dict):
+    """The ticker's schedule, the same for both sides: the number of each tick, 10 times
+    a second from a random phase. A ticker shows the current value, so ticks that are
+    already late are skipped (and counted in ``stats["skipped"]``)."""
+    loop = asyncio.get_running_loop()
+    due = loop.time() + random.random() * TICK
+    i = 0
+    while True:
+        wait = due - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        late = loop.time() - due
+        if late >= TICK:
+            missed = int(late / TICK)
+            stats["skipped"] += missed
+            due += missed * TICK
+            i += missed
+        i += 1
+        yield i
+        due += TICK
+
+
 def domsync_server(scenario: str, options: dict):
     """A DomsyncServer running scenario ``scenario`` (not started)."""
     from domsync.domsync_server import DomsyncServer
@@ -166,19 +188,7 @@ def domsync_server(scenario: str, options: dict):
         counter.innerText = "0"
         await server.flush(client)
         loop = asyncio.get_running_loop()
-        due = loop.time() + random.random() * TICK
-        i = 0
-        while True:
-            wait = due - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            late = loop.time() - due
-            if late >= TICK:  # a ticker shows the current value: missed ticks are skipped
-                missed = int(late / TICK)
-                stats["skipped"] += missed
-                due += missed * TICK
-                i += missed
-            i += 1
+        async for i in ticks(stats):
             counter.innerText = f"{STAMP}{i}|{time.monotonic():.6f}"
             flushing = loop.time()
             await server.flush(client)
@@ -186,7 +196,6 @@ def domsync_server(scenario: str, options: dict):
             if took > stats["flush_max"]:
                 stats["flush_max"] = took
             stats["ticks"] += 1
-            due += TICK
 
     server = DomsyncServer(handler, "127.0.0.1", 0, max_connections=100_000,
                            max_messages_per_second=1000)
@@ -243,24 +252,10 @@ async def floor_server(scenario: str, options: dict):
                     op = ["message", "chat", {"sent": payload.get("sent"), "ts": round(time.monotonic(), 6)}]
                     broadcast(connections, f"{number} 0\n" + json.dumps([op], separators=(",", ":")))
             else:
-                loop = asyncio.get_running_loop()
-                due = loop.time() + random.random() * TICK
-                i = 0
-                while True:
-                    wait = due - loop.time()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    late = loop.time() - due
-                    if late >= TICK:
-                        missed = int(late / TICK)
-                        stats["skipped"] += missed
-                        due += missed * TICK
-                        i += missed
-                    i += 1
+                async for i in ticks(stats):
                     ops = [op[:-1] + [f"{STAMP}{i}|{time.monotonic():.6f}"] for op in template]
                     await ws.send(f"{i} 0\n" + json.dumps(ops, separators=(",", ":")))
                     stats["ticks"] += 1
-                    due += TICK
         except Exception:
             pass
         finally:
