@@ -648,8 +648,7 @@ class RedisBackplane:
 
 def _remote_client(worker: str, client_id: str) -> Client:
     """What an owner's callback gets for a browser on another process."""
-    client = Client(Request(f"/remote/{worker}/{client_id}"), remote_address=f"{worker}/{client_id}")
-    return client
+    return Client(Request(f"/remote/{worker}/{client_id}"), remote_address=f"{worker}/{client_id}")
 
 
 def _named_calls(server: Any, client: Client, document: Document, data: dict) -> list[Call]:

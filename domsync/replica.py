@@ -26,7 +26,6 @@ import json
 import logging
 from typing import Any, Callable, Iterable
 
-from .client import Client
 from .document import Document
 from .downloads import Download, Downloads
 from .exceptions import ReplicaError
@@ -263,10 +262,6 @@ class ReplicatedDocument(SharedDocument):
         if not self.owner:
             return sessions if any(session.private for session in sessions) else []
         return super().has_updates(sessions)
-
-    def document_for(self, client: Client) -> Document:
-        """The process's document (while following, a read-only stand-in)."""
-        return self.document
 
 
 def _copy_page(page: Mirror, document: Document) -> None:

@@ -150,7 +150,7 @@ async def test_exclude_is_about_this_process_and_the_others_still_get_it(redis_s
 async def test_count_clients_counts_every_process(redis_server, namespace):
     one = make_server(redis_server, namespace, "w1")
     two = make_server(redis_server, namespace, "w2")
-    async with open(one) as alice, open(two) as bob:
+    async with open(one), open(two) as bob:
         await bob.context.new_page()
         await eventually(lambda: one.backplane.connected and two.backplane.connected)
         assert len(one.get_clients()) == 1 and len(two.get_clients()) == 2
@@ -302,7 +302,7 @@ async def test_an_owner_that_dies_without_a_word_is_replaced_when_its_lease_runs
     one = counter_app(redis_server, namespace, "w1")
     two = counter_app(redis_server, namespace, "w2")
     three = counter_app(redis_server, namespace, "w3")
-    async with open(one) as alice:
+    async with open(one):
         await eventually(lambda: one.owns_document)
         async with open(two) as bob, open(three) as carol:
             await eventually(lambda: two.backplane._doc_cursor is not None and three.backplane._doc_cursor is not None)
