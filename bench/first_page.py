@@ -19,6 +19,10 @@ domsync
 domsync-ops
     The same, with that batch as constructor calls (``E(...)``), as before protocol
     version 4 and as the JSON wire still sends it: the baseline, in the same run.
+prerender
+    The same handler on ``DomsyncServer(prerender=True)``: the page comes with the table
+    in its HTML (:mod:`domsync.prerender`), and the client binds it and connects after
+    the page is painted.
 bare
     A bare ``websockets`` server (``process_request``) whose page ships the same table
     as HTML, gzip-compressed (``Content-Encoding: gzip``, level 6, as a web server would
@@ -34,8 +38,14 @@ cells: "load ms" is from ``page.goto`` to then, seen from Python (it includes th
 ``load`` event, which ``goto`` waits for, and Playwright's own round trips); "page ms"
 is from the navigation's start to the start of the animation frame after the first one
 with the whole table (so that one has been laid out and painted), seen in the page by
-an animation-frame loop running from the page's start. The figures are the median over ``--rounds`` loads,
-taking the servers in turn (in another order each round), and the ratios to bare.
+an animation-frame loop running from the page's start; "live ms" is from the
+navigation's start until the page has the whole table and its session is on the line
+(the ``domsync:status`` event says "open"; for the bare page, whose script is inline:
+the whole table). The figures are the median over ``--rounds`` loads, taking the
+servers in turn (in another order each round), and the ratios to bare.
+
+The servers run in a process of their own (``--same-process``: in the benchmark's, as
+before), as a deployment runs them: the browser's driver and its garbage are not theirs.
 
 ``--breakdown`` adds where the first batch's time goes, each part measured alone in the
 same run: the server's encoding (best of 9) and the batch's bytes, raw and deflated as
@@ -88,6 +98,9 @@ document.getElementById("btn").addEventListener("click", () =>
 # In the page from its start: each animation frame, is the table complete? The frame
 # after the one that found it starts once that one is laid out and painted: "page ms".
 WATCH_TABLE = """(() => {
+  document.addEventListener('domsync:status', e => {
+    if (e.detail.status === 'open' && !window.__open) window.__open = performance.now();
+  });
   function tick() {
     if (window.__complete) { window.__painted = performance.now(); return; }
     if (document.querySelectorAll('#t td').length === %d) window.__complete = performance.now();
@@ -142,7 +155,7 @@ class Proxy:
         self.server.close()
 
 
-async def start_domsync(markup: bool = True):
+async def start_domsync(markup: bool = True, prerender: bool = False):
     from domsync.components import TableComponent
     from domsync.domsync_server import DomsyncServer
     try:
@@ -166,7 +179,13 @@ async def start_domsync(markup: bool = True):
         finally:
             encode_html.MIN_ELEMENTS = least
 
-    server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
+    if prerender:
+        try:
+            server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False, prerender=True)
+        except TypeError:  # a version without prerender
+            return None
+    else:
+        server = DomsyncServer(handler, "127.0.0.1", 0, verbose=False)
     await server.serve()
     return server.port, server.close
 
@@ -212,10 +231,60 @@ async def load(browser, proxy: Proxy) -> tuple[int, int, float, float]:
     in_page = await page.wait_for_function("window.__painted", timeout=30000)
     elapsed = time.perf_counter() - started
     page_ms = await in_page.json_value()
+    # Live: the table is there and answers (a domsync page: its session is on the line,
+    # which a prerendered page's is only after it has bound the page).
+    live = await page.wait_for_function(
+        "(window.__open || !window.domsync) && Math.max(window.__complete, window.__open || 0)", timeout=30000)
+    live_ms = await live.json_value()
     await asyncio.sleep(0.3)  # the last frames' bytes through the proxy
     down, up = proxy.down, proxy.up
     await context.close()
-    return down, up, elapsed, page_ms
+    return down, up, elapsed, page_ms, live_ms
+
+
+async def start_servers() -> dict:
+    """Every server, in this process: name -> (port, close)."""
+    servers = {"domsync": await start_domsync(), "domsync-ops": await start_domsync(markup=False),
+               "prerender": await start_domsync(prerender=True), "bare": await start_bare()}
+    if servers["prerender"] is None:
+        del servers["prerender"]
+    return servers
+
+
+async def serve_servers() -> None:
+    """The child process: start the servers, print their ports (a line of JSON), serve
+    until stdin closes."""
+    servers = await start_servers()
+    print(json.dumps({name: port for name, (port, _) in servers.items()}), flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    for _, close in servers.values():
+        await close()
+
+
+async def start_servers_process(args) -> dict:
+    """The servers in a process of their own, as a deployment runs them: the browser's
+    driver, the proxy and their garbage are not the servers'. name -> (port, close)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, os.path.abspath(__file__), "--serve", "--domsync", args.domsync,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    assert child.stdout is not None and child.stdin is not None
+    ports = json.loads(await child.stdout.readline())
+
+    async def close() -> None:
+        if child.returncode is None:
+            child.stdin.close()
+            try:
+                await asyncio.wait_for(child.wait(), 10)
+            except asyncio.TimeoutError:
+                child.kill()
+                await child.wait()
+
+    closes = iter([close] + [_nothing] * (len(ports) - 1))
+    return {name: (port, next(closes)) for name, port in ports.items()}
+
+
+async def _nothing() -> None:
+    pass
 
 
 async def run(args) -> dict:
@@ -224,8 +293,7 @@ async def run(args) -> dict:
     sys.path.insert(0, args.domsync)
     import domsync
 
-    servers = {"domsync": await start_domsync(), "domsync-ops": await start_domsync(markup=False),
-               "bare": await start_bare()}
+    servers = await start_servers_process(args) if not args.same_process else await start_servers()
     proxies = {}
     for name, (port, _) in servers.items():
         proxies[name] = Proxy(port)
@@ -252,11 +320,12 @@ async def run(args) -> dict:
     summary = {name: {"down_bytes": statistics.median(r[0] for r in runs),
                       "up_bytes": statistics.median(r[1] for r in runs),
                       "load_ms": statistics.median(r[2] for r in runs) * 1000,
-                      "page_ms": statistics.median(r[3] for r in runs)}
+                      "page_ms": statistics.median(r[3] for r in runs),
+                      "live_ms": statistics.median(r[4] for r in runs)}
                for name, runs in results.items()}
     bare = summary["bare"]
     summary["ratio_down"] = summary["domsync"]["down_bytes"] / bare["down_bytes"]
-    for name in ("domsync", "domsync-ops"):
+    for name in [name for name in ("domsync", "domsync-ops", "prerender") if name in summary]:
         summary[name]["ratio_load"] = summary[name]["load_ms"] / bare["load_ms"]
         summary[name]["ratio_page"] = summary[name]["page_ms"] / bare["page_ms"]
         # The same ratio round by round (the loads of one round are seconds apart, so
@@ -358,22 +427,33 @@ def main() -> int:
     parser.add_argument("--domsync", default=here, help="the checkout whose domsync to measure")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--breakdown", action="store_true", help="also where the first batch's time goes")
+    parser.add_argument("--same-process", action="store_true",
+                        help="run the servers in this process, with the browser's driver (before: in a child)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        sys.path.insert(0, args.domsync)
+        asyncio.run(serve_servers())
+        return 0
     summary = asyncio.run(run(args))
     out = sys.stderr if args.json else sys.stdout
     print(f"first load of the {ROWS} x {COLS} table page, {args.rounds} loads each (median); "
           f"domsync from {summary['domsync_from']}; load average "
           + " ".join(f"{x:.2f}" for x in summary["load_average"]), file=out)
-    print(f"{'':12} {'down KB':>9} {'up KB':>7} {'load ms':>8} {'page ms':>8} {'/ bare':>12}", file=out)
-    for name in ("domsync", "domsync-ops", "bare"):
+    print(f"{'':12} {'down KB':>9} {'up KB':>7} {'load ms':>8} {'page ms':>8} {'live ms':>8} {'/ bare':>12}",
+          file=out)
+    for name in [name for name in ("domsync", "domsync-ops", "prerender", "bare") if name in summary]:
         r = summary[name]
         ratios = f"{r['ratio_load']:.2f}x {r['ratio_page']:.2f}x" if "ratio_load" in r else ""
         print(f"{name:12} {r['down_bytes'] / 1024:9.1f} {r['up_bytes'] / 1024:7.1f} {r['load_ms']:8.0f} "
-              f"{r['page_ms']:8.0f} {ratios:>12}", file=out)
+              f"{r['page_ms']:8.0f} {r['live_ms']:8.0f} {ratios:>12}", file=out)
     print(f"domsync / bare, bytes down: {summary['ratio_down']:.2f}x (target <= 2x); "
           f"load time: {summary['domsync']['ratio_load']:.2f}x (target <= 1.2x); page ms, median of "
           f"each round's ratio: {summary['domsync']['ratio_page_paired']:.2f}x "
           f"(domsync-ops {summary['domsync-ops']['ratio_page_paired']:.2f}x)", file=out)
+    if "prerender" in summary:
+        print(f"prerender=True / bare: load time {summary['prerender']['ratio_load']:.2f}x, page ms, median of "
+              f"each round's ratio: {summary['prerender']['ratio_page_paired']:.2f}x (target <= 1.2x)", file=out)
     if "breakdown" in summary:
         b = summary["breakdown"]
         print("where the first batch's time goes (each part alone):", file=out)

@@ -250,14 +250,24 @@
    * @param {string} markup
    * @param {number[]} runs
    */
-  function P(parentKey, markup, runs) {
-    // A strict page's Trusted Types policy takes fixed strings only: it keeps the ops.
-    if (domsync.strict) throw new Error("domsync: a strict page does not parse markup");
+  function P(parentKey, markup, runs, implied) {
     const parent = N(parentKey);
-    const holder = document.createElement("template");
-    holder.innerHTML = markup;
-    const content = holder.content, made = content.querySelectorAll("*");
-    let count = 0;
+    let content = parent;
+    if (markup === null) {
+      // A prerendered page: its HTML parser has built the nodes in the page already.
+      if (!booting) throw new Error("domsync: markup null outside a prerendered page's boot");
+    } else {
+      // A strict page's Trusted Types policy takes fixed strings only: it keeps the ops.
+      if (domsync.strict) throw new Error("domsync: a strict page does not parse markup");
+      const holder = document.createElement("template");
+      holder.innerHTML = markup;
+      content = holder.content;
+    }
+    const made = content.querySelectorAll("*");
+    // Tables whose rows the markup has straight in them: the parser put a <tbody> of its
+    // own around them, which has no key and goes again.
+    const tables = implied && implied.length ? new Set(implied) : null, added = [];
+    let count = tables ? tables.size : 0;
     for (let r = 1; r < runs.length; r += 2) count += runs[r];
     if (count !== made.length) throw new Error("domsync: the markup has " + made.length + " elements, but " + count + " keys");
     let i = 0;
@@ -266,13 +276,23 @@
       // attribute that holds its place first, if they have other attributes).
       const generated = runs[r] < 0, first = generated ? -runs[r] : runs[r];
       for (let key = first, end = first + runs[r + 1]; key < end; key++, i++) {
-        const el = made[i];
+        let el = made[i];
+        if (tables && el.localName === "tbody" && tables.has(keyOf.get(el.parentNode))) {
+          added.push(el);
+          el = made[++i];
+        }
         if (generated) el.setAttribute("id", AUTO_ID_PREFIX + key);
         nodes.set(key, el);
         keyOf.set(el, key);
       }
     }
-    parent.append(content);
+    if (tables && added.length !== tables.size) throw new Error("domsync: the markup's tables of rows do not match");
+    for (const tbody of added) {
+      const table = tbody.parentNode;
+      while (tbody.firstChild) table.insertBefore(tbody.firstChild, tbody);
+      tbody.remove();
+    }
+    if (content !== parent) parent.append(content);
   }
 
   /** Dispatch a named message from the server to page script. */
@@ -306,8 +326,10 @@
     if (newSession) edits.clear();  // edit numbers are the session's
     newSession = false;
     generation++;
-    for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
-    root.replaceChildren();
+    if (!booting) {  // a prerendered page's root already holds its first render
+      for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
+      root.replaceChildren();
+    }
     nodes.set(0, root);
   }
 
@@ -315,6 +337,12 @@
   let rebuilt = null;
   /** True until this session's first R(): a new session's keys are new. */
   let newSession = true;
+  /** While a prerendered page's boot ops are applied: R() keeps the root's contents,
+   * and P() binds the markup the page came with. */
+  let booting = false;
+  /** Whether this page came with its session (prerendered): a reload's is not restored;
+   * and whether the server has heard from it on its first socket. */
+  let booted = false, bootConfirmed = false;
   /** Counts R() calls, to tell a batch that brought the whole page. */
   let resetCount = 0;
 
@@ -427,7 +455,7 @@
     [OP.ROUTE]: function (op) { route(op[1], op[2], op[3]); },
     [OP.RUN_JS]: function (op) { run(op[1]); },
     [OP.TEXT_AT]: function (op) { T(op[1], op[2], op[3]); },
-    [OP.HTML]: function (op) { P(op[1], op[2], op[3]); },
+    [OP.HTML]: function (op) { P(op[1], op[2], op[3], op[4]); },
   };
 
   /** Apply one batch of the JSON wire (its text, or the parsed list), as apply() does
@@ -902,6 +930,14 @@
     // What was queued meanwhile, and what was sent but not confirmed, goes now, in
     // order: the server takes each number once.
     for (const entry of pending) if (ws.readyState === WebSocket.OPEN) sendEntry(ws, entry);
+    if (booted && w.resumed && !bootConfirmed) {
+      // A prerendered page's first socket: it may get no batch to acknowledge for a
+      // while, and the server keeps a session for a dropped page that has said nothing
+      // only for the reload grace. Say at once that this page holds the token.
+      bootConfirmed = true;
+      control(ws, { type: MSG.ACK, a: applied });
+      ackedBatch = applied;
+    }
   }
 
   /** A numbered batch: apply it unless it is one the page has already applied. */
@@ -963,7 +999,7 @@
     url = target || url || defaultUrl();
     if (storeKey === null) {
       storeKey = "domsync:" + new URL(url, window.location.href).pathname;
-      restore();
+      if (!booted) restore();  // a prerendered page has a session of its own
       store(false);
     }
     const previous = socket;
@@ -1182,9 +1218,67 @@
   if (domsync.strict !== true) domsync.strict = !!(script && script.hasAttribute("data-domsync-strict"));
   if (domsync.strict) domsync.wire = "json";
   if (domsync.wire !== "json") domsync.wire = script && script.getAttribute("data-domsync-wire") === "json" ? "json" : "js";
-  if (script) {
-    const explicit = script.getAttribute("data-domsync-url");
-    if (explicit) connect(explicit);
-    else if (explicit === null && script.src) connect(defaultUrl(script.src));
+  function start() {
+    if (script) {
+      const explicit = script.getAttribute("data-domsync-url");
+      if (explicit) connect(explicit);
+      else if (explicit === null && script.src) connect(defaultUrl(script.src));
+    }
+  }
+
+  // A page served with its first render (DomsyncServer(prerender=True)): the root holds
+  // it as markup, and a JSON block (data, never run) the session's token, the number of
+  // the batch the page stands for, and the ops that complete it, starting with the
+  // keys of the markup's elements. Bind and apply them, then connect as a page that
+  // resumes that session: the server sends only what came after.
+  function boot(bootBlock) {
+    let data = null;
+    try { data = JSON.parse(bootBlock.textContent); } catch (e) { report(e, "boot"); }
+    bootBlock.remove();  // the token is the session's: not left in the page
+    if (data && typeof data.token === "string" && typeof data.batch === "number") {
+      // The server rendered the page for no route (the hash never reaches it): a page
+      // opened at one says so once connected, unless the first render set a route
+      // (which replaces the entry the page was opened with).
+      reportedRoute = domsync.route = "";
+      route.batch = batches + 1;
+      batches++;
+      booting = true;
+      try {
+        for (const op of data.ops) {
+          const fn = OPS[op[0]];
+          if (!fn) throw new Error("domsync: unknown op " + JSON.stringify(op).slice(0, 100));
+          fn(op);
+        }
+        hasPage = true;
+      } catch (error) {
+        report(error, "boot");  // the server sends the whole page instead (hasPage stays false)
+      }
+      booting = false;
+      booted = true;
+      token = data.token;
+      worker = typeof data.worker === "string" ? data.worker : null;
+      applied = ackedBatch = data.batch;
+      newSession = false;  // its first R() has run: the keys are this session's
+      reportRoute();
+    }
+  }
+
+  const bootBlock = document.getElementById("domsync-boot");
+  if (bootBlock && bootBlock.type === "application/json") {
+    // The page shows first: binding thousands of elements (which takes the tables'
+    // <tbody> away, so the next frame lays them out again) before the page is painted
+    // would hold back its paint. So after the frame that paints it, when the next one
+    // begins (or soon, in a tab that draws no frames).
+    let begun = false;
+    const begin = function () {
+      if (begun) return;
+      begun = true;
+      boot(bootBlock);
+      start();
+    };
+    requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(begin, 0); }); });
+    setTimeout(begin, 250);
+  } else {
+    start();
   }
 })();

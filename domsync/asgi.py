@@ -173,6 +173,17 @@ class AsgiApp:
             await respond(send, refusal, method)
         elif path.startswith("/" + DOWNLOAD_PATH):
             await self._download(receive, send, method, path[len(DOWNLOAD_PATH) + 1:])
+        elif self.server.prerender and method == "GET" and self.server._site.is_page(path):
+            query = scope.get("query_string", b"").decode("latin-1")
+            page = await self.server._prerender(Request(path + ("?" + query if query else ""), headers),
+                                                tuple(scope["client"]) if scope.get("client") else None)
+            if page is None:
+                response = self.server._site.respond(method, path, headers.get("Accept-Encoding", ""), None,
+                                                     headers.get("Host"))
+            else:
+                response = self.server._site.prerendered(page, headers.get("Host"),
+                                                         headers.get("Accept-Encoding", ""))
+            await respond(send, response, method)
         else:
             await respond(send, self.server._site.respond(method, path, headers.get("Accept-Encoding", ""),
                                                           headers.get("If-None-Match"), headers.get("Host")), method)

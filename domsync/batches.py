@@ -23,6 +23,7 @@ from . import encode_js
 from .attributes import attr_pairs
 from .encoding import _quote, js_string
 from .element import IMPLICIT_ID, LIVE, Element
+from .exceptions import UsageError
 from .flags import FOREIGN, MATHML, NS_SHIFT, SVG
 from .recorder import FORM_CONTROLS as _FORM_CONTROLS, leaf_text
 from .protocol import (
@@ -179,10 +180,28 @@ class Batches:
         """
         return encode_js.encode(self.snapshot_ops())
 
+    def _hold_back(self) -> None:
+        """Until the next :meth:`snapshot_ops`, the browser has no page: changes record
+        nothing, and that snapshot gives it the page (a prerendered page, see
+        :mod:`domsync.prerender`: what the handler builds first goes into the page's
+        HTML, and recording it as ops as well would be work thrown away)."""
+        if self._root._kids is not None:
+            raise UsageError("only a new document's page can be held back")
+        self._root._flags &= ~LIVE
+
     def snapshot_ops(self) -> list[tuple]:
         """A batch of ops that rebuilds the whole current page from scratch:
-        :meth:`render_js_full` before encoding. Like it, it changes nothing."""
+        :meth:`render_js_full` before encoding. Like it, it changes nothing; except
+        after :meth:`_hold_back`, when the browser gets the page with it: the elements
+        are marked as the browser's, and changes record ops again."""
         root = self._root
+        born: list | None = None
+        uses: list = []
+        if not root._flags & LIVE:  # held back: materialise the page
+            born = []
+            root._flags |= LIVE
+            if (root._props or {}).get("on"):
+                self._listening[0] = root
         ops: list[tuple] = [(RESET, self._root_id)]
         for name, value in attr_pairs(root._attrs):
             if name != "id":
@@ -200,8 +219,12 @@ class Batches:
                 else:
                     run = [kid]
                     group.append(run)
+                if born is not None:
+                    kid._flags |= LIVE
+                    if kid._tag in _FORM_CONTROLS:
+                        self._listening[kid._key] = kid  # two-way binding
             else:
-                group.append(self._node(kid))
+                group.append(self._node(kid, born, uses))
                 run = None
         _append_ops(ops, 0, group)
         return ops

@@ -363,9 +363,13 @@ class TableComponent(Component):
         """
         cells = _values_for(self["columns"], values)
         _check_sort_order(sort_order)
-        row = self._doc.createElement("tr", id=self._row_id(row_id))  # refuses a duplicate
-        for col_id, value in zip(self["columns"], cells):
-            row.appendChild(self._doc.createElement("td", id=self._cell_id(row_id, col_id), innerText=value))
+        prefix = self._prefix() + "."
+        row_id = _check_key(row_id, "row_id")
+        doc = self._doc
+        row = doc.createElement("tr", id=prefix + "tr." + row_id)  # refuses a duplicate
+        cell_prefix = prefix + "td." + row_id + "."
+        for col_id, value in zip(self["columns"], cells):  # column ids were checked when set
+            row.appendChild(doc.createElement("td", id=cell_prefix + col_id, innerText=value))
         if sort_order is not None:
             self._sort_orders[row_id] = sort_order
         self._place(row_id, row)

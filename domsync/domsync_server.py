@@ -131,6 +131,12 @@ class DomsyncServer(ServerCore):
             ``None`` (the default) reads the environment variable ``DOMSYNC_BACKPLANE``
             (which ``python -m domsync serve --backplane`` sets for its workers). See
             :doc:`/howto/backplane`.
+        prerender: serve the page with its first render in it: the session starts
+            when the page is asked for, the handler runs until its first flush, and
+            the page arrives with the root's contents as HTML, which the browser shows
+            before any script runs; the client then binds it and connects to that
+            session. A big first page shows sooner. A reload then starts a new session.
+            Not with ``shared=True``. See :doc:`/howto/prerender`.
 
     A ``client`` is a :class:`~domsync.client.Client`: domsync's handle of one browser
     session, stable and hashable for as long as the session lasts, with ``id``,
@@ -168,6 +174,7 @@ class DomsyncServer(ServerCore):
         csp_sources: Mapping[str, Iterable[str]] | None = None,
         worker_id: str | None = None,
         backplane: str | RedisBackplane | None = None,
+        prerender: bool = False,
     ):
         if type(port) is not int or not 0 <= port <= 65535:
             raise WrongTypeError(f"port must be an int from 0 to 65535, not {port!r}")
@@ -177,7 +184,7 @@ class DomsyncServer(ServerCore):
             error_notifications=error_notifications, download_timeout=download_timeout,
             shared=shared, thread_safe=thread_safe, autoflush=autoflush,
             session_retention=session_retention, reload_grace=reload_grace, replay_buffer=replay_buffer,
-            strict_csp=strict_csp, worker_id=worker_id, backplane=backplane,
+            strict_csp=strict_csp, worker_id=worker_id, backplane=backplane, prerender=prerender,
         )
         self.host = host
         self.port = port

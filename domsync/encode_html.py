@@ -157,22 +157,27 @@ class _Markup:
     """The markup of a run of items, with the keys of its elements in document order
     and the nodes with live properties."""
 
-    __slots__ = ("out", "keys", "props", "items")
+    __slots__ = ("out", "keys", "props", "items", "implied")
 
-    def __init__(self) -> None:
+    def __init__(self, implied: bool = False) -> None:
         self.out: list[str] = []
         self.keys: list[int] = []
         self.props: list[tuple] = []
         self.items: list[Any] = []  # what the markup stands for
+        #: With ``implied``: the keys of the tables whose rows are written straight in
+        #: them, where the parser adds a ``<tbody>`` that the receiver takes away again.
+        self.implied: list[int] | None = [] if implied else None
 
     def add(self, node: tuple) -> bool:
         """Add a top-level node; False (and nothing added) if it is not markup."""
-        out, keys, props = self.out, self.keys, self.props
-        lengths = len(out), len(keys), len(props)
+        out, keys, props, implied = self.out, self.keys, self.props, self.implied
+        lengths = len(out), len(keys), len(props), len(implied or ())
         try:
             self.element(node, None, 0)
         except _Unsafe:
             del out[lengths[0]:], keys[lengths[1]:], props[lengths[2]:]
+            if implied:
+                del implied[lengths[3]:]
             return False
         return True
 
@@ -227,6 +232,12 @@ class _Markup:
             return
         out.append(start + ">")
         first = True
+        place = tag
+        if tag == "table" and self.implied is not None and _rows_only(kids):
+            # <table><tr>: the parser puts the rows in a <tbody> of its own, which the
+            # receiver takes away (their place is then the model's).
+            place = "tbody"
+            self.implied.append(abs(key))
         for kid in kids:
             if type(kid) is str:
                 if kid:
@@ -236,9 +247,21 @@ class _Markup:
             elif type(kid) is int:
                 raise _Unsafe  # an element the browser has: moved, not markup
             else:
-                self.element(kid, tag, enclosing)
+                self.element(kid, place, enclosing)
             first = False
         out.append(f"</{tag}>")
+
+
+def _rows_only(kids: Sequence[Any]) -> bool:
+    """Whether a table's children are rows (one at least), and blank text between."""
+    rows = False
+    for kid in kids:
+        if type(kid) is str:
+            continue  # checked as the table's text
+        if type(kid) is int or kid[1] != "tr" or kid[2] != NS_HTML:
+            return False
+        rows = True
+    return rows
 
 
 _PLACES: dict[tuple[str | None, str], bool] = {}  # (parent's tag, tag) -> _place's answer
@@ -304,13 +327,17 @@ def _count_items(items: Sequence[Any], limit: int) -> int:
     return total
 
 
-def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequence[tuple]:
+def markup_ops(ops: Sequence[tuple], min_elements: int | None = None, implied_tbody: bool = False) -> Sequence[tuple]:
     """The batch with its appends rewritten into ``HTML`` ops for the subtrees the
     parser builds faithfully, and ops as before for the rest, if the batch brings at
     least ``min_elements`` new elements (:data:`MIN_ELEMENTS` by default).
 
     A page built from the top down (each element attached before it is filled) makes
     many small appends: each one that brings 16 elements or more is rewritten.
+
+    With ``implied_tbody`` (a prerendered page, whose client takes the parser's
+    ``<tbody>`` away again) a table of rows is markup too: its ``HTML`` op gets a fifth
+    field, the keys of those tables.
 
     Returns:
         ``ops`` itself for a smaller batch, else a new list that does the same.
@@ -327,7 +354,8 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
             break
     else:
         return ops
-    ops = _fold(ops)  # lists as nodes, where it folded
+    if sum(1 for op in ops if op[0] in _BRINGS) > 1:  # one op alone has nothing to fold into
+        ops = _fold(ops)  # lists as nodes, where it folded
     run_least = min(least, _MIN_RUN)
     out: list[tuple] | None = None
     for i, op in enumerate(ops):
@@ -336,7 +364,7 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
         if code == APPEND or code == CHILDREN:
             if _count_items(op[2], run_least) >= run_least:
                 rewritten = [(CHILDREN, op[1], ())] if code == CHILDREN else []
-                _append(rewritten, op[1], op[2], run_least)
+                _append(rewritten, op[1], op[2], run_least, implied_tbody)
         if rewritten is not None and out is None:
             out = list(ops[:i])
         if out is not None:
@@ -345,6 +373,10 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None) -> Sequenc
             else:
                 out.extend(rewritten)
     return [_freeze_op(op) for op in (ops if out is None else out)]
+
+
+# The ops that bring new elements, or put elements into others.
+_BRINGS = frozenset({APPEND, APPEND_LEAVES, INSERT, CHILDREN})
 
 
 def _freeze_op(op: tuple) -> tuple:
@@ -481,11 +513,11 @@ def _freeze(item: Any) -> Any:
     return (item[0], item[1], item[2], item[3], kids, item[5])
 
 
-def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> None:
+def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, implied: bool = False) -> None:
     """Ops that append ``items`` to ``parent``: runs of markup (of at least ``least``
     elements), and the rest as ``APPEND`` ops; an element that is not markup but has
     children that can be goes without them, and they follow as markup of their own."""
-    markup = _Markup()
+    markup = _Markup(implied)
     run_kind: str | None = None  # what the run's top-level items are
     plain: list[Any] = []
     for item in items:
@@ -501,7 +533,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> 
         if kind is not None:
             if markup.out and kind != run_kind:
                 _flush_markup(out, parent, markup, plain, least)
-                markup = _Markup()
+                markup = _Markup(implied)
             if type(item) is str:
                 try:
                     text = _text(item)
@@ -518,7 +550,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> 
                 continue
         if markup.out:
             _flush_markup(out, parent, markup, plain, least)
-            markup = _Markup()
+            markup = _Markup(implied)
         if type(item) is not str and type(item) is not int and _worth_splitting(item):
             # The element is not markup, but much of what it holds may be: the element
             # alone, then its children, then its live properties and listeners (after
@@ -526,7 +558,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int) -> 
             # options).
             _flush_plain(out, parent, plain)
             out.append((APPEND, parent, (tuple(item[:4]) + (None, None),)))
-            _append(out, abs(item[0]), item[4], least)
+            _append(out, abs(item[0]), item[4], least, implied)
             _props_ops(out, item)
             continue
         plain.append(item)
@@ -583,6 +615,9 @@ def _flush_markup(out: list[tuple], parent: int, markup: _Markup, plain: list[An
             runs[-1] += 1
         else:
             runs += [key, 1]
-    out.append((HTML, parent, "".join(markup.out), tuple(runs)))
+    if markup.implied:
+        out.append((HTML, parent, "".join(markup.out), tuple(runs), tuple(markup.implied)))
+    else:
+        out.append((HTML, parent, "".join(markup.out), tuple(runs)))
     for node in markup.props:
         _props_ops(out, node)

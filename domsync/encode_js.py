@@ -287,5 +287,6 @@ _ENCODERS: dict[int, Callable[[tuple], str]] = {
     ROUTE: _call("route"),
     RUN_JS: _call("run"),
     TEXT_AT: lambda op: f"T({op[1]},{'null' if op[2] is None else op[2]},{js_string(op[3])})",
-    HTML: lambda op: f"P({op[1]},{js_markup(op[2])},[{','.join(map(str, op[3]))}])",
+    HTML: lambda op: f"P({op[1]},{js_markup(op[2])},[{','.join(map(str, op[3]))}]"
+                     + (f",[{','.join(map(str, op[4]))}])" if len(op) > 4 else ")"),
 }

@@ -47,6 +47,10 @@ class Documents(Protocol):
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
         """Give a new session its page, or rebuild the page of one whose batch failed."""
 
+    def page(self, session: Session, downloads: Downloads) -> list[tuple]:
+        """The ops of a session's whole page and its actions due, for a page served
+        with it (``prerender``)."""
+
     def queue(self, session: Session, op: tuple) -> None:
         """Queue an action (its op) for one session only, sent with its next frame."""
 
@@ -91,6 +95,8 @@ class OwnDocuments:
         """Each target's own changes, as its frame."""
         frames = []
         for session in targets:
+            if session.prerendering:
+                continue  # its page will hold the changes (Hub.prerender)
             document = session.document
             with document._lock:
                 ops = document.take_ops()
@@ -102,6 +108,11 @@ class OwnDocuments:
 
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
         """The whole page, rebuilt, then the actions still due (a failed batch)."""
+        return [(session, session.frame(session.wire.encode(self.page(session, downloads))))]
+
+    def page(self, session: Session, downloads: Downloads) -> list[tuple]:
+        """The ops of the whole page as the document has it now, then the actions
+        still due; the changes not sent yet are taken (the page has them)."""
         document = session.document
         with document._lock:
             actions = document._take_actions()  # messages and notifications still to deliver
@@ -109,7 +120,7 @@ class OwnDocuments:
             page = document.snapshot_ops()
             taken = document._take_downloads()
         downloads.add([session.client], taken)
-        return [(session, session.frame(session.wire.encode(page + actions)))]
+        return page + actions
 
     def queue(self, session: Session, op: tuple) -> None:
         """Recorded in the session's own document, in order with its changes."""
@@ -129,7 +140,7 @@ class OwnDocuments:
         for session in sessions:
             document = session.document
             with document._lock:
-                if document.has_updates():
+                if document.has_updates() or session.prerendering:
                     document._record_action(op)  # after its changes, in their batch
                     behind.append(session)
                     continue
@@ -239,10 +250,14 @@ class Hub:
                            "it gets a new session", client.address)
             return None
         origin = client.request.headers.get("Origin")
-        if origin != session.client.request.headers.get("Origin"):
+        if session.prerendered:
+            # The page's first socket: the server served the token inside that page,
+            # and the socket passed the origin checks. The session takes its origin.
+            session.origin = origin
+        elif origin != session.origin:
             logger.warning("client %s presented a session token from origin %s for a session of "
                            "origin %s: it gets a new session", client.address, brief(origin),
-                           brief(session.client.request.headers.get("Origin")))
+                           brief(session.origin))
             return None
         return session
 
@@ -276,6 +291,17 @@ class Hub:
             return [(session, frame) for frame in missed]
         session.restart_log()
         return self.documents.join(session, self.sessions.values(), self.downloads)
+
+    def prerender(self, client: Client) -> list[tuple]:
+        """The ops of ``client``'s first page, for the HTML page that carries it
+        (:mod:`domsync.prerender`), counted as its session's first batch: its
+        changes and actions so far are taken, and its flushes send again."""
+        session = self.session(client)
+        session.prerendering = False
+        ops = self.documents.page(session, self.downloads)
+        session.given_in_page()
+        session.prerendered = True
+        return ops
 
     def session(self, client: Client) -> Session:
         """The session of ``client``.

@@ -26,6 +26,7 @@ from wsgiref.headers import Headers
 
 from .client import Client, Request
 from .exceptions import ClientGoneError
+from .prerender import PrerenderedPage
 from .server_core import ServerCore
 
 __all__ = ["MemoryServer", "MemoryPeer", "connect_peer"]
@@ -180,6 +181,20 @@ class MemoryServer(ServerCore):
         peer = await connect_peer(self, path, headers, remote_address)
         self.peers.append(peer)
         return peer
+
+    async def load_page(self, path: str = "/", headers: Iterable[tuple[str, str]] = (),
+                        remote_address: Any = None) -> PrerenderedPage | None:
+        """Ask for the page, as a browser that loads it does: with ``prerender=True``
+        its session starts, and this returns the first render that goes into the page
+        (the root's markup and the boot block's JSON, with the session's token); None
+        without ``prerender``, or when no session could start (the page then comes
+        without one)."""
+        if not self._started:
+            self._started = True
+            self._start()
+        if not self.prerender:
+            return None
+        return await self._prerender(Request(path, Headers(list(headers))), remote_address or ("memory", 0))
 
     def _running(self) -> bool:
         return not self._closing

@@ -348,6 +348,8 @@ class Mirror:
         """The HTML op: the markup's nodes, bound to the keys of the runs in document
         order, appended to the parent (as the client's P does)."""
         parent = self._n(op[1])
+        if len(op) > 4 and op[4]:
+            raise MirrorError("domsync: an HTML op with tables of rows comes only in a prerendered page's boot")
         made = _parse_markup(op[2])
         elements = list(made.iter())
         runs = op[3]

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import html
 
+from .prerender import BOOT_ID
+
 __all__ = ["render_page", "client_snippet"]
 
 
 def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js",
-                reload_resumes: bool = True, strict: bool = False) -> str:
+                reload_resumes: bool = True, strict: bool = False, content: str = "",
+                boot: str | None = None) -> str:
     """The page: a doctype, a title, extra ``head`` markup, the root element, and the
     client script.
 
@@ -29,6 +32,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
             new session.
         strict: the client never evaluates code (``data-domsync-strict``), for a page
             under a strict Content-Security-Policy (see :mod:`domsync.csp`).
+        content: markup for the root element's children: a prerendered first page
+            (:mod:`domsync.prerender`), inserted as it is.
+        boot: the JSON text of a prerendered page's boot block (it holds no ``<``),
+            or None.
     """
     reload = ("" if reload_resumes else ' data-domsync-reload="new"') + (" data-domsync-strict" if strict else "")
     return (
@@ -42,8 +49,9 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         f"{head}\n"
         "</head>\n"
         "<body>\n"
-        f'<div id="{html.escape(root_id)}"></div>\n'
-        f'<script src="{html.escape(script_src)}"{reload}></script>\n'
+        f'<div id="{html.escape(root_id)}">{content}</div>\n'
+        + ("" if boot is None else f'<script type="application/json" id="{BOOT_ID}">{boot}</script>\n')
+        + f'<script src="{html.escape(script_src)}"{reload}{" defer" if boot is not None else ""}></script>\n'
         "</body>\n"
         "</html>\n"
     )

@@ -87,7 +87,10 @@ HTML = 22  # (HTML, parent, markup, runs): append the nodes of markup, parsed as
 #            generated id the receiver sets, in an empty first id attribute if they
 #            have other attributes); only markup the
 #            parser builds exactly as the model has it (see domsync.encode_html), on the
-#            JavaScript wire
+#            JavaScript wire. In the boot data of a prerendered page (domsync.prerender)
+#            markup is null (the nodes are already in the page, under parent), and a
+#            fifth field may list the keys of tables whose rows the markup has straight
+#            in them: the receiver removes the <tbody> the parser put around them
 
 #: Op code -> name, for logs and docs.
 OP_NAMES = {

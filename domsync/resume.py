@@ -127,6 +127,14 @@ class ReplayLog:
             return None
         return [frame for n, frame, _, _ in self.entries if n > number]
 
+    def given(self, number: int) -> None:
+        """Batch ``number`` reached the browser another way (inside the page it
+        loaded, see :mod:`domsync.prerender`): it is counted, never replayed, and a
+        browser that lacks it gets the whole page."""
+        self.clear()
+        self.last = number
+        self.first = number + 1
+
     def clear(self) -> None:
         """Forget every batch (the browser is getting the whole page)."""
         self.entries.clear()

@@ -32,7 +32,7 @@ import time
 import warnings
 from typing import Any, Awaitable, Callable, Iterable
 
-from .client import Client
+from .client import Client, Request
 from .document import Document
 from .downloads import Downloads
 from .exceptions import ClientGoneError, DomsyncWarning, UsageError, WrongTypeError
@@ -40,7 +40,8 @@ from .handlers import Handlers
 from .hub import Frames, Hub, OwnDocuments, speaks, wire_of
 from .names import check_arguments
 from .resume import Retention, parse_hello, welcome_frame, worker_id_from
-from .session import JSON_WIRE, Call, Limits, Session
+from .prerender import PrerenderedPage, prerendered_page
+from .session import JS_WIRE, JSON_WIRE, Call, Limits, Session
 from .runner import BLOCKING_WARNING, AppRunner, _Tasks
 from .shared import SharedDocument
 from .backplane import RedisBackplane
@@ -70,6 +71,13 @@ HELLO_TIMEOUT = 10
 #: Seconds a document's changes may wait unsent before the server says so (once per
 #: session): the blank page of a forgotten flush.
 UNSENT_WARNING_AFTER = 3.0
+#: Seconds a prerendered page waits for its handlers' first flush (or their end): a
+#: handler that awaits longer before flushing has its page rendered as it is then, and
+#: its later changes come over the socket.
+PRERENDER_WAIT = 1.0
+#: Seconds a prerendered session waits for its page's socket (the page loads the client
+#: script first); a page that never connects (a crawler, a closed tab) ends it then.
+PRERENDER_SOCKET_WAIT = 30.0
 #: Seconds between the watch's looks at the loop: a block longer than about this plus
 #: BLOCKING_WARNING is always seen.
 WATCH_TICK = 0.1
@@ -98,6 +106,7 @@ class ServerCore(AppRunner):
         strict_csp: bool | None = None,
         worker_id: str | None = None,
         backplane: str | RedisBackplane | None = None,
+        prerender: bool = False,
     ):
         #: This process's name among several workers behind a proxy (``None``: it runs
         #: alone). Its welcomes carry it; see :doc:`/howto/scale`.
@@ -123,6 +132,16 @@ class ServerCore(AppRunner):
                           stacklevel=3)
         if not _positive(download_timeout):
             raise WrongTypeError(f"download_timeout must be a number of seconds above 0, not {download_timeout!r}")
+        if type(prerender) is not bool:
+            raise WrongTypeError(f"prerender must be True or False, not {prerender!r}")
+        if prerender and shared:
+            raise UsageError("prerender=True renders each browser's own document into the page it loads; a "
+                             "shared document's page comes over the socket: leave prerender out with shared=True")
+        if prerender and session_retention <= 0:
+            raise UsageError("prerender=True needs sessions that wait for their page's socket: give a "
+                             "session_retention above 0")
+        #: Whether the page comes with its session's first render (see :mod:`domsync.prerender`).
+        self.prerender = prerender
         self._document_class: type[Document] = LockedDocument if thread_safe else Document
         Document(root_id)  # checks root_id
         if backplane is None:
@@ -161,6 +180,9 @@ class ServerCore(AppRunner):
         self._hellos: dict[Client, asyncio.TimerHandle] = {}
         #: Offline sessions -> the timer that ends them.
         self._expiry: dict[Client, asyncio.TimerHandle] = {}
+        #: Sessions whose first page is being rendered into the page -> resolved at their
+        #: first flush.
+        self._prerendering: dict[Client, asyncio.Future] = {}
         # Tasks started from callbacks: disconnect handlers, drains, downloads.
         self._background: set[asyncio.Future] = set()
         #: The event loop the server runs in (set when it starts).
@@ -239,6 +261,11 @@ class ServerCore(AppRunner):
         self._check_loop("flush")
         if client is not None:
             self._hub.session(client)  # ClientGoneError for a client that has gone
+            first = self._prerendering.get(client)
+            if first is not None:
+                if not first.done():
+                    first.set_result(None)  # the page can be rendered: its changes go there
+                return
         frames = self._hub.flush(client)
         if client is None or self._hub.documents.shared:
             await self._deliver(frames)
@@ -504,6 +531,45 @@ class ServerCore(AppRunner):
         elif expired:
             self._send_now(self._hub.flush(client))  # the new, empty page replaces the old one
 
+    async def _prerender(self, request: Request, remote_address: Any) -> PrerenderedPage | None:
+        """Start the session of a browser that asks for the page, run its handlers
+        until their first flush (or their end, or :data:`PRERENDER_WAIT`), and return
+        that first page, for the page served; None if no session could start (the
+        page then comes without it, and the session starts over the socket)."""
+        if self._online_count() >= self.max_connections or not self._running():
+            return None
+        client = Client(request, remote_address)
+        session = self._hub.open(client, self.retention)
+        session.wire = JSON_WIRE if self.strict_csp else JS_WIRE
+        session.online = False
+        session.prerendering = True
+        session.document._hold_back()  # what the handler builds goes into the page, not into ops
+        logger.info("client %s asked for the page: its session starts", client.address)
+        first = self._prerendering[client] = asyncio.get_running_loop().create_future()
+        tasks = self._tasks[client] = _Tasks()
+        try:
+            if self.connection_handler is not None or self._handlers.lifecycle["connect"]:
+                tasks.handler = asyncio.create_task(self._run_handler(client))
+                await asyncio.wait([first, tasks.handler], timeout=PRERENDER_WAIT,
+                                   return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            self._prerendering.pop(client, None)
+        if client not in self._hub.sessions:
+            return None  # a handler ended it
+        try:
+            ops = self._hub.prerender(client)
+            page = prerendered_page(ops, session.token, session.batches, self.worker_id,
+                                    markup=not self.strict_csp)
+        except Exception:
+            # A bug of ours, not the app's: the page goes out without its first render,
+            # and its socket starts a session as usual.
+            logger.exception("could not render the page of client %s: it is served without its first render",
+                             client.address)
+            self._finish(client)
+            return None
+        self._wait_for_browser(client, min(PRERENDER_SOCKET_WAIT, self.retention.seconds))
+        return page
+
     def _hello(self, provisional: Client, frame: str | bytes) -> None:
         """The first frame of a browser that speaks the resume protocol: resume the
         session it names, or start a new one."""
@@ -556,6 +622,11 @@ class ServerCore(AppRunner):
         if old is not None and old is not connection:
             old.abort()  # a socket that died without the server noticing yet
         self._send_now(self._hub.rejoin(session, batch))
+        if session.prerendered:
+            session.prerendered = False  # its page's first socket: it starts, it does not return
+            logger.info("client %s connected from %s (its page came with its first render)", client.id,
+                        client.address)
+            return
         logger.info("client %s resumed its session from %s", client.id, client.address)
         if not was_online:
             self._run_lifecycle(client, "online")
@@ -608,17 +679,21 @@ class ServerCore(AppRunner):
         if session.log is None or retention.seconds <= 0 or session.final or not self._running():
             return self._finish(client)
         session.online = False
+        wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
+        logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
+        self._wait_for_browser(client, wait)
+        self._run_lifecycle(client, "offline")
+        return None
+
+    def _wait_for_browser(self, client: Client, seconds: float) -> None:
+        """Keep ``client``'s session, which has no socket, for ``seconds``."""
         if len(self._expiry) >= self.max_connections:
             # Sessions waiting for their browsers are bounded too: the longest-waiting goes.
             oldest = next(iter(self._expiry))
             logger.warning("%d sessions wait for their browsers: ended the oldest, of client %s",
                            len(self._expiry), oldest.address)
             self._finish(oldest)
-        wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
-        logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
-        self._expiry[client] = asyncio.get_running_loop().call_later(wait, self._expire, client)
-        self._run_lifecycle(client, "offline")
-        return None
+        self._expiry[client] = asyncio.get_running_loop().call_later(seconds, self._expire, client)
 
     def _expire(self, client: Client) -> None:
         self._expiry.pop(client, None)

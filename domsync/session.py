@@ -210,6 +210,17 @@ class Session:
         self._rate = RateLimit(limits.max_messages_per_second, clock)
         #: How many times the page was rebuilt after a failed batch, on this connection.
         self.resyncs = 0
+        #: While the server renders the session's first page into the HTML page it
+        #: serves (``DomsyncServer(prerender=True)``): flushes send nothing, the page
+        #: will hold it all.
+        self.prerendering = False
+        #: A prerendered session whose page has not connected yet: its first
+        #: websocket is its start, not a return (no ``online`` handlers), and pins
+        #: its origin.
+        self.prerendered = False
+        #: The ``Origin`` of the page that opened the session: a token presented
+        #: from another origin does not resume it.
+        self.origin: str | None = client.request.headers.get("Origin")
         #: For a shared document that another process owns (a backplane replica): takes
         #: the browser's events, form edits and named messages to the owner, and returns
         #: True if it did (False: this process owns the document now; handle them here).
@@ -235,6 +246,15 @@ class Session:
         self.confirmed_in = self.received
         log.add(self.batches, frame, self.clock())
         return frame
+
+    def given_in_page(self) -> int:
+        """Count the batch that the page served with the session carries (see
+        :mod:`domsync.prerender`): the next frame is the one after it. Returns its
+        number."""
+        self.batches += 1
+        if self.log is not None:
+            self.log.given(self.batches)
+        return self.batches
 
     def restart_log(self) -> None:
         """The browser is about to get the whole page: the batches before it need no

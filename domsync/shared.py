@@ -15,6 +15,7 @@ from typing import Iterable
 from .client import Client
 from .document import Document
 from .downloads import Download, Downloads
+from .exceptions import UsageError
 from .hub import Frames
 from .session import Session
 
@@ -84,6 +85,12 @@ class SharedDocument:
     def join(self, session: Session, everyone: Iterable[Session], downloads: Downloads) -> Frames:
         """The others' updates, then the whole page for ``session``."""
         return self.flush((), everyone, downloads, joining=session)
+
+    def page(self, session: Session, downloads: Downloads) -> list[tuple]:
+        """Not for a shared document: the server refuses ``prerender=True`` with
+        ``shared=True`` (every browser joins the one page over its socket)."""
+        raise UsageError("a shared document's pages are not prerendered: DomsyncServer(shared=True) "
+                         "takes no prerender=True")
 
     def queue(self, session: Session, op: tuple) -> None:
         """Kept for that session alone, and sent after its next batch."""

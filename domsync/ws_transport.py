@@ -273,9 +273,28 @@ class Connection(asyncio.Protocol):
         elif path.startswith("/" + DOWNLOAD_PATH):
             self.mode = "http"
             server._track(self.loop.create_task(self._download(request.method, path[len(DOWNLOAD_PATH) + 1:])))
+        elif server.prerender and request.method == "GET" and server._site.is_page(path):
+            self.mode = "http"
+            server._track(self.loop.create_task(self._prerendered(request)))
         else:
             self._respond(server._site.respond(request.method, path, headers.get("Accept-Encoding", ""),
                                                headers.get("If-None-Match"), headers.get("Host")))
+
+    async def _prerendered(self, request: HttpRequest) -> None:
+        """The page with its session's first render (``prerender=True``)."""
+        headers = request.headers
+        server = self.server
+        transport = self.transport
+        assert transport is not None
+        page = await server._prerender(Request(request.path, Headers(list(headers.raw_items()))),
+                                       transport.get_extra_info("peername"))
+        if transport.is_closing():
+            return  # the browser left: its session ends when nobody comes for it
+        if page is None:
+            response = server._site.respond("GET", "/", headers.get("Accept-Encoding", ""), None, headers.get("Host"))
+        else:
+            response = server._site.prerendered(page, headers.get("Host"), headers.get("Accept-Encoding", ""))
+        self._respond(response)
 
     def _accept(self, request: HttpRequest) -> None:
         response = self.protocol.accept(request)

@@ -96,6 +96,23 @@ async def test_mounted_in_starlette_a_click_round_trip_binding_and_the_apps_own_
     await server.asgi().close()
 
 
+async def test_a_prerendered_page_mounted_in_starlette(context):
+    """prerender=True on the ASGI app: the page's HTML holds the first render (seen
+    before any script, in the raw response), and the page then works over uvicorn."""
+    server = counter_server(prerender=True)
+    async with Uvicorn(starlette_app(server.asgi())) as web:
+        page = await context.new_page()
+        raw = await page.request.get(web.url + "/live/")
+        assert "<button id='b'>0</button><input id='name'>" in await raw.text()
+        assert raw.headers["cache-control"] == "no-store"
+        await page.goto(web.url + "/live/")
+        await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+        await page.click("#b")
+        await page.wait_for_function("document.getElementById('b').textContent === '1'")
+        assert len(server.get_clients()) == 2  # the raw request's session waits for its socket
+    await server.asgi().close()
+
+
 async def test_mounted_in_fastapi_next_to_the_apps_own_routes(context):
     fastapi = pytest.importorskip("fastapi")
     server = counter_server()

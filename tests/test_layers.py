@@ -19,7 +19,7 @@ LAYERS = {
               "forms", "listeners", "element", "recorder", "batches", "inbound", "actions", "document",
               "threadsafe", "components", "core", "morph", "patch"],
     "session": ["mirror", "client", "handlers", "resume", "session"],
-    "hub": ["hub", "shared", "replica", "downloads", "web", "assets", "page"],
+    "hub": ["hub", "shared", "replica", "downloads", "web", "assets", "page", "prerender"],
     "transports": ["runner", "backplane", "server_core", "asgi", "ws_transport", "domsync_server", "memory", "background", "demo",
                    "proxy_config", "workers", "__main__", "__init__"],
     # domsync.testing: the browserless client and its pytest plugin, above everything.

@@ -285,7 +285,7 @@ async def test_serve_raises_a_listen_error_naming_the_port():
 
 
 @pytest.mark.parametrize("example", ["clock", "input_components", "todo", "chat", "actions", "dashboard", "progress",
-                                     "styled_board", "strict_csp", "jinja_fragments"])
+                                     "styled_board", "strict_csp", "jinja_fragments", "prerender"])
 async def test_each_example_starts_and_serves_its_page(example, tmp_path):
     """python examples/NAME.py prints a URL that serves the page (on port 8888, as
     documented; here moved to a free port)."""
@@ -307,8 +307,11 @@ async def test_each_example_starts_and_serves_its_page(example, tmp_path):
         response = await asyncio.wait_for(reader.read(), 10)
         writer.close()
         assert response.startswith(b"HTTP/1.1 200 OK")
-        assert re.search(rb'<script src="domsync\.[0-9a-f]{12}\.js"( data-domsync-strict)?></script>',
+        assert re.search(rb'<script src="domsync\.[0-9a-f]{12}\.js"( data-domsync-strict)?( defer)?></script>',
                          response)  # versioned
+        if example == "prerender":  # the first render is in the page
+            assert b"<td id='powers.td.999.cube'>997002999</td>" in response
+            assert b'<script type="application/json" id="domsync-boot">' in response
     finally:
         code, _, err = await stop(process)
     assert code == 0 and b"Traceback" not in err, err

@@ -1,0 +1,297 @@
+"""A session's first page inside the page that opens it (``prerender=True``), without a
+browser: what goes into the page, and the session that waits for the page's socket
+(over the in-memory transport; the Chromium tests are in test_prerender_browser.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import pytest
+from conftest import eventually
+
+import domsync.server_core
+from domsync import Document, DomsyncServer, UsageError, WrongTypeError
+from domsync.components import TableComponent
+from domsync.memory import MemoryServer
+from domsync.page import render_page
+from domsync.prerender import BOOT_ID, prerendered_page
+from domsync.protocol import HTML, MESSAGE, NOTIFY, RESET, SET_ATTR
+
+ORIGIN = ("Origin", "http://localhost:8888")
+
+
+def boot_of(page) -> dict:
+    return json.loads(page.boot)
+
+
+async def connect(server: MemoryServer, token: str | None, batch: int | None, origin=ORIGIN):
+    """A page's socket, with its hello; returns (peer, welcome)."""
+    peer = await server.connect("/ws?v=4&route=", headers=[origin])
+    await peer.send({"domsync": True, "type": "hello", "token": token, "batch": batch})
+    return peer, json.loads(await peer.next_frame())
+
+
+# ---------------------------------------------------------------------- the page's parts
+
+def table_document() -> Document:
+    doc = Document()
+    doc.getRootElement().appendChild(doc.createElement("button", id="btn", innerText="go"))
+    table = TableComponent(doc, doc.getRootId(), ["a", "b"], id="t")
+    for i in range(3):
+        table.addRow(f"r{i}", [f"{i}<a>", f"{i}&b"])
+    return doc
+
+
+def test_the_roots_children_go_into_the_page_as_markup_and_the_boot_binds_them():
+    doc = table_document()
+    doc.take_ops()
+    page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, "w1")
+    # The page holds the model's own serialisation: rows straight in the table (the
+    # parser's <tbody> is taken away by the client), texts escaped.
+    assert page.content == doc.getRootElement().innerHTML.replace('"', "'")
+    assert "<td id='t.td.r0.a'>0&lt;a&gt;</td>" in page.content
+    boot = boot_of(page)
+    assert boot["token"] == "t" * 32 and boot["batch"] == 1 and boot["worker"] == "w1"
+    ops = boot["ops"]
+    assert ops[0] == [RESET, doc.getRootId()]
+    html_op = ops[1]
+    assert html_op[:3] == [HTML, 0, None]  # markup null: already in the page
+    assert html_op[4] == [doc.getElementById("t")._key]  # the table whose <tbody> goes again
+    keys = [k for first, count in zip(html_op[3][::2], html_op[3][1::2]) for k in range(first, first + count)]
+    assert len(keys) == len(doc.getRootElement().querySelectorAll("*"))
+
+
+def test_the_boot_block_holds_no_less_than_sign_whatever_the_strings():
+    """Application strings in the boot block are JSON escaped by the one encoder: none
+    can end the <script> block that holds it."""
+    doc = Document()
+    root = doc.getRootElement()
+    root.setAttribute("title", "</script><script>alert(1)</script>")
+    hostile = root.appendChild(doc.createElement("textarea"))
+    hostile.value = "</script><!--<script>"
+    hostile.addEventListener("input", lambda e: None, js_value_getter="this.value + '</script>'")
+    page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, None)
+    assert "<" not in page.boot
+    html = render_page(doc.getRootId(), content=page.content, boot=page.boot)
+    assert html.count("</script>") == 2  # the boot block's and the client script's
+    ops = boot_of(page)["ops"]
+    assert [SET_ATTR, 0, "title", "</script><script>alert(1)</script>"] in ops
+    found = set(strings_in(ops))
+    assert {"</script><!--<script>", "this.value + '</script>'"} <= found  # as data, unchanged
+
+
+def strings_in(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from strings_in(item)
+
+
+def test_what_the_parser_would_rebuild_stays_ops_and_rows_at_the_top_stay_out_of_the_page():
+    doc = Document()
+    root = doc.getRootElement()
+    p = root.appendChild(doc.createElement("p"))
+    p.appendChild(doc.createElement("div", innerText="a div in a p: the parser closes the p"))
+    page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, None)
+    assert page.content == ""
+    assert all(op[0] != HTML or op[2] is not None for op in boot_of(page)["ops"])
+    # Rows straight under the root: the parser takes them only in a <template>.
+    rows = Document()
+    for i in range(3):
+        rows.getRootElement().appendChild(rows.createElement("tr")).appendChild(rows.createElement("td", innerText=str(i)))
+    page = prerendered_page(rows.snapshot_ops(), "t" * 32, 1, None)
+    assert page.content == ""
+    assert any(op[0] == HTML and op[2].startswith("<tr>") for op in boot_of(page)["ops"])
+
+
+def test_a_strict_page_gets_ops_and_no_markup():
+    doc = table_document()
+    page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, None, markup=False)
+    assert page.content == ""
+    assert all(op[0] != HTML for op in boot_of(page)["ops"])
+
+
+def test_the_page_puts_the_boot_block_before_the_client_script():
+    html = render_page("root", content="<p>x</p>", boot='{"a":1}')
+    assert html.index(f'id="{BOOT_ID}"') < html.index("<script src=")
+    assert '<div id="root"><p>x</p></div>' in html
+    assert " defer>" in html  # the page is parsed and shown before the client runs
+    assert BOOT_ID not in render_page("root") and " defer" not in render_page("root")
+
+
+# ---------------------------------------------------------------------- mistakes
+
+def test_prerender_takes_true_or_false_and_needs_sessions_that_wait():
+    with pytest.raises(WrongTypeError, match="prerender must be True or False"):
+        DomsyncServer(prerender="yes")
+    with pytest.raises(UsageError, match="shared document"):
+        DomsyncServer(shared=True, prerender=True)
+    with pytest.raises(UsageError, match="session_retention"):
+        DomsyncServer(session_retention=0, prerender=True)
+
+
+# ---------------------------------------------------------------------- the session
+
+async def test_the_page_carries_the_first_flush_and_its_socket_resumes_that_session():
+    later = asyncio.Event()
+    connected: list = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        connected.append(client)
+        out = doc.getRootElement().appendChild(doc.createElement("p", id="out", innerText="first"))
+        await server.flush(client)
+        await later.wait()
+        out.innerText = "second"
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        page = await server.load_page()
+        assert page.content == "<p id='out'>first</p>"
+        boot = boot_of(page)
+        assert boot["batch"] == 1
+        client = connected[0]
+        assert server.is_connected(client) and not server.is_online(client)
+        peer, welcome = await connect(server, boot["token"], boot["batch"])
+        assert welcome["resumed"] is True  # the same session: no new page
+        assert peer.client is client and server.is_online(client)
+        later.set()
+        frame = await peer.next_frame()
+        assert frame.startswith("2 ")  # the batch after the page's
+        assert '"second"' in frame
+        assert len(connected) == 1  # the handler ran once
+    finally:
+        await server.close()
+
+
+async def test_a_page_whose_socket_lacks_the_first_batch_gets_the_whole_page():
+    async def handler(server, client):
+        server.get_document(client).getRootElement().appendChild(server.get_document(client).createElement("b"))
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        boot = boot_of(await server.load_page())
+        peer, welcome = await connect(server, boot["token"], None)  # the boot failed: no page
+        assert welcome["resumed"] is True
+        frame = await peer.next_frame()
+        assert frame.startswith("2 ") and "R(" in frame
+    finally:
+        await server.close()
+
+
+async def test_what_the_handler_queues_before_its_first_flush_is_in_the_page():
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", innerText="hi"))
+        doc.add_notification("info", "welcome", "to the page")
+        await server.send(client, "ready", {"n": 1})
+        await server.broadcast("everyone", 2)
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        ops = boot_of(await server.load_page())["ops"]
+        codes = [op[0] for op in ops]
+        assert NOTIFY in codes
+        assert [op for op in ops if op[0] == MESSAGE] == [[MESSAGE, "ready", {"n": 1}], [MESSAGE, "everyone", 2]]
+    finally:
+        await server.close()
+
+
+async def test_a_handler_that_does_not_flush_in_time_has_its_page_as_it_is_then(monkeypatch):
+    monkeypatch.setattr(domsync.server_core, "PRERENDER_WAIT", 0.05)
+    go_on = asyncio.Event()
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="a", innerText="before"))
+        await go_on.wait()  # say, a slow database
+        doc.getRootElement().appendChild(doc.createElement("p", id="b", innerText="after"))
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        page = await server.load_page()
+        assert page.content == "<p id='a'>before</p>"
+        boot = boot_of(page)
+        go_on.set()
+        peer, welcome = await connect(server, boot["token"], boot["batch"])
+        frame = await peer.next_frame()
+        assert frame.startswith("2 ") and "after" in frame and "before" not in frame
+    finally:
+        await server.close()
+
+
+async def test_a_handler_that_fails_first_gives_a_page_with_the_error_notification(caplog):
+    async def handler(server, client):
+        server.get_document(client).getRootElement().appendChild(server.get_document(client).createElement("p"))
+        raise RuntimeError("the handler failed")
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        with caplog.at_level(logging.ERROR, logger="domsync.server"):
+            page = await server.load_page()
+        assert "the handler failed" in caplog.text
+        assert any(op[0] == NOTIFY and op[1] == "error" for op in boot_of(page)["ops"])
+    finally:
+        await server.close()
+
+
+async def test_a_page_that_never_connects_ends_its_session(monkeypatch):
+    monkeypatch.setattr(domsync.server_core, "PRERENDER_SOCKET_WAIT", 0.1)
+    ended: list = []
+    server = MemoryServer(lambda server, client: server.flush(client), prerender=True)
+    server.on("disconnect")(lambda client: ended.append(client))
+    try:
+        await server.load_page()
+        assert len(server.get_clients()) == 1
+        await eventually(lambda: ended)
+        assert server.get_clients() == []
+    finally:
+        await server.close()
+
+
+async def test_the_first_socket_is_a_start_not_a_return_and_pins_the_origin():
+    events: list[str] = []
+    server = MemoryServer(lambda server, client: server.flush(client), prerender=True)
+    server.on("online")(lambda client: events.append("online"))
+    server.on("offline")(lambda client: events.append("offline"))
+    try:
+        boot = boot_of(await server.load_page())
+        peer, welcome = await connect(server, boot["token"], boot["batch"])
+        assert welcome["resumed"] is True
+        await peer.send({"domsync": True, "type": "ack", "a": 1})
+        assert events == []  # a page that arrives is not one coming back
+        await peer.drop()
+        assert events == ["offline"]
+        token = welcome["token"]
+        other, refused = await connect(server, token, 1, origin=("Origin", "http://elsewhere.example"))
+        assert refused["resumed"] is False  # a token from another origin does not resume it
+        back, returned = await connect(server, token, 1)
+        assert returned["resumed"] is True
+        assert events == ["offline", "online"]
+    finally:
+        await server.close()
+
+
+async def test_no_session_starts_for_the_page_when_the_server_is_full():
+    server = MemoryServer(lambda server, client: server.flush(client), prerender=True, max_connections=1)
+    try:
+        await server.connect("/ws")  # a browser without the resume protocol: one session, online
+        assert await server.load_page() is None
+    finally:
+        await server.close()
+
+
+async def test_without_prerender_the_page_starts_no_session():
+    server = MemoryServer(lambda server, client: server.flush(client))
+    try:
+        assert await server.load_page() is None
+        assert server.get_clients() == []
+    finally:
+        await server.close()

@@ -1,0 +1,309 @@
+"""Prerendered pages (``prerender=True``) in Chromium.
+
+The client's side first, without a server: a page that holds the model's first render
+as markup and the boot block is bound to the model key by key, after random mutations
+(the differential test), the parser's traps and hostile strings, and later batches keep
+it equal to the model. Then a real ``DomsyncServer(prerender=True)``: the page shows
+before the client script runs, clicks and typing reach Python, a dropped socket
+resumes, a reload starts afresh, a route in the URL reaches the server, and a strict-CSP
+page keeps its policy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from conftest import WATCH_CLIENT, ClientPage, client_js_source, eventually
+from mutations import SEEDS, STEPS, Run
+from test_csp_browser import styles_as_the_browser_writes_them
+from test_differential_browser import assert_no_script_ran, check_browser_equals_model, compare_page
+from test_first_render_browser import check_page, trap_document
+from test_hostile_browser import HOSTILE_IDS, HOSTILE_VALUES, build_every_place
+
+from domsync import Document, DomsyncServer, encode_json
+from domsync.components import TableComponent
+from domsync.mirror import Mirror
+from domsync.prerender import BOOT_ID, prerendered_page
+from domsync.testing.chromium import WATCH_POLICY, check_policy
+
+pytestmark = pytest.mark.filterwarnings("ignore:a <script> element made with domsync")
+
+TOKEN = "t" * 32
+WATCH_ERRORS = "window.__errors = []; document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));"
+
+
+async def open_prerendered(context, doc: Document, strict: bool = False) -> ClientPage:
+    """A page as the server serves a prerendered one (the root's markup, then the boot
+    block), with the client inline (so it does not connect), once it has booted. The
+    document's changes so far are the page's: its outbox is emptied."""
+    doc.take_ops()
+    page_parts = prerendered_page(doc.snapshot_ops(), TOKEN, 1, None, markup=not strict)
+    page = await context.new_page()
+    await page.set_content(
+        "<!doctype html><html><head><meta charset='utf-8'><title>prerendered</title>"
+        f"<script>{WATCH_ERRORS}{'window.domsync = {strict: true};' if strict else ''}</script></head><body>"
+        f"<div id='{doc.getRootId()}'>{page_parts.content}</div>"
+        f"<script type='application/json' id='{BOOT_ID}'>{page_parts.boot}</script></body></html>")
+    await page.add_script_tag(content=client_js_source().decode("utf-8"))
+    await page.evaluate(WATCH_CLIENT.replace("window.__errors = [];", ""))
+    await page.wait_for_function(f"() => document.getElementById('{BOOT_ID}') === null")
+    client = ClientPage(page, doc.getRootId())
+    assert await client.errors() == []
+    return client
+
+
+# ---------------------------------------------------------------------- the client's side
+
+@pytest.mark.parametrize("strict", [False, True], ids=["markup", "strict"])
+@pytest.mark.parametrize("seed", SEEDS)
+async def test_random_pages_prerendered_equal_the_model_and_later_batches_keep_them_so(context, seed, strict):
+    """The differential test: a random page (half a run of random mutations) served
+    prerendered, booted, then the rest of the run's batches applied on top; after the
+    boot and after each batch the page is the model and every key is its element."""
+    run = Run(seed)
+
+    async def check(client: ClientPage) -> None:
+        if not strict:
+            await check_browser_equals_model(client, run, "js")
+            return
+        batch = run.take_batch("json")
+        if batch:
+            await client.apply_ops(batch)
+        # A strict page sets styles through the CSSOM, which writes them in its own form.
+        async with styles_as_the_browser_writes_them(client.page, run.root):
+            await compare_page(client.page, await client.inner_html(), run)
+        run.check_mirror()
+
+    try:
+        for _ in range(STEPS // 2):
+            run.step()
+        client = await open_prerendered(context, run.doc, strict)
+        run.mirror = Mirror(run.doc.getRootId())  # a new page: the mirror starts from the snapshot too
+        run.mirror.apply(json.loads(encode_json.encode(run.doc.snapshot_ops())))
+        await check(client)
+        for _ in range(STEPS // 2):
+            run.step()
+            if run.rng.random() < 0.3:
+                await check(client)
+        await check(client)
+        await assert_no_script_ran(client.page, seed)
+    except BaseException:
+        print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
+        raise
+
+
+async def test_the_parsers_traps_prerendered_come_out_as_the_model_has_them(context):
+    doc = trap_document()
+    client = await open_prerendered(context, doc)
+    await check_page(client, doc)
+    await assert_no_script_ran(client.page, "traps")
+
+
+async def test_tables_of_rows_lose_the_parsers_tbody_and_keep_working(context):
+    doc = Document()
+    table = TableComponent(doc, doc.getRootId(), ["a", "b"], id="t")
+    for i in range(50):
+        table.addRow(f"r{i}", [f"{i}.a", f"{i}.b"])
+    nested = doc.getElementById("t.td.r3.a")
+    inner = nested.appendChild(doc.createElement("table"))
+    inner.appendChild(doc.createElement("tr")).appendChild(doc.createElement("td", innerText="inner"))
+    client = await open_prerendered(context, doc)
+    assert await client.page.evaluate("() => document.querySelectorAll('tbody').length") == 0
+    await check_page(client, doc)
+    table.addRow("r50", ["50.a", "50.b"])
+    table.updateRow("r0", ["changed", None])
+    await client.apply(doc.render_js_updates())
+    await check_page(client, doc)
+
+
+@pytest.mark.parametrize("s", HOSTILE_VALUES, ids=HOSTILE_IDS)
+async def test_hostile_strings_prerendered_stay_data(context, s):
+    """Every place a string reaches (text, attributes, ids, values, getters, ...) with
+    hostile strings, in the page's markup and its boot block: the page is the model,
+    and nothing runs."""
+    doc = Document()
+    build_every_place(doc, s)
+    client = await open_prerendered(context, doc)
+    await check_page(client, doc)
+    await assert_no_script_ran(client.page, repr(s))
+
+
+async def test_a_boot_that_fails_asks_the_server_for_the_whole_page(context):
+    """A boot block that does not fit the page (here, a key too many): the error is
+    reported, and the page says it has no page, so the server sends it whole."""
+    doc = Document()
+    for i in range(3):
+        doc.getRootElement().appendChild(doc.createElement("p", innerText=str(i)))
+    parts = prerendered_page(doc.snapshot_ops(), TOKEN, 1, None)
+    boot = json.loads(parts.boot)
+    boot["ops"][1][3] = [1, 4]  # four keys for three elements
+    page = await context.new_page()
+    await page.set_content(f"<script>{WATCH_ERRORS}</script><div id='{doc.getRootId()}'>{parts.content}</div>"
+                           f"<script type='application/json' id='{BOOT_ID}'>{json.dumps(boot)}</script>")
+    await page.add_script_tag(content=client_js_source().decode("utf-8"))
+    await page.wait_for_function("() => window.__errors.length > 0")
+    assert "3 elements, but 4 keys" in (await page.evaluate("() => window.__errors"))[0]
+
+
+# ---------------------------------------------------------------------- with the server
+
+@pytest.fixture
+async def start_server():
+    servers = []
+
+    async def start(handler, **options) -> DomsyncServer:
+        options.setdefault("verbose", False)
+        server = DomsyncServer(handler, "127.0.0.1", 0, prerender=True, **options)
+        await server.serve()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.close()
+
+
+def counter_app(log: list):
+    """A table, a button that counts, an input bound to the model, and a route line."""
+    async def handler(server, client):
+        doc = server.get_document(client)
+        root = doc.getRootElement()
+        log.append(("start", client))
+        button = root.appendChild(doc.createElement("button", id="go", innerText="clicked 0"))
+        field = root.appendChild(doc.createElement("input", id="field", value="preset"))
+        table = TableComponent(doc, root.id, ["n", "square"], id="t")
+        for i in range(300):
+            table.addRow(f"r{i}", [str(i), str(i * i)])
+        clicks = []
+
+        async def click(event):
+            clicks.append(event)
+            button.innerText = f"clicked {len(clicks)} ({field.value})"
+
+        button.addEventListener("click", click)
+        await server.flush(client)
+
+    return handler
+
+
+async def test_the_page_shows_before_the_client_script_runs_and_then_works(start_server, context):
+    log: list = []
+    server = await start_server(counter_app(log))
+    page = await context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    held = asyncio.get_running_loop().create_future()
+
+    async def hold_script(route):
+        await held
+        await route.continue_()
+
+    await page.route("**/domsync.*.js", hold_script)
+    await page.goto(server.url, wait_until="commit")
+    # No client yet: the table is the page's own HTML.
+    await page.wait_for_function("() => document.querySelectorAll('#t td').length === 600")
+    assert await page.text_content("#t\\.td\\.r7\\.square") == "49"
+    assert await page.evaluate("() => window.domsync === undefined")
+    [(_, client)] = log
+    assert server.is_connected(client) and not server.is_online(client)
+    held.set_result(None)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert server.is_online(client)
+    # The page has said it holds the token: a drop now keeps the session for the whole
+    # session_retention, not only the reload grace.
+    await eventually(lambda: server._hub.sessions[client].confirmed)
+    assert await page.input_value("#field") == "preset"
+    await page.fill("#field", "typed")
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent === 'clicked 1 (typed)'")
+    assert [entry[0] for entry in log] == ["start"]  # one session, one handler run
+    assert await page.evaluate("() => document.querySelectorAll('tbody').length") == 0
+    assert errors == []
+
+
+async def test_a_dropped_socket_resumes_the_prerendered_session(start_server, context):
+    log: list = []
+    server = await start_server(counter_app(log))
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    await page.evaluate("() => domsync.socket.close()")
+    await page.wait_for_function("() => domsync.status === 'open'")
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 2')")
+    assert len(log) == 1
+
+
+async def test_a_reload_starts_a_new_session_with_a_fresh_page(start_server, context):
+    log: list = []
+    server = await start_server(counter_app(log))
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    await page.reload()
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert await page.text_content("#go") == "clicked 0"
+    assert len(log) == 2 and log[0][1] is not log[1][1]
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    await eventually(lambda: not server.is_connected(log[0][1]))  # the old one ends after its grace
+
+
+async def test_a_page_opened_at_a_route_reports_it(start_server, context):
+    routes: list = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="where", innerText="page: " + (doc.page or "")))
+        await server.flush(client)
+
+    server = await start_server(handler)
+
+    @server.on("route")
+    async def moved(client, page_name, route_vars):
+        routes.append(page_name)
+        doc = server.get_document(client)
+        doc.getElementById("where").innerText = "page: " + page_name
+
+    page = await context.new_page()
+    await page.goto(server.url + "#shop")
+    await page.wait_for_function("() => document.getElementById('where').textContent === 'page: shop'")
+    assert routes == ["shop"]
+
+
+async def test_a_strict_csp_page_is_prerendered_without_breaking_its_policy(start_server, context):
+    log: list = []
+    server = await start_server(counter_app(log), strict_csp=True)
+    await context.add_init_script(WATCH_POLICY)
+    page = await context.new_page()
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    await page.goto(server.url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert await page.evaluate("() => domsync.strict") is True
+    assert await page.evaluate("() => document.querySelectorAll('#t td').length") == 600
+    await page.fill("#field", "strict")
+    await page.click("#go")
+    await page.wait_for_function("() => document.getElementById('go').textContent === 'clicked 1 (strict)'")
+    await check_policy(page, console)
+    assert console == []
+
+
+async def test_the_prerender_example_shows_its_table_and_counts_clicks(start_server, context):
+    """examples/prerender.py, as a person uses it."""
+    from conftest import load_example
+
+    server = await start_server(load_example("prerender").connection_handler)
+    page = await context.new_page()
+    await page.goto(server.url)
+    assert await page.text_content("#powers\\.td\\.999\\.cube") == "997002999"
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    for n in (1, 2):
+        await page.click("#count")
+        await page.wait_for_function(f"() => document.getElementById('count').textContent === 'clicked {n} times'")
