@@ -39,9 +39,9 @@ cells: "load ms" is from ``page.goto`` to then, seen from Python (it includes th
 is from the navigation's start to the start of the animation frame after the first one
 with the whole table (so that one has been laid out and painted), seen in the page by
 an animation-frame loop running from the page's start; "live ms" is from the
-navigation's start until the page has the whole table and its session is on the line
-(the ``domsync:status`` event says "open"; for the bare page, whose script is inline:
-the whole table). The figures are the median over ``--rounds`` loads, taking the
+navigation's start until the table is painted and the page's session is on the line
+(the ``domsync:status`` event said "open"; the bare page's script is inline, so for it
+"live" is "painted"), whichever comes later. The figures are the median over ``--rounds`` loads, taking the
 servers in turn (in another order each round), and the ratios to bare.
 
 The servers run in a process of their own (``--same-process``: in the benchmark's, as
@@ -231,10 +231,10 @@ async def load(browser, proxy: Proxy) -> tuple[int, int, float, float]:
     in_page = await page.wait_for_function("window.__painted", timeout=30000)
     elapsed = time.perf_counter() - started
     page_ms = await in_page.json_value()
-    # Live: the table is there and answers (a domsync page: its session is on the line,
-    # which a prerendered page's is only after it has bound the page).
+    # Live: the table is painted and the page answers (a domsync page: its session is on
+    # the line, which a prerendered page's is only after it has bound the page).
     live = await page.wait_for_function(
-        "(window.__open || !window.domsync) && Math.max(window.__complete, window.__open || 0)", timeout=30000)
+        "(window.__open || !window.domsync) && Math.max(window.__painted, window.__open || 0)", timeout=30000)
     live_ms = await live.json_value()
     await asyncio.sleep(0.3)  # the last frames' bytes through the proxy
     down, up = proxy.down, proxy.up

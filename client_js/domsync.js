@@ -250,7 +250,7 @@
    * @param {string} markup
    * @param {number[]} runs
    */
-  function P(parentKey, markup, runs, implied) {
+  function P(parentKey, markup, runs, tables) {
     const parent = N(parentKey);
     let content = parent;
     if (markup === null) {
@@ -263,11 +263,12 @@
       holder.innerHTML = markup;
       content = holder.content;
     }
+    // Tables of rows: their rows came in a <template> in the table (straight in it, the
+    // parser would have given them a <tbody> the model does not have). The page's own
+    // script put them in place as it was parsed, unless it could not run.
+    if (tables && tables.length) placeRows(content);
     const made = content.querySelectorAll("*");
-    // Tables whose rows the markup has straight in them: the parser put a <tbody> of its
-    // own around them, which has no key and goes again.
-    const tables = implied && implied.length ? new Set(implied) : null, added = [];
-    let count = tables ? tables.size : 0;
+    let count = 0;
     for (let r = 1; r < runs.length; r += 2) count += runs[r];
     if (count !== made.length) throw new Error("domsync: the markup has " + made.length + " elements, but " + count + " keys");
     let i = 0;
@@ -276,23 +277,24 @@
       // attribute that holds its place first, if they have other attributes).
       const generated = runs[r] < 0, first = generated ? -runs[r] : runs[r];
       for (let key = first, end = first + runs[r + 1]; key < end; key++, i++) {
-        let el = made[i];
-        if (tables && el.localName === "tbody" && tables.has(keyOf.get(el.parentNode))) {
-          added.push(el);
-          el = made[++i];
-        }
+        const el = made[i];
         if (generated) el.setAttribute("id", AUTO_ID_PREFIX + key);
         nodes.set(key, el);
         keyOf.set(el, key);
       }
     }
-    if (tables && added.length !== tables.size) throw new Error("domsync: the markup's tables of rows do not match");
-    for (const tbody of added) {
-      const table = tbody.parentNode;
-      while (tbody.firstChild) table.insertBefore(tbody.firstChild, tbody);
-      tbody.remove();
-    }
     if (content !== parent) parent.append(content);
+  }
+
+  /** Put each <template> of rows in `container` in its place (prerender.py's
+   * PLACE_ROWS, which the page runs itself as it is parsed). */
+  function placeRows(container) {
+    for (let found; (found = container.querySelectorAll("template")).length;) {
+      for (const t of found) {
+        t.parentNode.insertBefore(t.content, t);
+        t.remove();
+      }
+    }
   }
 
   /** Dispatch a named message from the server to page script. */

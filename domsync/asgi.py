@@ -173,7 +173,8 @@ class AsgiApp:
             await respond(send, refusal, method)
         elif path.startswith("/" + DOWNLOAD_PATH):
             await self._download(receive, send, method, path[len(DOWNLOAD_PATH) + 1:])
-        elif self.server.prerender and method == "GET" and self.server._site.is_page(path):
+        elif self.server.prerender and method == "GET" and self.server._site.is_page(path) \
+                and self.server._site.navigates(headers):
             query = scope.get("query_string", b"").decode("latin-1")
             page = await self.server._prerender(Request(path + ("?" + query if query else ""), headers),
                                                 tuple(scope["client"]) if scope.get("client") else None)

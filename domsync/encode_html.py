@@ -157,27 +157,28 @@ class _Markup:
     """The markup of a run of items, with the keys of its elements in document order
     and the nodes with live properties."""
 
-    __slots__ = ("out", "keys", "props", "items", "implied")
+    __slots__ = ("out", "keys", "props", "items", "row_tables")
 
-    def __init__(self, implied: bool = False) -> None:
+    def __init__(self, row_tables: bool = False) -> None:
         self.out: list[str] = []
         self.keys: list[int] = []
         self.props: list[tuple] = []
         self.items: list[Any] = []  # what the markup stands for
-        #: With ``implied``: the keys of the tables whose rows are written straight in
-        #: them, where the parser adds a ``<tbody>`` that the receiver takes away again.
-        self.implied: list[int] | None = [] if implied else None
+        #: With ``row_tables``: the keys of the tables whose rows are written in a
+        #: ``<template>`` in them (straight in a table, the parser would give them a
+        #: ``<tbody>``), which the receiver puts in the table in its place.
+        self.row_tables: list[int] | None = [] if row_tables else None
 
     def add(self, node: tuple) -> bool:
         """Add a top-level node; False (and nothing added) if it is not markup."""
-        out, keys, props, implied = self.out, self.keys, self.props, self.implied
-        lengths = len(out), len(keys), len(props), len(implied or ())
+        out, keys, props, tables = self.out, self.keys, self.props, self.row_tables
+        lengths = len(out), len(keys), len(props), len(tables or ())
         try:
             self.element(node, None, 0)
         except _Unsafe:
             del out[lengths[0]:], keys[lengths[1]:], props[lengths[2]:]
-            if implied:
-                del implied[lengths[3]:]
+            if tables:
+                del tables[lengths[3]:]
             return False
         return True
 
@@ -230,14 +231,19 @@ class _Markup:
                 raise _Unsafe
             out.append(f"{start}>{_text(kids)}</{tag}>")
             return
-        out.append(start + ">")
         first = True
         place = tag
-        if tag == "table" and self.implied is not None and _rows_only(kids):
-            # <table><tr>: the parser puts the rows in a <tbody> of its own, which the
-            # receiver takes away (their place is then the model's).
+        if tag == "table" and self.row_tables is not None and _rows_only(kids):
+            # <table><tr>: the parser would put the rows in a <tbody> of its own. In a
+            # <template> it keeps them as they are, and the receiver moves them into
+            # the table (its contents are then the model's).
             place = "tbody"
-            self.implied.append(abs(key))
+            self.row_tables.append(abs(key))
+            out.append(start + "><template>")
+            end = "</template></table>"
+        else:
+            out.append(start + ">")
+            end = f"</{tag}>"
         for kid in kids:
             if type(kid) is str:
                 if kid:
@@ -249,7 +255,7 @@ class _Markup:
             else:
                 self.element(kid, place, enclosing)
             first = False
-        out.append(f"</{tag}>")
+        out.append(end)
 
 
 def _rows_only(kids: Sequence[Any]) -> bool:
@@ -327,7 +333,7 @@ def _count_items(items: Sequence[Any], limit: int) -> int:
     return total
 
 
-def markup_ops(ops: Sequence[tuple], min_elements: int | None = None, implied_tbody: bool = False) -> Sequence[tuple]:
+def markup_ops(ops: Sequence[tuple], min_elements: int | None = None, table_rows: bool = False) -> Sequence[tuple]:
     """The batch with its appends rewritten into ``HTML`` ops for the subtrees the
     parser builds faithfully, and ops as before for the rest, if the batch brings at
     least ``min_elements`` new elements (:data:`MIN_ELEMENTS` by default).
@@ -335,9 +341,9 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None, implied_tb
     A page built from the top down (each element attached before it is filled) makes
     many small appends: each one that brings 16 elements or more is rewritten.
 
-    With ``implied_tbody`` (a prerendered page, whose client takes the parser's
-    ``<tbody>`` away again) a table of rows is markup too: its ``HTML`` op gets a fifth
-    field, the keys of those tables.
+    With ``table_rows`` (a prerendered page) a table of rows is markup too, its rows
+    in a ``<template>`` in it, which the client replaces by its contents: its ``HTML``
+    op gets a fifth field, the keys of those tables.
 
     Returns:
         ``ops`` itself for a smaller batch, else a new list that does the same.
@@ -364,7 +370,7 @@ def markup_ops(ops: Sequence[tuple], min_elements: int | None = None, implied_tb
         if code == APPEND or code == CHILDREN:
             if _count_items(op[2], run_least) >= run_least:
                 rewritten = [(CHILDREN, op[1], ())] if code == CHILDREN else []
-                _append(rewritten, op[1], op[2], run_least, implied_tbody)
+                _append(rewritten, op[1], op[2], run_least, table_rows)
         if rewritten is not None and out is None:
             out = list(ops[:i])
         if out is not None:
@@ -513,11 +519,11 @@ def _freeze(item: Any) -> Any:
     return (item[0], item[1], item[2], item[3], kids, item[5])
 
 
-def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, implied: bool = False) -> None:
+def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, table_rows: bool = False) -> None:
     """Ops that append ``items`` to ``parent``: runs of markup (of at least ``least``
     elements), and the rest as ``APPEND`` ops; an element that is not markup but has
     children that can be goes without them, and they follow as markup of their own."""
-    markup = _Markup(implied)
+    markup = _Markup(table_rows)
     run_kind: str | None = None  # what the run's top-level items are
     plain: list[Any] = []
     for item in items:
@@ -533,7 +539,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, imp
         if kind is not None:
             if markup.out and kind != run_kind:
                 _flush_markup(out, parent, markup, plain, least)
-                markup = _Markup(implied)
+                markup = _Markup(table_rows)
             if type(item) is str:
                 try:
                     text = _text(item)
@@ -550,7 +556,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, imp
                 continue
         if markup.out:
             _flush_markup(out, parent, markup, plain, least)
-            markup = _Markup(implied)
+            markup = _Markup(table_rows)
         if type(item) is not str and type(item) is not int and _worth_splitting(item):
             # The element is not markup, but much of what it holds may be: the element
             # alone, then its children, then its live properties and listeners (after
@@ -558,7 +564,7 @@ def _append(out: list[tuple], parent: int, items: Sequence[Any], least: int, imp
             # options).
             _flush_plain(out, parent, plain)
             out.append((APPEND, parent, (tuple(item[:4]) + (None, None),)))
-            _append(out, abs(item[0]), item[4], least, implied)
+            _append(out, abs(item[0]), item[4], least, table_rows)
             _props_ops(out, item)
             continue
         plain.append(item)
@@ -615,8 +621,8 @@ def _flush_markup(out: list[tuple], parent: int, markup: _Markup, plain: list[An
             runs[-1] += 1
         else:
             runs += [key, 1]
-    if markup.implied:
-        out.append((HTML, parent, "".join(markup.out), tuple(runs), tuple(markup.implied)))
+    if markup.row_tables:
+        out.append((HTML, parent, "".join(markup.out), tuple(runs), tuple(markup.row_tables)))
     else:
         out.append((HTML, parent, "".join(markup.out), tuple(runs)))
     for node in markup.props:

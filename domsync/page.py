@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import html
 
-from .prerender import BOOT_ID
+from .prerender import BOOT_ID, PLACE_ROWS
 
 __all__ = ["render_page", "client_snippet"]
 
 
 def render_page(root_id: str, title: str = "domsync", head: str = "", script_src: str = "domsync.js",
                 reload_resumes: bool = True, strict: bool = False, content: str = "",
-                boot: str | None = None) -> str:
+                boot: str | None = None, rows: bool = False) -> str:
     """The page: a doctype, a title, extra ``head`` markup, the root element, and the
     client script.
 
@@ -35,7 +35,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         content: markup for the root element's children: a prerendered first page
             (:mod:`domsync.prerender`), inserted as it is.
         boot: the JSON text of a prerendered page's boot block (it holds no ``<``),
-            or None.
+            or None. With it the client script is ``async``: the page, parsed and
+            shown first, never waits for it.
+        rows: ``content`` has tables whose rows are in a ``<template>``: the page
+            puts them in place with :data:`domsync.prerender.PLACE_ROWS`.
     """
     reload = ("" if reload_resumes else ' data-domsync-reload="new"') + (" data-domsync-strict" if strict else "")
     return (
@@ -49,9 +52,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         f"{head}\n"
         "</head>\n"
         "<body>\n"
-        f'<div id="{html.escape(root_id)}">{content}</div>\n'
+        f'<div id="{html.escape(root_id)}">{content}</div>'
+        + (PLACE_ROWS if rows else "") + "\n"
         + ("" if boot is None else f'<script type="application/json" id="{BOOT_ID}">{boot}</script>\n')
-        + f'<script src="{html.escape(script_src)}"{reload}{" defer" if boot is not None else ""}></script>\n'
+        + f'<script src="{html.escape(script_src)}"{reload}{" async" if boot is not None else ""}></script>\n'
         "</body>\n"
         "</html>\n"
     )

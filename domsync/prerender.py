@@ -15,10 +15,12 @@ that first render in it:
   is ``null``: the nodes are already there), live properties, listeners, and what
   could not be markup.
 
-A table whose children are rows (``TableComponent``'s) is markup here too: the parser
-puts its rows in a ``<tbody>`` of its own, which the page shows as the same table, and
-the client takes away when it binds the keys (the ``HTML`` op's fifth field lists those
-tables), so that the page's tree is the model's again.
+A table whose children are rows (``TableComponent``'s) is markup here too. Straight in
+the table the parser would put its rows in a ``<tbody>`` of its own, which the model
+does not have; so they travel in a ``<template>`` in the table, and the page's one
+inline script (:data:`PLACE_ROWS`, right after the root) moves them into the table as
+soon as the root is parsed, before the table is laid out. The ``HTML`` op's fifth
+field lists those tables, and the client does the same where that script did not run.
 
 The client binds the keys in one walk, applies the ops, and connects as a page resuming
 that session: the server replays only the batches made after the page (see
@@ -41,7 +43,7 @@ from . import encode_html, encode_json
 from .encoding import json_value
 from .protocol import HTML, LISTEN, RESET, SET_ATTR
 
-__all__ = ["BOOT_ID", "PrerenderedPage", "prerendered_page"]
+__all__ = ["BOOT_ID", "PLACE_ROWS", "PrerenderedPage", "prerendered_page"]
 
 #: The id of the page's boot block.
 BOOT_ID = "domsync-boot"
@@ -57,13 +59,26 @@ class PrerenderedPage:
     Attributes:
         content: markup for the root element's children ("" if none).
         boot: the boot block's JSON text.
+        rows: whether ``content`` holds tables whose rows are in a ``<template>``
+            (:data:`PLACE_ROWS` puts them in place as soon as the page is parsed).
     """
 
-    __slots__ = ("content", "boot")
+    __slots__ = ("content", "boot", "rows")
 
-    def __init__(self, content: str, boot: str):
+    def __init__(self, content: str, boot: str, rows: bool = False):
         self.content = content
         self.boot = boot
+        self.rows = rows
+
+
+#: The page's one inline script, right after the root element, for a page whose markup
+#: has tables of rows: it puts each ``<template>`` of rows in place (the markup never
+#: holds a template of the model's: encode_html sends those as ops), before the browser
+#: lays the tables out. Fixed text, no data in it. Where it cannot run, the client does
+#: the same when it binds the page.
+PLACE_ROWS = ("<script>(function (root) { for (let found; (found = root.querySelectorAll('template')).length;) "
+              "for (const t of found) { t.parentNode.insertBefore(t.content, t); t.remove(); } })"
+              "(document.currentScript.previousElementSibling);</script>")
 
 
 def prerendered_page(ops: Sequence[tuple], token: str | None, batch: int, worker: str | None,
@@ -79,7 +94,7 @@ def prerendered_page(ops: Sequence[tuple], token: str | None, batch: int, worker
         markup: whether the root's children may go as markup (False on a strict page).
     """
     if markup:
-        ops = encode_html.markup_ops(ops, min_elements=1, implied_tbody=True)
+        ops = encode_html.markup_ops(ops, min_elements=1, table_rows=True)
     # The root's own attributes and listeners come first; the ops after them that append
     # markup to the root go into the page itself, as one piece.
     start = 0
@@ -88,17 +103,18 @@ def prerendered_page(ops: Sequence[tuple], token: str | None, batch: int, worker
     end = start
     pieces: list[str] = []
     runs: list[int] = []
-    implied: list[int] = []
+    tables: list[int] = []
     while end < len(ops) and ops[end][0] == HTML and ops[end][1] == 0 and not _TABLE_TOP.match(ops[end][2]):
         op = ops[end]
         pieces.append(op[2])
         runs.extend(op[3])
         if len(op) > 4:
-            implied.extend(op[4])
+            tables.extend(op[4])
         end += 1
     content = "".join(pieces)
+    rows = bool(tables)
     if end > start:
-        ops = [*ops[:start], (HTML, 0, None, tuple(runs), tuple(implied)), *ops[end:]]
+        ops = [*ops[:start], (HTML, 0, None, tuple(runs), tuple(tables)), *ops[end:]]
     boot = (f'{{"token":{json_value(token)},"batch":{batch},"worker":{json_value(worker)},'
             f'"ops":{encode_json.encode(ops)}}}')
-    return PrerenderedPage(content, boot)
+    return PrerenderedPage(content, boot, rows)

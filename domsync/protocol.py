@@ -89,8 +89,8 @@ HTML = 22  # (HTML, parent, markup, runs): append the nodes of markup, parsed as
 #            parser builds exactly as the model has it (see domsync.encode_html), on the
 #            JavaScript wire. In the boot data of a prerendered page (domsync.prerender)
 #            markup is null (the nodes are already in the page, under parent), and a
-#            fifth field may list the keys of tables whose rows the markup has straight
-#            in them: the receiver removes the <tbody> the parser put around them
+#            fifth field may list the keys of tables whose rows the markup holds in a
+#            <template> in the table: the receiver first moves them into the table
 
 #: Op code -> name, for logs and docs.
 OP_NAMES = {

@@ -215,11 +215,26 @@ class Site:
         """Whether ``path`` asks for the page."""
         return path in ("/", "/index.html")
 
+    @staticmethod
+    def navigates(headers: Any) -> bool:
+        """Whether a request for the page is a browser opening it (``prerender``: only
+        then does a session start with the request). Another site's page can make the
+        browser fetch the page as an image, a script, a frame, or prefetch it: none of
+        those starts a session and runs the app's handlers, which a page load does
+        (and which, without ``prerender``, only a websocket from an allowed origin
+        does). A request without ``Sec-Fetch-Dest`` (not from a browser of the last
+        years) counts as a navigation."""
+        dest = headers.get("Sec-Fetch-Dest")
+        if dest is not None and dest != "document":
+            return False
+        purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
+        return "prefetch" not in purpose
+
     def prerendered(self, page: PrerenderedPage, host: str | None = None, accept_encoding: str = "") -> HttpResponse:
         """The page with a session's first render in it (:mod:`domsync.prerender`):
         never stored by a cache (it holds the session's token), and gzipped for a
         browser that takes it."""
-        body = render_page(**self._page_args, content=page.content, boot=page.boot).encode()
+        body = render_page(**self._page_args, content=page.content, boot=page.boot, rows=page.rows).encode()
         gzipped = "gzip" in accept_encoding.lower() and len(body) >= _GZIP_FROM
         if gzipped:
             body = gzip.compress(body, _GZIP_LEVEL)

@@ -273,7 +273,8 @@ class Connection(asyncio.Protocol):
         elif path.startswith("/" + DOWNLOAD_PATH):
             self.mode = "http"
             server._track(self.loop.create_task(self._download(request.method, path[len(DOWNLOAD_PATH) + 1:])))
-        elif server.prerender and request.method == "GET" and server._site.is_page(path):
+        elif server.prerender and request.method == "GET" and server._site.is_page(path) \
+                and server._site.navigates(headers):
             self.mode = "http"
             server._track(self.loop.create_task(self._prerendered(request)))
         else:

@@ -16,7 +16,7 @@ from domsync import Document, DomsyncServer, UsageError, WrongTypeError
 from domsync.components import TableComponent
 from domsync.memory import MemoryServer
 from domsync.page import render_page
-from domsync.prerender import BOOT_ID, prerendered_page
+from domsync.prerender import BOOT_ID, PLACE_ROWS, prerendered_page
 from domsync.protocol import HTML, MESSAGE, NOTIFY, RESET, SET_ATTR
 
 ORIGIN = ("Origin", "http://localhost:8888")
@@ -48,9 +48,13 @@ def test_the_roots_children_go_into_the_page_as_markup_and_the_boot_binds_them()
     doc = table_document()
     doc.take_ops()
     page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, "w1")
-    # The page holds the model's own serialisation: rows straight in the table (the
-    # parser's <tbody> is taken away by the client), texts escaped.
-    assert page.content == doc.getRootElement().innerHTML.replace('"', "'")
+    # The page holds the model's own serialisation, texts escaped, with the rows of the
+    # table in a <template> (straight in the table, the parser would add a <tbody>).
+    assert page.rows
+    assert page.content.startswith("<button id='btn'>go</button><table id='t'><template><tr id='t.tr.header'>")
+    assert page.content.endswith("</tr></template></table>")
+    assert page.content.replace("<template>", "").replace("</template>", "") \
+        == doc.getRootElement().innerHTML.replace('"', "'")
     assert "<td id='t.td.r0.a'>0&lt;a&gt;</td>" in page.content
     boot = boot_of(page)
     assert boot["token"] == "t" * 32 and boot["batch"] == 1 and boot["worker"] == "w1"
@@ -74,7 +78,7 @@ def test_the_boot_block_holds_no_less_than_sign_whatever_the_strings():
     hostile.addEventListener("input", lambda e: None, js_value_getter="this.value + '</script>'")
     page = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, None)
     assert "<" not in page.boot
-    html = render_page(doc.getRootId(), content=page.content, boot=page.boot)
+    html = render_page(doc.getRootId(), content=page.content, boot=page.boot, rows=page.rows)
     assert html.count("</script>") == 2  # the boot block's and the client script's
     ops = boot_of(page)["ops"]
     assert [SET_ATTR, 0, "title", "</script><script>alert(1)</script>"] in ops
@@ -117,9 +121,13 @@ def test_a_strict_page_gets_ops_and_no_markup():
 def test_the_page_puts_the_boot_block_before_the_client_script():
     html = render_page("root", content="<p>x</p>", boot='{"a":1}')
     assert html.index(f'id="{BOOT_ID}"') < html.index("<script src=")
-    assert '<div id="root"><p>x</p></div>' in html
-    assert " defer>" in html  # the page is parsed and shown before the client runs
-    assert BOOT_ID not in render_page("root") and " defer" not in render_page("root")
+    assert '<div id="root"><p>x</p></div>\n' in html
+    assert " async>" in html  # the page is parsed and shown without waiting for the client
+    assert BOOT_ID not in render_page("root") and " async" not in render_page("root")
+    # Tables of rows: the script that puts them in place comes right after the root.
+    html = render_page("root", content="<table><template><tr></tr></template></table>", boot="{}", rows=True)
+    assert '<template><tr></tr></template></table></div><script>(function (root)' in html
+    assert PLACE_ROWS in html and PLACE_ROWS not in render_page("root", content="<p></p>", boot="{}")
 
 
 # ---------------------------------------------------------------------- mistakes
@@ -295,3 +303,20 @@ async def test_without_prerender_the_page_starts_no_session():
         assert server.get_clients() == []
     finally:
         await server.close()
+
+
+@pytest.mark.parametrize("headers, navigates", [
+    ({}, True),  # not a browser of the last years: curl, a test client
+    ({"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}, True),
+    ({"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}, False),  # <img src> on another site
+    ({"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "no-cors"}, False),  # fetch()
+    ({"Sec-Fetch-Dest": "iframe"}, False),  # framing is refused anyway (frame-ancestors)
+    ({"Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"}, False),
+    ({"Sec-Fetch-Dest": "document", "Purpose": "prefetch"}, False),
+])
+def test_only_a_browser_opening_the_page_starts_a_session(headers, navigates):
+    from wsgiref.headers import Headers
+
+    from domsync.web import Site
+
+    assert Site.navigates(Headers(list(headers.items()))) is navigates

@@ -25,7 +25,7 @@ from test_hostile_browser import HOSTILE_IDS, HOSTILE_VALUES, build_every_place
 from domsync import Document, DomsyncServer, encode_json
 from domsync.components import TableComponent
 from domsync.mirror import Mirror
-from domsync.prerender import BOOT_ID, prerendered_page
+from domsync.prerender import BOOT_ID, PLACE_ROWS, prerendered_page
 from domsync.testing.chromium import WATCH_POLICY, check_policy
 
 pytestmark = pytest.mark.filterwarnings("ignore:a <script> element made with domsync")
@@ -34,10 +34,12 @@ TOKEN = "t" * 32
 WATCH_ERRORS = "window.__errors = []; document.addEventListener('domsync:error', e => window.__errors.push(e.detail.message));"
 
 
-async def open_prerendered(context, doc: Document, strict: bool = False) -> ClientPage:
-    """A page as the server serves a prerendered one (the root's markup, then the boot
-    block), with the client inline (so it does not connect), once it has booted. The
-    document's changes so far are the page's: its outbox is emptied."""
+async def open_prerendered(context, doc: Document, strict: bool = False, place_rows: bool = True) -> ClientPage:
+    """A page as the server serves a prerendered one (the root's markup, the script
+    that puts tables' rows in place unless ``place_rows`` is False, as where a policy
+    blocks it, then the boot block), with the client inline (so it does not connect),
+    once it has booted. The document's changes so far are the page's: its outbox is
+    emptied."""
     doc.take_ops()
     page_parts = prerendered_page(doc.snapshot_ops(), TOKEN, 1, None, markup=not strict)
     page = await context.new_page()
@@ -45,7 +47,8 @@ async def open_prerendered(context, doc: Document, strict: bool = False) -> Clie
         "<!doctype html><html><head><meta charset='utf-8'><title>prerendered</title>"
         f"<script>{WATCH_ERRORS}{'window.domsync = {strict: true};' if strict else ''}</script></head><body>"
         f"<div id='{doc.getRootId()}'>{page_parts.content}</div>"
-        f"<script type='application/json' id='{BOOT_ID}'>{page_parts.boot}</script></body></html>")
+        + (PLACE_ROWS if page_parts.rows and place_rows else "")
+        + f"<script type='application/json' id='{BOOT_ID}'>{page_parts.boot}</script></body></html>")
     await page.add_script_tag(content=client_js_source().decode("utf-8"))
     await page.evaluate(WATCH_CLIENT.replace("window.__errors = [];", ""))
     await page.wait_for_function(f"() => document.getElementById('{BOOT_ID}') === null")
@@ -101,7 +104,11 @@ async def test_the_parsers_traps_prerendered_come_out_as_the_model_has_them(cont
     await assert_no_script_ran(client.page, "traps")
 
 
-async def test_tables_of_rows_lose_the_parsers_tbody_and_keep_working(context):
+@pytest.mark.parametrize("place_rows", [True, False], ids=["page-script", "client"])
+async def test_tables_of_rows_are_placed_without_a_tbody_and_keep_working(context, place_rows):
+    """Rows straight in a table (TableComponent's), and a table of rows in one of its
+    cells: the page puts them in place as it is parsed (or the client, where the page's
+    script could not run), with no <tbody> the model does not have."""
     doc = Document()
     table = TableComponent(doc, doc.getRootId(), ["a", "b"], id="t")
     for i in range(50):
@@ -109,8 +116,8 @@ async def test_tables_of_rows_lose_the_parsers_tbody_and_keep_working(context):
     nested = doc.getElementById("t.td.r3.a")
     inner = nested.appendChild(doc.createElement("table"))
     inner.appendChild(doc.createElement("tr")).appendChild(doc.createElement("td", innerText="inner"))
-    client = await open_prerendered(context, doc)
-    assert await client.page.evaluate("() => document.querySelectorAll('tbody').length") == 0
+    client = await open_prerendered(context, doc, place_rows=place_rows)
+    assert await client.page.evaluate("() => document.querySelectorAll('tbody, template').length") == 0
     await check_page(client, doc)
     table.addRow("r50", ["50.a", "50.b"])
     table.updateRow("r0", ["changed", None])
@@ -307,3 +314,22 @@ async def test_the_prerender_example_shows_its_table_and_counts_clicks(start_ser
     for n in (1, 2):
         await page.click("#count")
         await page.wait_for_function(f"() => document.getElementById('count').textContent === 'clicked {n} times'")
+
+
+async def test_another_sites_image_or_fetch_of_the_page_starts_no_session(start_server, context):
+    """A page elsewhere that loads the app's page as an image or with fetch() makes the
+    browser ask for it, cookies and all: that runs no handler and starts no session
+    (a browser opening the page does)."""
+    log: list = []
+    server = await start_server(counter_app(log))
+    page = await context.new_page()
+    await page.set_content("<p>elsewhere</p>")
+    await page.evaluate("""url => Promise.all([
+        new Promise(done => { const img = new Image(); img.onload = img.onerror = done; img.src = url; }),
+        fetch(url, {mode: 'no-cors'}).catch(() => null),
+    ])""", server.url)
+    await asyncio.sleep(0.2)
+    assert log == [] and server.get_clients() == []
+    await page.goto(server.url)  # opening it does
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert len(log) == 1
