@@ -176,9 +176,14 @@ async def test_the_page_carries_the_first_flush_and_its_socket_resumes_that_sess
         await server.close()
 
 
+def add_paragraph(server, client) -> None:
+    doc = server.get_document(client)
+    doc.getRootElement().appendChild(doc.createElement("p"))
+
+
 async def test_a_page_whose_socket_lacks_the_first_batch_gets_the_whole_page():
     async def handler(server, client):
-        server.get_document(client).getRootElement().appendChild(server.get_document(client).createElement("b"))
+        add_paragraph(server, client)
         await server.flush(client)
 
     server = MemoryServer(handler, prerender=True)
@@ -237,7 +242,7 @@ async def test_a_handler_that_does_not_flush_in_time_has_its_page_as_it_is_then(
 
 async def test_a_handler_that_fails_first_gives_a_page_with_the_error_notification(caplog):
     async def handler(server, client):
-        server.get_document(client).getRootElement().appendChild(server.get_document(client).createElement("p"))
+        add_paragraph(server, client)
         raise RuntimeError("the handler failed")
 
     server = MemoryServer(handler, prerender=True)

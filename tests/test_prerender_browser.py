@@ -21,6 +21,7 @@ from test_csp_browser import styles_as_the_browser_writes_them
 from test_differential_browser import assert_no_script_ran, check_browser_equals_model, compare_page
 from test_first_render_browser import check_page, trap_document
 from test_hostile_browser import HOSTILE_IDS, HOSTILE_VALUES, build_every_place
+from test_server_browser import start_server  # noqa: F401  (a fixture: DomsyncServer on a free port)
 
 from domsync import Document, DomsyncServer, encode_json
 from domsync.components import TableComponent
@@ -156,22 +157,6 @@ async def test_a_boot_that_fails_asks_the_server_for_the_whole_page(context):
 
 # ---------------------------------------------------------------------- with the server
 
-@pytest.fixture
-async def start_server():
-    servers = []
-
-    async def start(handler, **options) -> DomsyncServer:
-        options.setdefault("verbose", False)
-        server = DomsyncServer(handler, "127.0.0.1", 0, prerender=True, **options)
-        await server.serve()
-        servers.append(server)
-        return server
-
-    yield start
-    for server in servers:
-        await server.close()
-
-
 def counter_app(log: list):
     """A table, a button that counts, an input bound to the model, and a route line."""
     async def handler(server, client):
@@ -197,7 +182,7 @@ def counter_app(log: list):
 
 async def test_the_page_shows_before_the_client_script_runs_and_then_works(start_server, context):
     log: list = []
-    server = await start_server(counter_app(log))
+    server = await start_server(counter_app(log), prerender=True)
     page = await context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -230,35 +215,38 @@ async def test_the_page_shows_before_the_client_script_runs_and_then_works(start
     assert errors == []
 
 
-async def test_a_dropped_socket_resumes_the_prerendered_session(start_server, context):
+async def open_counter(start_server, context):
+    """The counter app's page, connected and clicked once: (server, page, log)."""
     log: list = []
-    server = await start_server(counter_app(log))
+    server = await start_server(counter_app(log), prerender=True)
     page = await context.new_page()
     await page.goto(server.url)
     await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    await click(page, 1)
+    return server, page, log
+
+
+async def click(page, n: int) -> None:
+    """Click the counter, and wait for it to say it was clicked ``n`` times."""
     await page.click("#go")
-    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    await page.wait_for_function(f"() => document.getElementById('go').textContent.startsWith('clicked {n}')")
+
+
+async def test_a_dropped_socket_resumes_the_prerendered_session(start_server, context):
+    server, page, log = await open_counter(start_server, context)
     await page.evaluate("() => domsync.socket.close()")
     await page.wait_for_function("() => domsync.status === 'open'")
-    await page.click("#go")
-    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 2')")
+    await click(page, 2)
     assert len(log) == 1
 
 
 async def test_a_reload_starts_a_new_session_with_a_fresh_page(start_server, context):
-    log: list = []
-    server = await start_server(counter_app(log))
-    page = await context.new_page()
-    await page.goto(server.url)
-    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
-    await page.click("#go")
-    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    server, page, log = await open_counter(start_server, context)
     await page.reload()
     await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
     assert await page.text_content("#go") == "clicked 0"
     assert len(log) == 2 and log[0][1] is not log[1][1]
-    await page.click("#go")
-    await page.wait_for_function("() => document.getElementById('go').textContent.startsWith('clicked 1')")
+    await click(page, 1)
     await eventually(lambda: not server.is_connected(log[0][1]))  # the old one ends after its grace
 
 
@@ -270,7 +258,7 @@ async def test_a_page_opened_at_a_route_reports_it(start_server, context):
         doc.getRootElement().appendChild(doc.createElement("p", id="where", innerText="page: " + (doc.page or "")))
         await server.flush(client)
 
-    server = await start_server(handler)
+    server = await start_server(handler, prerender=True)
 
     @server.on("route")
     async def moved(client, page_name, route_vars):
@@ -286,7 +274,7 @@ async def test_a_page_opened_at_a_route_reports_it(start_server, context):
 
 async def test_a_strict_csp_page_is_prerendered_without_breaking_its_policy(start_server, context):
     log: list = []
-    server = await start_server(counter_app(log), strict_csp=True)
+    server = await start_server(counter_app(log), strict_csp=True, prerender=True)
     await context.add_init_script(WATCH_POLICY)
     page = await context.new_page()
     console: list[str] = []
@@ -306,7 +294,7 @@ async def test_the_prerender_example_shows_its_table_and_counts_clicks(start_ser
     """examples/prerender.py, as a person uses it."""
     from conftest import load_example
 
-    server = await start_server(load_example("prerender").connection_handler)
+    server = await start_server(load_example("prerender").connection_handler, prerender=True)
     page = await context.new_page()
     await page.goto(server.url)
     assert await page.text_content("#powers\\.td\\.999\\.cube") == "997002999"
@@ -321,7 +309,7 @@ async def test_another_sites_image_or_fetch_of_the_page_starts_no_session(start_
     browser ask for it, cookies and all: that runs no handler and starts no session
     (a browser opening the page does)."""
     log: list = []
-    server = await start_server(counter_app(log))
+    server = await start_server(counter_app(log), prerender=True)
     page = await context.new_page()
     await page.set_content("<p>elsewhere</p>")
     await page.evaluate("""url => Promise.all([
