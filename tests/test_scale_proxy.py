@@ -259,3 +259,46 @@ async def test_one_uvicorn_per_worker_behind_nginx_routes_by_worker_id(browser, 
             service.stop(signal.SIGINT)  # as Ctrl-C
     for service in servers:
         assert "Traceback" not in service.output(), service.output()
+
+
+async def test_a_prerendered_page_connects_to_the_worker_that_rendered_it(browser, request, tmp_path):
+    """prerender=True behind nginx: the worker that gets the page's request starts the
+    session and renders the page (here the request names the worker, to have pages of
+    both); the page's websocket names that worker (the boot block says which), so nginx
+    sends it there and the page carries on with its session, rather than another
+    worker starting a new one."""
+    import asyncio
+
+    (tmp_path / "prerender_app.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(DEPLOY)!r})\n"
+        "from app import handler\nfrom domsync import DomsyncServer\n\n\n"
+        "def server():\n    return DomsyncServer(handler, prerender=True)\n")
+    running = start_proxied_workers(request, tmp_path, count=2, target="prerender_app:server", app_folder=tmp_path)
+    try:
+        for worker in ("w1", "w2", "w2", "w1"):
+            context = await browser.new_context()
+            try:
+                page = await context.new_page()
+                held = asyncio.get_running_loop().create_future()
+                await page.route("**/domsync.*.js", holding_until(held))
+                await page.goto(f"{running.url}?worker={worker}", wait_until="commit")
+                await page.locator("#worker").wait_for()  # the page's own HTML: no client yet
+                assert await page.locator("#worker").inner_text() == f"served by worker {worker}"
+                held.set_result(None)
+                await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+                assert (await page.evaluate("() => domsync.socket.url")).count(f"worker={worker}") == 1
+                await click_add(page)
+                await page.wait_for_function("() => document.getElementById('count').textContent === '1'")
+                assert await page.locator("#worker").inner_text() == f"served by worker {worker}"
+            finally:
+                await context.close()
+    finally:
+        running.stop()
+
+
+def holding_until(future):
+    """A route handler that lets a request through once ``future`` is done."""
+    async def hold(route):
+        await future
+        await route.continue_()
+    return hold
