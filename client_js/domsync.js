@@ -328,9 +328,13 @@
     if (newSession) edits.clear();  // edit numbers are the session's
     newSession = false;
     generation++;
-    if (!booting) {  // a prerendered page's root already holds its first render
+    if (!booting) {
       for (const name of root.getAttributeNames()) if (name !== "id") root.removeAttribute(name);
       root.replaceChildren();
+    } else {
+      // A prerendered page's root holds its first render, inert until it is bound (a
+      // click or a keystroke before would reach nobody); the model's attributes follow.
+      root.removeAttribute("inert");
     }
     nodes.set(0, root);
   }
@@ -1238,9 +1242,15 @@
     try { data = JSON.parse(bootBlock.textContent); } catch (e) { report(e, "boot"); }
     bootBlock.remove();  // the token is the session's: not left in the page
     if (data && typeof data.token === "string" && typeof data.batch === "number") {
-      // The server rendered the page for no route (the hash never reaches it): a page
-      // opened at one says so once connected, unless the first render set a route
-      // (which replaces the entry the page was opened with).
+      booted = true;
+      // First: what the ops may need (a large download's URL names the worker).
+      token = data.token;
+      worker = typeof data.worker === "string" ? data.worker : null;
+      // The server rendered the page for no route (the hash never reaches it). A page
+      // opened at one keeps it, and says so once connected: the browser's route wins
+      // over one the first render set (which a page opened at none shows instead of
+      // the entry it was opened with).
+      const openedAt = currentRoute();
       reportedRoute = domsync.route = "";
       route.batch = batches + 1;
       batches++;
@@ -1249,6 +1259,7 @@
         for (const op of data.ops) {
           const fn = OPS[op[0]];
           if (!fn) throw new Error("domsync: unknown op " + JSON.stringify(op).slice(0, 100));
+          if (op[0] === OP.ROUTE && openedAt) continue;
           fn(op);
         }
         hasPage = true;
@@ -1256,21 +1267,23 @@
         report(error, "boot");  // the server sends the whole page instead (hasPage stays false)
       }
       booting = false;
-      booted = true;
-      token = data.token;
-      worker = typeof data.worker === "string" ? data.worker : null;
       applied = ackedBatch = data.batch;
       newSession = false;  // its first R() has run: the keys are this session's
       reportRoute();
+      // The page was inert until now (see R): an autofocus it asked for happens now.
+      const root = nodes.get(0), asked = root && root.querySelector("[autofocus]");
+      if (asked && (document.activeElement === document.body || !document.activeElement)) asked.focus();
     }
   }
 
-  const bootBlock = document.getElementById("domsync-boot");
-  if (bootBlock && bootBlock.type === "application/json") {
-    // The page shows first: binding thousands of elements (which takes the tables'
-    // <tbody> away, so the next frame lays them out again) before the page is painted
-    // would hold back its paint. So after the frame that paints it, when the next one
-    // begins (or soon, in a tab that draws no frames).
+  // The page's boot block stands right before this script (the page's own element with
+  // that id, if any, comes earlier in the page).
+  const bootBlock = script && script.previousElementSibling;
+  if (bootBlock && bootBlock.id === "domsync-boot" && bootBlock.type === "application/json") {
+    // The page shows first: binding thousands of elements before it is painted would
+    // hold back its paint. So after the frame that paints it, when the next one begins
+    // (or soon, in a tab that draws no frames). Until then the page is inert: nothing
+    // the user does there could reach the server.
     let begun = false;
     const begin = function () {
       if (begun) return;

@@ -176,14 +176,18 @@ class AsgiApp:
         elif self.server.prerender and method == "GET" and self.server._site.is_page(path) \
                 and self.server._site.navigates(headers):
             query = scope.get("query_string", b"").decode("latin-1")
-            page = await self.server._prerender(Request(path + ("?" + query if query else ""), headers),
-                                                tuple(scope["client"]) if scope.get("client") else None)
-            if page is None:
+            response = None
+            try:
+                page = await self.server._prerender(Request(path + ("?" + query if query else ""), headers),
+                                                    tuple(scope["client"]) if scope.get("client") else None)
+                if page is not None:
+                    response = self.server._site.prerendered(page, headers.get("Host"),
+                                                             headers.get("Accept-Encoding", ""))
+            except Exception:  # a bug of ours: the page still goes out
+                logger.exception("could not serve the page with its first render: served without")
+            if response is None:
                 response = self.server._site.respond(method, path, headers.get("Accept-Encoding", ""), None,
                                                      headers.get("Host"))
-            else:
-                response = self.server._site.prerendered(page, headers.get("Host"),
-                                                         headers.get("Accept-Encoding", ""))
             await respond(send, response, method)
         else:
             await respond(send, self.server._site.respond(method, path, headers.get("Accept-Encoding", ""),

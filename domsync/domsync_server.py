@@ -194,7 +194,7 @@ class DomsyncServer(ServerCore):
         self.frame_ancestors = frame_ancestors
         self._site = Site(root_id, title, head, origins=origins, allowed_hosts=allowed_hosts,
                           bound_host=host, frame_ancestors=frame_ancestors, reload_resumes=reload_resumes,
-                          strict_csp=self.strict_csp, csp_sources=csp_sources)
+                          strict_csp=self.strict_csp, csp_sources=csp_sources, prerender=prerender)
         self._server: asyncio.Server | None = None
         self._connections: set[Connection] = set()
         self._closed: asyncio.Event | None = None  # made in serve(), inside the loop

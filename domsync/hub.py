@@ -19,7 +19,7 @@ from .downloads import Downloads
 from .exceptions import ClientGoneError, UsageError, WrongTypeError
 from .handlers import Handlers
 from .logs import brief
-from .protocol import PROTOCOL_VERSION
+from .protocol import PROTOCOL_VERSION, WEBSOCKET_PATH
 from .resume import Hello, Retention, new_token
 from .session import JS_WIRE, WIRES, Call, Limits, Session, Wire
 
@@ -86,8 +86,11 @@ class OwnDocuments:
         if self.strict_csp:
             document.strict_csp = True
         document._bind_to_this_thread()  # changed from the loop's thread (this one) only, unless locked
-        route = parse_qs(urlsplit(client.request.path).query).get("route")
-        if route:  # the page's route when it connected, for the connect handlers
+        url = urlsplit(client.request.path)
+        route = parse_qs(url.query).get("route")
+        if route and url.path.rsplit("/", 1)[-1] == WEBSOCKET_PATH:
+            # The page's route when its socket opened, for the connect handlers (a page
+            # request's own query is the app's: prerender=True).
             document.handle_route({"hash": route[0]})
         return document
 

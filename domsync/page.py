@@ -35,8 +35,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         content: markup for the root element's children: a prerendered first page
             (:mod:`domsync.prerender`), inserted as it is.
         boot: the JSON text of a prerendered page's boot block (it holds no ``<``),
-            or None. With it the client script is ``async``: the page, parsed and
-            shown first, never waits for it.
+            or None. With it the root is ``inert`` until the client has bound it (what
+            the user does before would reach nobody), and the client script is
+            ``defer``: the page, parsed and shown first, never waits for it, and page
+            script finds ``window.domsync`` at ``DOMContentLoaded`` as before.
         rows: ``content`` has tables whose rows are in a ``<template>``: the page
             puts them in place with :data:`domsync.prerender.PLACE_ROWS`.
     """
@@ -52,10 +54,10 @@ def render_page(root_id: str, title: str = "domsync", head: str = "", script_src
         f"{head}\n"
         "</head>\n"
         "<body>\n"
-        f'<div id="{html.escape(root_id)}">{content}</div>'
+        f'<div id="{html.escape(root_id)}"{"" if boot is None else " inert"}>{content}</div>'
         + (PLACE_ROWS if rows else "") + "\n"
         + ("" if boot is None else f'<script type="application/json" id="{BOOT_ID}">{boot}</script>\n')
-        + f'<script src="{html.escape(script_src)}"{reload}{" async" if boot is not None else ""}></script>\n'
+        + f'<script src="{html.escape(script_src)}"{reload}{" defer" if boot is not None else ""}></script>\n'
         "</body>\n"
         "</html>\n"
     )

@@ -76,8 +76,9 @@ UNSENT_WARNING_AFTER = 3.0
 #: its later changes come over the socket.
 PRERENDER_WAIT = 1.0
 #: Seconds a prerendered session waits for its page's socket (the page loads the client
-#: script first); a page that never connects (a crawler, a closed tab) ends it then.
-PRERENDER_SOCKET_WAIT = 30.0
+#: script first); a page that never connects (a closed tab) ends it then. At most a
+#: quarter of max_connections wait so; past that, pages come without a first render.
+PRERENDER_SOCKET_WAIT = 15.0
 #: Seconds between the watch's looks at the loop: a block longer than about this plus
 #: BLOCKING_WARNING is always seen.
 WATCH_TICK = 0.1
@@ -183,6 +184,10 @@ class ServerCore(AppRunner):
         #: Sessions whose first page is being rendered into the page -> resolved at their
         #: first flush.
         self._prerendering: dict[Client, asyncio.Future] = {}
+        #: Prerendered sessions whose page has not connected yet -> the timer that ends
+        #: them (a pool of their own: they never push out a session whose browser is
+        #: coming back).
+        self._unclaimed: dict[Client, asyncio.TimerHandle] = {}
         # Tasks started from callbacks: disconnect handlers, drains, downloads.
         self._background: set[asyncio.Future] = set()
         #: The event loop the server runs in (set when it starts).
@@ -261,11 +266,11 @@ class ServerCore(AppRunner):
         self._check_loop("flush")
         if client is not None:
             self._hub.session(client)  # ClientGoneError for a client that has gone
-            first = self._prerendering.get(client)
-            if first is not None:
-                if not first.done():
-                    first.set_result(None)  # the page can be rendered: its changes go there
+            if client in self._prerendering:
+                self._first_flush(client)  # its changes go into the page
                 return
+        else:
+            self._first_flush(None)
         frames = self._hub.flush(client)
         if client is None or self._hub.documents.shared:
             await self._deliver(frames)
@@ -421,6 +426,9 @@ class ServerCore(AppRunner):
         assert self.autoflush is not None
         while True:
             await asyncio.sleep(self.autoflush)
+            for first in self._prerendering.values():
+                if not first.done():
+                    first.set_result(None)  # autoflush would send it: its page is rendered now
             try:
                 await self._deliver(self._hub.pending())
             except Exception:  # never let one bad batch stop the loop
@@ -536,39 +544,67 @@ class ServerCore(AppRunner):
         until their first flush (or their end, or :data:`PRERENDER_WAIT`), and return
         that first page, for the page served; None if no session could start (the
         page then comes without it, and the session starts over the socket)."""
-        if self._online_count() >= self.max_connections or not self._running():
+        if not self._running() or self._online_count() >= self.max_connections \
+                or len(self._unclaimed) >= max(1, self.max_connections // 4):
+            # Full; or many pages' sessions wait for their sockets (pages asked for and
+            # never opened): the page comes without a first render, and costs nothing.
             return None
         client = Client(request, remote_address)
-        session = self._hub.open(client, self.retention)
-        session.wire = JSON_WIRE if self.strict_csp else JS_WIRE
-        session.online = False
-        session.prerendering = True
-        session.document._hold_back()  # what the handler builds goes into the page, not into ops
-        logger.info("client %s asked for the page: its session starts", client.address)
-        first = self._prerendering[client] = asyncio.get_running_loop().create_future()
-        tasks = self._tasks[client] = _Tasks()
         try:
+            session = self._hub.open(client, self.retention)
+            session.wire = JSON_WIRE if self.strict_csp else JS_WIRE
+            session.online = False
+            session.prerendering = True
+            session.document._hold_back()  # what the handler builds goes into the page, not into ops
+            logger.info("client %s asked for the page: its session starts", client.address)
+            first = self._prerendering[client] = asyncio.get_running_loop().create_future()
+            tasks = self._tasks[client] = _Tasks()
             if self.connection_handler is not None or self._handlers.lifecycle["connect"]:
                 tasks.handler = asyncio.create_task(self._run_handler(client))
                 await asyncio.wait([first, tasks.handler], timeout=PRERENDER_WAIT,
                                    return_when=asyncio.FIRST_COMPLETED)
-        finally:
             self._prerendering.pop(client, None)
-        if client not in self._hub.sessions:
-            return None  # a handler ended it
-        try:
+            if client not in self._hub.sessions:
+                return None  # a handler ended it
             ops = self._hub.prerender(client)
             page = prerendered_page(ops, session.token, session.batches, self.worker_id,
                                     markup=not self.strict_csp)
-        except Exception:
-            # A bug of ours, not the app's: the page goes out without its first render,
-            # and its socket starts a session as usual.
+        except BaseException as exc:
+            # Cancelled (the request was, or the server stops), or a bug of ours: the
+            # session ends, and a page still to be served goes out without its first
+            # render (its socket starts a session as usual).
+            self._prerendering.pop(client, None)
+            if not isinstance(exc, Exception):
+                self._finish(client)
+                raise
             logger.exception("could not render the page of client %s: it is served without its first render",
                              client.address)
             self._finish(client)
             return None
-        self._wait_for_browser(client, min(PRERENDER_SOCKET_WAIT, self.retention.seconds))
+        # The session waits for the page's socket (its first: see _resume).
+        self._unclaimed[client] = asyncio.get_running_loop().call_later(
+            min(PRERENDER_SOCKET_WAIT, self.retention.seconds), self._unclaimed_expired, client)
         return page
+
+    def _unclaimed_expired(self, client: Client) -> None:
+        """A prerendered page's socket never came: its session ends."""
+        if self._unclaimed.pop(client, None) is not None:
+            logger.info("the page of client %s never connected: its session ended", client.address)
+            self._finish(client)
+
+    def _first_flush(self, client: Client | None) -> None:
+        """A flush by the handlers of a session being prerendered (of ``client``, or
+        of everyone): its page can be rendered. Flushes from other tasks (another
+        session's callback looping over every client) do not cut its first render
+        short."""
+        if not self._prerendering:
+            return
+        current = asyncio.current_task()
+        for waiting, first in self._prerendering.items():
+            if (client is None or waiting is client) and not first.done():
+                tasks = self._tasks.get(waiting)
+                if tasks is not None and tasks.handler is current:
+                    first.set_result(None)
 
     def _hello(self, provisional: Client, frame: str | bytes) -> None:
         """The first frame of a browser that speaks the resume protocol: resume the
@@ -612,9 +648,10 @@ class ServerCore(AppRunner):
             assert session.log is not None
             session.log.ack(batch)  # the browser has those
         session.resyncs = 0  # a page rebuilt after a failed batch: three times per connection
-        timer = self._expiry.pop(client, None)
-        if timer is not None:
-            timer.cancel()
+        for waiting in (self._expiry, self._unclaimed):
+            timer = waiting.pop(client, None)
+            if timer is not None:
+                timer.cancel()
         client._connection = connection
         connection.client = client
         client.remote_address = provisional.remote_address
@@ -701,7 +738,7 @@ class ServerCore(AppRunner):
 
     def _online_count(self) -> int:
         """How many sockets are on the line: sessions' and those yet to say hello."""
-        return len(self._hub.sessions) - len(self._expiry) + len(self._hellos)
+        return len(self._hub.sessions) - len(self._expiry) - len(self._unclaimed) + len(self._hellos)
 
     async def _end_session(self, client: Client) -> None:
         """End ``client``'s session, and wait for its disconnect handlers."""
@@ -713,9 +750,10 @@ class ServerCore(AppRunner):
         """End ``client``'s session now: is_connected turns False, no hello can resume
         it, its socket (if any) closes and its tasks stop. The disconnect handlers run
         in the task returned (None if the session had already ended)."""
-        timer = self._expiry.pop(client, None)
-        if timer is not None:
-            timer.cancel()
+        for waiting in (self._expiry, self._unclaimed):
+            timer = waiting.pop(client, None)
+            if timer is not None:
+                timer.cancel()
         if self._hub.close(client) is None:
             return None
         connection, client._connection = client._connection, None
@@ -764,7 +802,7 @@ class ServerCore(AppRunner):
             await self.backplane.stop()
         if tasks:
             await asyncio.wait(tasks, timeout=5)
-        for client in list(self._expiry):  # sessions waiting for their browsers end now
+        for client in [*self._expiry, *self._unclaimed]:  # sessions waiting for their browsers end now
             await self._end_session(client)
 
 def _positive(value: object) -> bool:

@@ -34,6 +34,8 @@ _IMMUTABLE = "public, max-age=31536000, immutable"
 #: most of the gain, for a fraction of level 6's time, on a page made per request).
 _GZIP_FROM = 1024
 _GZIP_LEVEL = 1
+#: The request headers that choose between the page and the page with a first render.
+PRERENDER_VARY = "Sec-Fetch-Dest, Sec-Fetch-Site, Sec-Purpose"
 
 
 @dataclass(frozen=True)
@@ -102,16 +104,20 @@ class Site:
             ``<style>`` and ``<script>`` of ``head`` are allowed by their hashes.
         csp_sources: more sources for the strict policy, by
             :func:`~domsync.csp.strict_policy`'s argument names (``img_src``, ...).
+        prerender: the server answers page loads with a first render (``Vary`` says
+            which request headers choose).
     """
 
     def __init__(self, root_id: str, title: str = "domsync", head: str = "", *,
                  origins: Iterable[str] | None = None, allowed_hosts: Iterable[str] | None = None,
                  bound_host: str = "localhost", frame_ancestors: str = "'self'", reload_resumes: bool = True,
-                 strict_csp: bool = False, csp_sources: Mapping[str, Iterable[str]] | None = None):
+                 strict_csp: bool = False, csp_sources: Mapping[str, Iterable[str]] | None = None,
+                 prerender: bool = False):
         self._page_args: dict[str, Any] = dict(root_id=root_id, title=title, head=head,
                                                script_src=client_js_name(), reload_resumes=reload_resumes,
                                                strict=strict_csp)
         self.page = render_page(**self._page_args).encode()
+        self.prerender = prerender
         self.strict_csp = strict_csp
         self._policy_args: dict[str, Any] = {}
         if strict_csp:
@@ -193,6 +199,8 @@ class Site:
             return response
         if self.is_page(path):
             response = self._page(self.page, "no-cache", host)
+            if self.prerender:  # this answer, or the page with a first render (see navigates)
+                response.headers.append(("Vary", PRERENDER_VARY))
         elif path == "/" + client_js_name():
             response = _script(accept_encoding, _IMMUTABLE)
         elif path == "/domsync.js":
@@ -217,15 +225,22 @@ class Site:
 
     @staticmethod
     def navigates(headers: Any) -> bool:
-        """Whether a request for the page is a browser opening it (``prerender``: only
-        then does a session start with the request). Another site's page can make the
-        browser fetch the page as an image, a script, a frame, or prefetch it: none of
-        those starts a session and runs the app's handlers, which a page load does
-        (and which, without ``prerender``, only a websocket from an allowed origin
-        does). A request without ``Sec-Fetch-Dest`` (not from a browser of the last
-        years) counts as a navigation."""
-        dest = headers.get("Sec-Fetch-Dest")
-        if dest is not None and dest != "document":
+        """Whether a request for the page is a browser opening it from this site (or
+        from its address bar or a bookmark): only then does ``prerender`` start a
+        session with the request and run the app's handlers, as a websocket from an
+        allowed origin does without it.
+
+        Not for a request that is no page load (``Sec-Fetch-Dest`` other than
+        ``document``: another site's page fetching this one as an image, a script,
+        a frame, with ``fetch()``), nor a prefetch, nor a request that does not say
+        (a program, a health check, a browser older than 2023): they get the page
+        without a first render. Nor for a page opened from another site
+        (``Sec-Fetch-Site: cross-site``): the browser does not send that request the
+        cookies marked ``SameSite=Strict``, which the page's websocket carries, so its
+        handlers would not see the visitor's login."""
+        if headers.get("Sec-Fetch-Dest") != "document":
+            return False
+        if headers.get("Sec-Fetch-Site") not in ("same-origin", "same-site", "none"):
             return False
         purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
         return "prefetch" not in purpose
@@ -239,7 +254,7 @@ class Site:
         if gzipped:
             body = gzip.compress(body, _GZIP_LEVEL)
         response = self._page(body, "no-store", host)
-        response.headers.append(("Vary", "Accept-Encoding"))
+        response.headers.append(("Vary", "Accept-Encoding, " + PRERENDER_VARY))
         if gzipped:
             response.headers.append(("Content-Encoding", "gzip"))
         return response

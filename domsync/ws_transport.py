@@ -287,14 +287,18 @@ class Connection(asyncio.Protocol):
         server = self.server
         transport = self.transport
         assert transport is not None
-        page = await server._prerender(Request(request.path, Headers(list(headers.raw_items()))),
-                                       transport.get_extra_info("peername"))
+        try:
+            page = await server._prerender(Request(request.path, Headers(list(headers.raw_items()))),
+                                           transport.get_extra_info("peername"))
+            response = None if page is None else server._site.prerendered(
+                page, headers.get("Host"), headers.get("Accept-Encoding", ""))
+        except Exception:  # a bug of ours: the page still goes out
+            logger.exception("could not serve the page with its first render: served without")
+            response = None
         if transport.is_closing():
             return  # the browser left: its session ends when nobody comes for it
-        if page is None:
+        if response is None:
             response = server._site.respond("GET", "/", headers.get("Accept-Encoding", ""), None, headers.get("Host"))
-        else:
-            response = server._site.prerendered(page, headers.get("Host"), headers.get("Accept-Encoding", ""))
         self._respond(response)
 
     def _accept(self, request: HttpRequest) -> None:

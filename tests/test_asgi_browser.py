@@ -102,9 +102,11 @@ async def test_a_prerendered_page_mounted_in_starlette(context):
     server = counter_server(prerender=True)
     async with Uvicorn(starlette_app(server.asgi())) as web:
         page = await context.new_page()
-        raw = await page.request.get(web.url + "/live/")
+        raw = await page.request.get(web.url + "/live/", headers={"Sec-Fetch-Dest": "document",
+                                                                  "Sec-Fetch-Site": "none"})
         assert "<button id='b'>0</button><input id='name'>" in await raw.text()
         assert raw.headers["cache-control"] == "no-store"
+        assert "Sec-Fetch-Dest" in raw.headers["vary"]
         await page.goto(web.url + "/live/")
         await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
         await page.click("#b")

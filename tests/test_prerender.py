@@ -121,9 +121,10 @@ def test_a_strict_page_gets_ops_and_no_markup():
 def test_the_page_puts_the_boot_block_before_the_client_script():
     html = render_page("root", content="<p>x</p>", boot='{"a":1}')
     assert html.index(f'id="{BOOT_ID}"') < html.index("<script src=")
-    assert '<div id="root"><p>x</p></div>\n' in html
-    assert " async>" in html  # the page is parsed and shown without waiting for the client
-    assert BOOT_ID not in render_page("root") and " async" not in render_page("root")
+    assert " defer>" in html  # the page is parsed and shown without waiting for the client
+    assert "<div id=\"root\" inert><p>x</p></div>" in html  # inert until the client binds it
+    plain = render_page("root")
+    assert BOOT_ID not in plain and " defer" not in plain and "inert" not in plain
     # Tables of rows: the script that puts them in place comes right after the root.
     html = render_page("root", content="<table><template><tr></tr></template></table>", boot="{}", rows=True)
     assert '<template><tr></tr></template></table></div><script>(function (root)' in html
@@ -310,14 +311,20 @@ async def test_without_prerender_the_page_starts_no_session():
         await server.close()
 
 
+OPENED = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Site": "same-origin"}
+
+
 @pytest.mark.parametrize("headers, navigates", [
-    ({}, True),  # not a browser of the last years: curl, a test client
-    ({"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}, True),
-    ({"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}, False),  # <img src> on another site
-    ({"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "no-cors"}, False),  # fetch()
-    ({"Sec-Fetch-Dest": "iframe"}, False),  # framing is refused anyway (frame-ancestors)
-    ({"Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"}, False),
-    ({"Sec-Fetch-Dest": "document", "Purpose": "prefetch"}, False),
+    (OPENED, True),
+    ({**OPENED, "Sec-Fetch-Site": "none"}, True),  # the address bar, a bookmark
+    ({**OPENED, "Sec-Fetch-Site": "same-site"}, True),
+    ({**OPENED, "Sec-Fetch-Site": "cross-site"}, False),  # a link on another site: no SameSite=Strict cookies
+    ({}, False),  # a program, a health check, an old browser: it does not say
+    ({"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "cross-site"}, False),
+    ({"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Site": "same-origin"}, False),
+    ({**OPENED, "Sec-Fetch-Dest": "iframe"}, False),
+    ({**OPENED, "Sec-Purpose": "prefetch"}, False),
+    ({**OPENED, "Purpose": "prefetch"}, False),
 ])
 def test_only_a_browser_opening_the_page_starts_a_session(headers, navigates):
     from wsgiref.headers import Headers
@@ -325,3 +332,119 @@ def test_only_a_browser_opening_the_page_starts_a_session(headers, navigates):
     from domsync.web import Site
 
     assert Site.navigates(Headers(list(headers.items()))) is navigates
+
+
+# ---------------------------------------------------------------------- review findings
+
+async def test_a_page_request_cancelled_while_its_handler_runs_ends_the_session():
+    """A request cancelled mid-render (the ASGI server gave up on it, the app stops):
+    its session ends, its disconnect handlers run, and it holds no place."""
+    started = asyncio.Event()
+    ended: list = []
+
+    async def handler(server, client):
+        started.set()
+        await asyncio.sleep(10)  # still building when the request goes
+
+    server = MemoryServer(handler, prerender=True, max_connections=4)
+    server.on("disconnect")(lambda client: ended.append(client))
+    try:
+        request = asyncio.ensure_future(server.load_page())
+        await started.wait()
+        request.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await request
+        await eventually(lambda: ended)
+        assert server.get_clients() == [] and server._online_count() == 0
+    finally:
+        await server.close()
+
+
+async def test_pages_never_opened_hold_a_pool_of_their_own_and_push_out_no_returning_browser():
+    """Page requests whose pages never connect (a crawler, a flood of GETs) wait in a
+    pool of a quarter of max_connections; past it pages come without a first render,
+    and a session whose browser is coming back is never ended for them."""
+    server = MemoryServer(lambda server, client: server.flush(client), prerender=True, max_connections=4)
+    try:
+        boot = boot_of(await server.load_page())
+        peer, welcome = await connect(server, boot["token"], boot["batch"])
+        await peer.send({"domsync": True, "type": "ack", "a": 1})
+        await peer.drop()  # a user whose network dropped: coming back
+        user = peer.client
+        assert await server.load_page() is not None  # one page waits for its socket
+        assert all([await server.load_page() is None for _ in range(5)])  # the pool is full
+        assert server.is_connected(user)
+        back, welcome = await connect(server, welcome["token"], 1)
+        assert welcome["resumed"] is True
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize("how", ["flush(client)", "flush()", "autoflush"])
+async def test_the_handlers_first_flush_of_any_kind_renders_the_page_at_once(how):
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", innerText="built"))
+        if how == "flush(client)":
+            await server.flush(client)
+        elif how == "flush()":
+            await server.flush()
+        while server.is_connected(client):  # and it goes on (a clock, say)
+            await asyncio.sleep(0.05)
+
+    server = MemoryServer(handler, prerender=True, autoflush=0.02 if how == "autoflush" else None)
+    try:
+        started = asyncio.get_running_loop().time()
+        page = await server.load_page()
+        assert asyncio.get_running_loop().time() - started < domsync.server_core.PRERENDER_WAIT
+        assert page.content == "<p>built</p>"
+    finally:
+        await server.close()
+
+
+async def test_another_sessions_flush_of_this_client_does_not_cut_its_first_render_short():
+    go_on = asyncio.Event()
+    clients: list = []
+
+    async def handler(server, client):
+        clients.append(client)
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="a"))
+        await go_on.wait()
+        doc.getRootElement().appendChild(doc.createElement("p", id="b"))
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        request = asyncio.ensure_future(server.load_page())
+        await eventually(lambda: clients)
+        await server.flush(clients[0])  # from elsewhere: say, a callback that flushes everyone
+        await asyncio.sleep(0.05)
+        assert not request.done()
+        go_on.set()
+        assert (await request).content == "<p id='a'></p><p id='b'></p>"
+    finally:
+        await server.close()
+
+
+async def test_the_page_requests_own_query_is_the_apps_not_a_route():
+    pages: list = []
+
+    async def handler(server, client):
+        pages.append((server.get_document(client).page, client.request.path))
+        await server.flush(client)
+
+    server = MemoryServer(handler, prerender=True)
+    try:
+        await server.load_page("/?route=admin")
+        assert pages == [(None, "/?route=admin")]
+    finally:
+        await server.close()
+
+
+def test_a_prerendering_servers_plain_page_says_what_it_varies_on():
+    from domsync.web import Site
+
+    plain = Site("root", prerender=True).respond("GET", "/")
+    assert plain.header("Vary") == "Sec-Fetch-Dest, Sec-Fetch-Site, Sec-Purpose"
+    assert Site("root").respond("GET", "/").header("Vary") is None

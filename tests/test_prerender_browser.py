@@ -47,15 +47,20 @@ async def open_prerendered(context, doc: Document, strict: bool = False, place_r
     await page.set_content(
         "<!doctype html><html><head><meta charset='utf-8'><title>prerendered</title>"
         f"<script>{WATCH_ERRORS}{'window.domsync = {strict: true};' if strict else ''}</script></head><body>"
-        f"<div id='{doc.getRootId()}'>{page_parts.content}</div>"
+        f"<div id='{doc.getRootId()}' inert>{page_parts.content}</div>"
         + (PLACE_ROWS if page_parts.rows and place_rows else "")
-        + f"<script type='application/json' id='{BOOT_ID}'>{page_parts.boot}</script></body></html>")
-    await page.add_script_tag(content=client_js_source().decode("utf-8"))
+        + f"<script type='application/json' id='{BOOT_ID}'>{page_parts.boot}</script>{inline_client()}</body></html>")
     await page.evaluate(WATCH_CLIENT.replace("window.__errors = [];", ""))
     await page.wait_for_function(f"() => document.getElementById('{BOOT_ID}') === null")
     client = ClientPage(page, doc.getRootId())
     assert await client.errors() == []
     return client
+
+
+def inline_client() -> str:
+    """The client as an inline script (it then connects nowhere), right after the boot
+    block, where the served page has its script tag."""
+    return "<script>" + client_js_source().decode("utf-8").replace("</", "<\\/") + "</script>"
 
 
 # ---------------------------------------------------------------------- the client's side
@@ -149,8 +154,8 @@ async def test_a_boot_that_fails_asks_the_server_for_the_whole_page(context):
     boot["ops"][1][3] = [1, 4]  # four keys for three elements
     page = await context.new_page()
     await page.set_content(f"<script>{WATCH_ERRORS}</script><div id='{doc.getRootId()}'>{parts.content}</div>"
-                           f"<script type='application/json' id='{BOOT_ID}'>{json.dumps(boot)}</script>")
-    await page.add_script_tag(content=client_js_source().decode("utf-8"))
+                           f"<script type='application/json' id='{BOOT_ID}'>{json.dumps(boot)}</script>"
+                           + inline_client())
     await page.wait_for_function("() => window.__errors.length > 0")
     assert "3 elements, but 4 keys" in (await page.evaluate("() => window.__errors"))[0]
 
@@ -321,3 +326,130 @@ async def test_another_sites_image_or_fetch_of_the_page_starts_no_session(start_
     await page.goto(server.url)  # opening it does
     await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
     assert len(log) == 1
+
+
+
+async def test_the_page_is_inert_until_the_client_binds_it(start_server, context):
+    """Before the client has bound the page, a click or a keystroke would reach nobody
+    (and a form would submit itself, fields and all, in the URL): the page is inert
+    until then, so nothing the user does is lost or goes astray."""
+    log: list = []
+    server = await start_server(counter_app(log), prerender=True)
+    page = await context.new_page()
+    held = asyncio.get_running_loop().create_future()
+    await page.route("**/domsync.*.js", holding_until(held))
+    await page.goto(server.url, wait_until="commit")
+    await page.locator("#field").wait_for()
+    box = await page.locator("#field").bounding_box()
+    await page.mouse.click(box["x"] + 5, box["y"] + 5)
+    await page.keyboard.type("lost?")
+    assert await page.evaluate("() => document.activeElement === document.body")
+    assert await page.input_value("#field") == ""  # nothing typed landed (its value comes with the client)
+    held.set_result(None)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert await page.evaluate("() => document.getElementById('domsync_root_id').hasAttribute('inert')") is False
+    assert await page.input_value("#field") == "preset"
+    await page.fill("#field", "now")
+    await click(page, 1)
+    assert await page.text_content("#go") == "clicked 1 (now)"
+
+
+def holding_until(future):
+    """A route handler that lets a request through once ``future`` is done."""
+    async def hold(route):
+        await future
+        await route.continue_()
+    return hold
+
+
+async def test_a_deep_link_keeps_its_route_over_the_first_renders_default(start_server, context):
+    """The page request carries no hash: a handler that picks a default page renders
+    that one. A page opened at #shop keeps its route, which the server then hears."""
+    routes: list = []
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        if not doc.page:
+            doc.set_page("home")
+        doc.getRootElement().appendChild(doc.createElement("p", id="where", innerText="page: " + doc.page))
+        await server.flush(client)
+
+    server = await start_server(handler, prerender=True)
+
+    @server.on("route")
+    async def moved(client, page_name, route_vars):
+        routes.append(page_name)
+        server.get_document(client).getElementById("where").innerText = "page: " + page_name
+
+    page = await context.new_page()
+    await page.goto(server.url + "#shop")
+    await page.wait_for_function("() => document.getElementById('where').textContent === 'page: shop'")
+    assert page.url.endswith("#shop") and routes == ["shop"]
+    other = await context.new_page()  # opened at no route: the first render's default shows
+    await other.goto(server.url)
+    await other.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert other.url.endswith("#home") and await other.text_content("#where") == "page: home"
+
+
+async def test_a_download_in_the_first_render_names_its_worker(start_server, context):
+    """A large file queued by the first render is fetched from a one-time URL that
+    names the worker holding it (for the proxy), and arrives."""
+    from domsync import pack_bytes
+
+    data = bytes(range(256)) * 2048  # 512 KiB: over the size sent inside a batch
+
+    async def handler(server, client):
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", innerText="here is a file"))
+        doc.file_download(pack_bytes(data), "report.bin")
+        await server.flush(client)
+
+    server = await start_server(handler, prerender=True, worker_id="w1")
+    page = await context.new_page()
+    async with page.expect_download() as downloading:
+        await page.goto(server.url)
+    download = await downloading.value
+    assert "worker=w1" in download.url
+    assert open(await download.path(), "rb").read() == data
+
+
+async def test_an_element_of_the_app_with_the_boot_blocks_id_changes_nothing(start_server, context):
+    log: list = []
+
+    async def handler(server, client):
+        log.append(client)
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="domsync-boot", innerText="mine"))
+        await server.flush(client)
+
+    server = await start_server(handler, prerender=True)
+    page = await context.new_page()
+    await page.goto(server.url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert await page.text_content("#domsync-boot") == "mine"
+    assert len(log) == 1 and len(server.get_clients()) == 1
+
+
+async def test_a_page_opened_from_another_site_starts_its_session_over_the_socket(start_server, context):
+    """A link on another site: the browser sends that request no SameSite=Strict
+    cookies, so the page comes without a first render, and the session starts over the
+    websocket, which has them."""
+    seen: list = []
+
+    async def handler(server, client):
+        seen.append(client.request.headers.get("Cookie"))
+        doc = server.get_document(client)
+        doc.getRootElement().appendChild(doc.createElement("p", id="who", innerText=str(seen[-1])))
+        await server.flush(client)
+
+    server = await start_server(handler, prerender=True)
+    await context.add_cookies([{"name": "sid", "value": "s3cret", "url": server.url, "sameSite": "Strict"}])
+    page = await context.new_page()
+    answers: list = []
+    page.on("response", lambda response: answers.append(response.headers.get("cache-control"))
+            if response.url == server.url else None)
+    await page.set_content(f"<a id='away' href='{server.url}'>the app</a>")
+    await page.click("#away")
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert answers == ["no-cache"]  # the plain page, not one with a first render (no-store)
+    assert seen == ["sid=s3cret"] and await page.text_content("#who") == "sid=s3cret"
