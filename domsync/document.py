@@ -345,7 +345,7 @@ class Document(Recorder, Batches, Inbound, Actions):
         findable elements with generated ids to them, when the caller has it."""
         if not new_id:
             raise InvalidNameError("an id cannot be the empty string; use removeAttribute('id')")
-        match = _AUTO_ID.match(new_id)
+        match = _AUTO_ID.match(new_id) if new_id.startswith(AUTO_ID_PREFIX) else None
         if match is not None:
             # Someone reuses a generated-looking id (innerHTML += ..., a copied outerHTML).
             # Fine unless that generated id is in use; and no later element may get it.

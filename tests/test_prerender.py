@@ -121,10 +121,10 @@ def test_a_strict_page_gets_ops_and_no_markup():
 def test_the_page_puts_the_boot_block_before_the_client_script():
     html = render_page("root", content="<p>x</p>", boot='{"a":1}')
     assert html.index(f'id="{BOOT_ID}"') < html.index("<script src=")
-    assert " defer>" in html  # the page is parsed and shown without waiting for the client
+    assert " async>" in html  # the page is parsed and shown without waiting for the client
     assert "<div id=\"root\" inert><p>x</p></div>" in html  # inert until the client binds it
     plain = render_page("root")
-    assert BOOT_ID not in plain and " defer" not in plain and "inert" not in plain
+    assert BOOT_ID not in plain and " async" not in plain and "inert" not in plain
     # Tables of rows: the script that puts them in place comes right after the root.
     html = render_page("root", content="<table><template><tr></tr></template></table>", boot="{}", rows=True)
     assert '<template><tr></tr></template></table></div><script>(function (root)' in html

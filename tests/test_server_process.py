@@ -309,7 +309,7 @@ async def test_each_example_starts_and_serves_its_page(example, tmp_path):
         response = await asyncio.wait_for(reader.read(), 10)
         writer.close()
         assert response.startswith(b"HTTP/1.1 200 OK")
-        assert re.search(rb'<script src="domsync\.[0-9a-f]{12}\.js"( data-domsync-strict)?( defer)?></script>',
+        assert re.search(rb'<script src="domsync\.[0-9a-f]{12}\.js"( data-domsync-strict)?( async)?></script>',
                          response)  # versioned
         if example == "prerender":  # the first render is in the page
             assert b"<td id='powers.td.999.cube'>997002999</td>" in response
