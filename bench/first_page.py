@@ -39,9 +39,10 @@ cells: "load ms" is from ``page.goto`` to then, seen from Python (it includes th
 is from the navigation's start to the start of the animation frame after the first one
 with the whole table (so that one has been laid out and painted), seen in the page by
 an animation-frame loop running from the page's start; "live ms" is from the
-navigation's start until the table is painted and the page's session is on the line
-(the ``domsync:status`` event said "open"; the bare page's script is inline, so for it
-"live" is "painted"), whichever comes later. The figures are the median over ``--rounds`` loads, taking the
+navigation's start until the table is painted, the page's session is on the line (the
+``domsync:status`` event said "open"; the bare page's script is inline) and, for a
+prerendered page, the client has bound it (its root is no longer ``inert``), whichever
+comes last. The figures are the median over ``--rounds`` loads, taking the
 servers in turn (in another order each round), and the ratios to bare.
 
 The servers run in a process of their own (``--same-process``: in the benchmark's, as
@@ -102,12 +103,16 @@ WATCH_TABLE = """(() => {
     if (e.detail.status === 'open' && !window.__open) window.__open = performance.now();
   });
   function tick() {
-    if (window.__complete) { window.__painted = performance.now(); return; }
-    if (document.querySelectorAll('#t td').length === %d) window.__complete = performance.now();
-    requestAnimationFrame(tick);
+    const now = performance.now();
+    if (window.__complete && !window.__painted) window.__painted = now;
+    if (document.querySelectorAll('#t td').length === %d && !window.__complete) window.__complete = now;
+    // A prerendered page is bound when its root is no longer inert.
+    const root = document.getElementById('%s');
+    if (window.__complete && root && !root.hasAttribute('inert') && !window.__bound) window.__bound = now;
+    if (!window.__painted || !window.__bound) requestAnimationFrame(tick);
   }
   requestAnimationFrame(tick);
-})();""" % (ROWS * COLS)
+})();""" % (ROWS * COLS, ROOT_ID)
 
 
 class Proxy:
@@ -234,7 +239,8 @@ async def load(browser, proxy: Proxy) -> tuple[int, int, float, float]:
     # Live: the table is painted and the page answers (a domsync page: its session is on
     # the line, which a prerendered page's is only after it has bound the page).
     live = await page.wait_for_function(
-        "(window.__open || !window.domsync) && Math.max(window.__painted, window.__open || 0)", timeout=30000)
+        "(window.__open || !window.domsync) && window.__bound"
+        " && Math.max(window.__painted, window.__open || 0, window.__bound)", timeout=30000)
     live_ms = await live.json_value()
     await asyncio.sleep(0.3)  # the last frames' bytes through the proxy
     down, up = proxy.down, proxy.up

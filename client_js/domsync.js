@@ -893,6 +893,10 @@
   /** The server's welcome: the session is back (or a new one began). */
   function welcome(ws, w) {
     if (!w.resumed) {
+      // A prerendered page whose session has ended meanwhile: the new session's first
+      // batch brings the whole page instead.
+      bootOps = null;
+      heldBatches.length = 0;
       // A new session: its keys are new, and what was kept for the old one is void.
       if (token !== null || hasPage) {
         pending.length = 0;
@@ -932,7 +936,8 @@
     ackNow = true;
     sentQ = Math.max(sentQ, w.in);
     confirmed(w.in);
-    setStatus("open");
+    // Open: the session is on the line, and the page live (a prerendered page, once bound).
+    if (bootOps === null) setStatus("open");
     // What was queued meanwhile, and what was sent but not confirmed, goes now, in
     // order: the server takes each number once.
     for (const entry of pending) if (ws.readyState === WebSocket.OPEN) sendEntry(ws, entry);
@@ -951,6 +956,10 @@
   let wireOfSocket = apply;
 
   function receiveBatch(data) {
+    if (bootOps !== null) {
+      heldBatches.push(data);  // after the page is bound (see bindBoot)
+      return;
+    }
     const newline = data.indexOf("\n");
     const head = data.slice(0, newline).split(" ");
     const number = +head[0];
@@ -1235,65 +1244,91 @@
   // A page served with its first render (DomsyncServer(prerender=True)): the root holds
   // it as markup, and a JSON block (data, never run) the session's token, the number of
   // the batch the page stands for, and the ops that complete it, starting with the
-  // keys of the markup's elements. Bind and apply them, then connect as a page that
-  // resumes that session: the server sends only what came after.
-  function boot(bootBlock) {
+  // keys of the markup's elements. The page connects at once, as a page that resumes
+  // that session (the server sends only what came after), and binds the page after it
+  // is painted; batches that arrive before wait for it.
+
+  /** The boot's ops while the page waits to be bound, and the batches that came meanwhile. */
+  let bootOps = null;
+  const heldBatches = [];
+
+  /** Read the boot block: the session it names is this page's. False if it is not one. */
+  function readBoot(bootBlock) {
     let data = null;
     try { data = JSON.parse(bootBlock.textContent); } catch (e) { report(e, "boot"); }
     bootBlock.remove();  // the token is the session's: not left in the page
-    if (data && typeof data.token === "string" && typeof data.batch === "number") {
-      booted = true;
-      // First: what the ops may need (a large download's URL names the worker).
-      token = data.token;
-      worker = typeof data.worker === "string" ? data.worker : null;
-      // The server rendered the page for no route (the hash never reaches it). A page
-      // opened at one keeps it, and says so once connected: the browser's route wins
-      // over one the first render set (which a page opened at none shows instead of
-      // the entry it was opened with).
-      const openedAt = currentRoute();
-      reportedRoute = domsync.route = "";
-      route.batch = batches + 1;
-      batches++;
-      booting = true;
-      try {
-        for (const op of data.ops) {
-          const fn = OPS[op[0]];
-          if (!fn) throw new Error("domsync: unknown op " + JSON.stringify(op).slice(0, 100));
-          if (op[0] === OP.ROUTE && openedAt) continue;
-          fn(op);
-        }
-        hasPage = true;
-      } catch (error) {
-        report(error, "boot");  // the server sends the whole page instead (hasPage stays false)
-      }
-      booting = false;
-      applied = ackedBatch = data.batch;
-      newSession = false;  // its first R() has run: the keys are this session's
-      reportRoute();
-      // The page was inert until now (see R): an autofocus it asked for happens now.
-      const root = nodes.get(0), asked = root && root.querySelector("[autofocus]");
-      if (asked && (document.activeElement === document.body || !document.activeElement)) asked.focus();
+    if (!data || typeof data.token !== "string" || typeof data.batch !== "number" || !Array.isArray(data.ops)) {
+      return false;
     }
+    booted = true;
+    token = data.token;  // the ops may need the worker: a large download's URL names it
+    worker = typeof data.worker === "string" ? data.worker : null;
+    applied = ackedBatch = data.batch;
+    hasPage = true;
+    newSession = false;  // the keys are this session's
+    bootOps = data.ops;
+    return true;
+  }
+
+  /** Bind the page and apply the boot's ops, then the batches that arrived meanwhile. */
+  function bindBoot() {
+    const ops = bootOps;
+    if (ops === null) return;  // a new session took its place (its welcome said so)
+    bootOps = null;
+    // The server rendered the page for no route (the hash never reaches it). A page
+    // opened at one keeps it, and says so: the browser's route wins over one the first
+    // render set (which a page opened at none shows instead of the entry it was
+    // opened with).
+    const openedAt = currentRoute();
+    reportedRoute = domsync.route = "";
+    route.batch = batches + 1;
+    batches++;
+    booting = true;
+    let bound = false;
+    try {
+      for (const op of ops) {
+        const fn = OPS[op[0]];
+        if (!fn) throw new Error("domsync: unknown op " + JSON.stringify(op).slice(0, 100));
+        if (op[0] === OP.ROUTE && openedAt) continue;
+        fn(op);
+      }
+      bound = true;
+    } catch (error) {
+      report(error, "boot");
+    }
+    booting = false;
+    if (!bound) {
+      // Ask for the whole page: a new connection says it has none.
+      hasPage = false;
+      heldBatches.length = 0;
+      if (socket) socket.close();
+      return;
+    }
+    reportRoute();
+    // The page was inert until now (see R): an autofocus it asked for happens now.
+    const root = nodes.get(0), asked = root && root.querySelector("[autofocus]");
+    if (asked && (document.activeElement === document.body || !document.activeElement)) asked.focus();
+    for (const data of heldBatches.splice(0)) receiveBatch(data);
+    if (welcomed && socket && socket.readyState === WebSocket.OPEN) setStatus("open");
   }
 
   // The page's boot block stands right before this script (the page's own element with
   // that id, if any, comes earlier in the page).
   const bootBlock = script && script.previousElementSibling;
-  if (bootBlock && bootBlock.id === "domsync-boot" && bootBlock.type === "application/json") {
-    // The page shows first: binding thousands of elements before it is painted would
-    // hold back its paint. So after the frame that paints it, when the next one begins
-    // (or soon, in a tab that draws no frames). Until then the page is inert: nothing
-    // the user does there could reach the server.
+  if (bootBlock && bootBlock.id === "domsync-boot" && bootBlock.type === "application/json"
+      && readBoot(bootBlock)) {
+    // Binding thousands of elements before the page is painted would hold back its
+    // paint: so after the frame that paints it, when the next one begins (or soon, in a
+    // tab that draws no frames). Until then the page is inert: nothing the user does
+    // there could reach the server.
     let begun = false;
     const begin = function () {
       if (begun) return;
       begun = true;
-      boot(bootBlock);
-      start();
+      bindBoot();
     };
     requestAnimationFrame(function () { requestAnimationFrame(function () { setTimeout(begin, 0); }); });
     setTimeout(begin, 250);
-  } else {
-    start();
   }
+  start();
 })();

@@ -211,6 +211,7 @@ async def test_the_page_shows_before_the_client_script_runs_and_then_works(start
     # The page has said it holds the token: a drop now keeps the session for the whole
     # session_retention, not only the reload grace.
     await eventually(lambda: server._hub.sessions[client].confirmed)
+    await page.wait_for_function("() => !document.getElementById('domsync_root_id').hasAttribute('inert')")
     assert await page.input_value("#field") == "preset"
     await page.fill("#field", "typed")
     await page.click("#go")
@@ -346,8 +347,7 @@ async def test_the_page_is_inert_until_the_client_binds_it(start_server, context
     assert await page.evaluate("() => document.activeElement === document.body")
     assert await page.input_value("#field") == ""  # nothing typed landed (its value comes with the client)
     held.set_result(None)
-    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
-    assert await page.evaluate("() => document.getElementById('domsync_root_id').hasAttribute('inert')") is False
+    await page.wait_for_function("() => !document.getElementById('domsync_root_id').hasAttribute('inert')")
     assert await page.input_value("#field") == "preset"
     await page.fill("#field", "now")
     await click(page, 1)
@@ -453,3 +453,50 @@ async def test_a_page_opened_from_another_site_starts_its_session_over_the_socke
     await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
     assert answers == ["no-cache"]  # the plain page, not one with a first render (no-store)
     assert seen == ["sid=s3cret"] and await page.text_content("#who") == "sid=s3cret"
+
+
+async def test_a_page_whose_session_ended_before_it_connected_gets_a_new_one(start_server, context):
+    """The page took too long to connect (its session waits 15 s): the server starts a
+    new session, whose first batch replaces the page, and the page works."""
+    log: list = []
+    server = await start_server(counter_app(log), prerender=True)
+    page = await context.new_page()
+    held = asyncio.get_running_loop().create_future()
+    await page.route("**/domsync.*.js", holding_until(held))
+    await page.goto(server.url, wait_until="commit")
+    await page.locator("#go").wait_for()
+    [(_, first)] = log
+    await server._end_session(first)  # as when its wait ran out
+    held.set_result(None)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert len(log) == 2 and server.get_clients() == [log[1][1]]
+    await click(page, 1)
+    assert await page.evaluate("() => document.getElementById('domsync_root_id').hasAttribute('inert')") is False
+
+
+async def test_batches_that_arrive_before_the_page_is_bound_wait_for_it(start_server, context):
+    """The page connects at once and binds after its first paint: batches the handler
+    flushed after the first render can arrive before the binding, and are applied after
+    it, in order."""
+    async def handler(server, client):
+        doc = server.get_document(client)
+        out = doc.getRootElement().appendChild(doc.createElement("p", id="out", innerText="0"))
+        await server.flush(client)  # the page
+        await asyncio.sleep(0.01)  # it is rendered: what follows comes over the socket
+        for n in range(1, 6):
+            out.innerText = str(n)
+            doc.getRootElement().appendChild(doc.createElement("span", innerText=str(n)))
+            await server.flush(client)
+
+    server = await start_server(handler, prerender=True)
+    page = await context.new_page()
+    # A slow first paint: the binding waits (until its 250 ms fallback), the socket not.
+    await page.add_init_script("window.requestAnimationFrame = callback => setTimeout(callback, 2000);")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    await page.goto(server.url)
+    await page.wait_for_function("() => window.domsync && domsync.status === 'open'")
+    assert await page.text_content("#out") == "5"
+    assert await page.evaluate("() => [...document.querySelectorAll('span')].map(s => s.textContent)") == \
+        ["1", "2", "3", "4", "5"]
+    assert errors == []
