@@ -278,12 +278,12 @@ async def start_servers() -> dict:
 
 async def prerendered_html(port: int) -> str:
     """The page the prerendering server serves a browser that opens it (one load)."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-Fetch-Dest: document\r\nSec-Fetch-Site: none\r\n\r\n")
-    await writer.drain()
-    response = await reader.read()
-    writer.close()
-    return response.split(b"\r\n\r\n", 1)[1].decode()
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/",
+                                     headers={"Sec-Fetch-Dest": "document", "Sec-Fetch-Site": "none"})
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, lambda: urllib.request.urlopen(request).read().decode())
 
 
 async def serve_servers() -> None:

@@ -175,20 +175,19 @@ class AsgiApp:
             await self._download(receive, send, method, path[len(DOWNLOAD_PATH) + 1:])
         elif self.server.prerender and method == "GET" and self.server._site.is_page(path) \
                 and self.server._site.navigates(headers):
+            # Its head at once (the browser commits the navigation meanwhile), the rest once
+            # the handlers' first flush is rendered.
             query = scope.get("query_string", b"").decode("latin-1")
-            response = None
+            stream = self.server._site.page_stream(headers.get("Host"), headers.get("Accept-Encoding", ""))
+            await send_head(send, stream.response)
+            await send({"type": "http.response.body", "body": stream.start(), "more_body": True})
+            page = None
             try:
                 page = await self.server._prerender(Request(path + ("?" + query if query else ""), headers),
                                                     tuple(scope["client"]) if scope.get("client") else None)
-                if page is not None:
-                    response = self.server._site.prerendered(page, headers.get("Host"),
-                                                             headers.get("Accept-Encoding", ""))
             except Exception:  # a bug of ours: the page still goes out
                 logger.exception("could not serve the page with its first render: served without")
-            if response is None:
-                response = self.server._site.respond(method, path, headers.get("Accept-Encoding", ""), None,
-                                                     headers.get("Host"))
-            await respond(send, response, method)
+            await send({"type": "http.response.body", "body": stream.finish(page)})
         else:
             await respond(send, self.server._site.respond(method, path, headers.get("Accept-Encoding", ""),
                                                           headers.get("If-None-Match"), headers.get("Host")), method)

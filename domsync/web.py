@@ -8,8 +8,8 @@ Paths here are relative to where the site is served (``/`` for the websockets se
 
 from __future__ import annotations
 
-import gzip
 import logging
+import zlib
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Iterable, Mapping
@@ -21,7 +21,7 @@ from .page import render_page
 from .prerender import PrerenderedPage
 from .protocol import WEBSOCKET_PATH
 
-__all__ = ["Site", "HttpResponse", "status_response", "normalize_origin"]
+__all__ = ["Site", "PageStream", "HttpResponse", "status_response", "normalize_origin"]
 
 logger = logging.getLogger("domsync.server")
 
@@ -30,9 +30,8 @@ _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _TEXT = "text/plain; charset=utf-8"
 #: How long a browser may keep the versioned client script without asking: a year.
 _IMMUTABLE = "public, max-age=31536000, immutable"
-#: A prerendered page of at least this many bytes is gzipped, at this level (level 1:
-#: most of the gain, for a fraction of level 6's time, on a page made per request).
-_GZIP_FROM = 1024
+#: A prerendered page is gzipped at this level (level 1: most of the gain, for a
+#: fraction of level 6's time, on a page made per request).
 _GZIP_LEVEL = 1
 #: The request headers that choose between the page and the page with a first render.
 PRERENDER_VARY = "Sec-Fetch-Dest, Sec-Fetch-Site, Sec-Purpose"
@@ -245,19 +244,12 @@ class Site:
         purpose = (headers.get("Sec-Purpose") or headers.get("Purpose") or "").lower()
         return "prefetch" not in purpose
 
-    def prerendered(self, page: PrerenderedPage, host: str | None = None, accept_encoding: str = "") -> HttpResponse:
-        """The page with a session's first render in it (:mod:`domsync.prerender`):
-        never stored by a cache (it holds the session's token), and gzipped for a
-        browser that takes it."""
-        body = render_page(**self._page_args, content=page.content, boot=page.boot, rows=page.rows).encode()
-        gzipped = "gzip" in accept_encoding.lower() and len(body) >= _GZIP_FROM
-        if gzipped:
-            body = gzip.compress(body, _GZIP_LEVEL)
-        response = self._page(body, "no-store", host)
-        response.headers.append(("Vary", "Accept-Encoding, " + PRERENDER_VARY))
-        if gzipped:
-            response.headers.append(("Content-Encoding", "gzip"))
-        return response
+    def page_stream(self, host: str | None = None, accept_encoding: str = "") -> "PageStream":
+        """The page for a browser opening it (``prerender``), in two parts: its head
+        goes at once, while the handler builds the first render, so that the browser
+        commits the navigation and reads the head meanwhile; then the rest, with the
+        first render (:meth:`PageStream.finish`)."""
+        return PageStream(self, host, accept_encoding)
 
     def _page(self, body: bytes, cache: str, host: str | None) -> HttpResponse:
         response = _response(HTTPStatus.OK, body, "text/html; charset=utf-8", cache)
@@ -273,6 +265,53 @@ class Site:
             return strict_policy(**self._policy_args, host=host)
         except ValueError:  # not a plain host[:port]: 'self' still covers the websocket
             return self.policy
+
+
+class PageStream:
+    """A prerendered page, sent in two parts (see :meth:`Site.page_stream`).
+
+    Attributes:
+        response: the status and headers (no ``Content-Length``: the transport frames
+            the body as it goes), never stored by a cache (the page holds the session's
+            token), gzipped for a browser that takes it.
+    """
+
+    def __init__(self, site: Site, host: str | None, accept_encoding: str):
+        self._site = site
+        self._gzip = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS) \
+            if "gzip" in accept_encoding.lower() else None
+        response = site._page(b"", "no-store", host)
+        headers = [(name, value) for name, value in response.headers if name != "Content-Length"]
+        headers.append(("Vary", "Accept-Encoding, " + PRERENDER_VARY))
+        if self._gzip is not None:
+            headers.append(("Content-Encoding", "gzip"))
+        self.response = HttpResponse(HTTPStatus.OK, headers)
+        self._head = _head_of(render_page(**site._page_args))
+
+    def start(self) -> bytes:
+        """The body's first bytes: the page up to its ``<body>``, the same with a first
+        render or without."""
+        return self._encode(self._head, last=False)
+
+    def finish(self, page: PrerenderedPage | None) -> bytes:
+        """The rest of the body: the page with ``page`` in it, or without a first render
+        (None: its session starts over the websocket)."""
+        args = self._site._page_args
+        html = render_page(**args) if page is None else \
+            render_page(**args, content=page.content, boot=page.boot, rows=page.rows)
+        assert html.startswith(self._head)
+        return self._encode(html[len(self._head):], last=True)
+
+    def _encode(self, text: str, last: bool) -> bytes:
+        data = text.encode()
+        if self._gzip is None:
+            return data
+        return self._gzip.compress(data) + self._gzip.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _head_of(page: str) -> str:
+    """A page's text up to and including its ``<body>`` line."""
+    return page[:page.index("<body>\n") + len("<body>\n")]
 
 
 def _script(accept_encoding: str, cache: str) -> HttpResponse:

@@ -282,24 +282,26 @@ class Connection(asyncio.Protocol):
                                                headers.get("If-None-Match"), headers.get("Host")))
 
     async def _prerendered(self, request: HttpRequest) -> None:
-        """The page with its session's first render (``prerender=True``)."""
+        """The page with its session's first render (``prerender=True``): its head at
+        once, the rest once the handlers' first flush is rendered (chunked)."""
         headers = request.headers
         server = self.server
         transport = self.transport
         assert transport is not None
+        stream = server._site.page_stream(headers.get("Host"), headers.get("Accept-Encoding", ""))
+        response = stream.response
+        head = f"HTTP/1.1 {response.status.value} {response.status.phrase}\r\n" + "".join(
+            f"{name}: {value}\r\n" for name, value in response.headers) + "Transfer-Encoding: chunked\r\n\r\n"
+        transport.write(head.encode("latin-1") + _chunk(stream.start()))
+        page = None
         try:
             page = await server._prerender(Request(request.path, Headers(list(headers.raw_items()))),
                                            transport.get_extra_info("peername"))
-            response = None if page is None else server._site.prerendered(
-                page, headers.get("Host"), headers.get("Accept-Encoding", ""))
         except Exception:  # a bug of ours: the page still goes out
             logger.exception("could not serve the page with its first render: served without")
-            response = None
-        if transport.is_closing():
-            return  # the browser left: its session ends when nobody comes for it
-        if response is None:
-            response = server._site.respond("GET", "/", headers.get("Accept-Encoding", ""), None, headers.get("Host"))
-        self._respond(response)
+        if not transport.is_closing():  # else the browser left: its session ends when nobody comes for it
+            transport.write(_chunk(stream.finish(page)) + b"0\r\n\r\n")
+            transport.close()
 
     def _accept(self, request: HttpRequest) -> None:
         response = self.protocol.accept(request)
@@ -417,3 +419,8 @@ class Connection(asyncio.Protocol):
             else:
                 transport.close()  # after the buffered rest has gone out
         return sent
+
+
+def _chunk(data: bytes) -> bytes:
+    """``data`` as one chunk of a chunked HTTP/1.1 body."""
+    return b"%x\r\n%s\r\n" % (len(data), data) if data else b""

@@ -448,3 +448,32 @@ def test_a_prerendering_servers_plain_page_says_what_it_varies_on():
     plain = Site("root", prerender=True).respond("GET", "/")
     assert plain.header("Vary") == "Sec-Fetch-Dest, Sec-Fetch-Site, Sec-Purpose"
     assert Site("root").respond("GET", "/").header("Vary") is None
+
+
+@pytest.mark.parametrize("encoding", ["gzip, br", ""])
+def test_the_page_goes_in_two_parts_that_make_the_whole_page(encoding):
+    """Its head at once (the browser commits the navigation while the handler runs),
+    then the rest: with a first render, or without one (the same head either way)."""
+    import gzip as gzip_module
+
+    from domsync.web import Site
+
+    site = Site("root", prerender=True)
+    doc = table_document()
+    parts = prerendered_page(doc.snapshot_ops(), "t" * 32, 1, None)
+    for page, expected in [(parts, render_page(site._page_args["root_id"], **{
+            k: v for k, v in site._page_args.items() if k != "root_id"}, content=parts.content, boot=parts.boot,
+            rows=parts.rows)), (None, site.page.decode())]:
+        stream = site.page_stream("localhost:8888", encoding)
+        first = stream.start()
+        body = first + stream.finish(page)
+        if encoding:
+            import zlib
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(first)
+            assert head.decode().endswith("<body>\n")  # the head alone is readable at once
+            body = gzip_module.decompress(body)
+            assert stream.response.header("Content-Encoding") == "gzip"
+        assert body.decode() == expected
+        assert stream.response.header("Cache-Control") == "no-store"
+        assert stream.response.header("Content-Length") is None
+        assert "Sec-Fetch-Dest" in stream.response.header("Vary")
