@@ -185,20 +185,23 @@ def counter_app(log: list):
     return handler
 
 
-async def test_the_page_shows_before_the_client_script_runs_and_then_works(start_server, context):
+async def open_without_client(start_server, context):
+    """The counter app's prerendered page, its client script held back: (server, page,
+    the future that lets the script through, the handler's log, console errors)."""
     log: list = []
     server = await start_server(counter_app(log), prerender=True)
     page = await context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     held = asyncio.get_running_loop().create_future()
-
-    async def hold_script(route):
-        await held
-        await route.continue_()
-
-    await page.route("**/domsync.*.js", hold_script)
+    await page.route("**/domsync.*.js", holding_until(held))
     await page.goto(server.url, wait_until="commit")
+    await page.locator("#go").wait_for()
+    return server, page, held, log, errors
+
+
+async def test_the_page_shows_before_the_client_script_runs_and_then_works(start_server, context):
+    server, page, held, log, errors = await open_without_client(start_server, context)
     # No client yet: the table is the page's own HTML.
     await page.wait_for_function("() => document.querySelectorAll('#t td').length === 600")
     assert await page.text_content("#t\\.td\\.r7\\.square") == "49"
@@ -334,13 +337,7 @@ async def test_the_page_is_inert_until_the_client_binds_it(start_server, context
     """Before the client has bound the page, a click or a keystroke would reach nobody
     (and a form would submit itself, fields and all, in the URL): the page is inert
     until then, so nothing the user does is lost or goes astray."""
-    log: list = []
-    server = await start_server(counter_app(log), prerender=True)
-    page = await context.new_page()
-    held = asyncio.get_running_loop().create_future()
-    await page.route("**/domsync.*.js", holding_until(held))
-    await page.goto(server.url, wait_until="commit")
-    await page.locator("#field").wait_for()
+    server, page, held, log, errors = await open_without_client(start_server, context)
     box = await page.locator("#field").bounding_box()
     await page.mouse.click(box["x"] + 5, box["y"] + 5)
     await page.keyboard.type("lost?")
@@ -458,13 +455,7 @@ async def test_a_page_opened_from_another_site_starts_its_session_over_the_socke
 async def test_a_page_whose_session_ended_before_it_connected_gets_a_new_one(start_server, context):
     """The page took too long to connect (its session waits 15 s): the server starts a
     new session, whose first batch replaces the page, and the page works."""
-    log: list = []
-    server = await start_server(counter_app(log), prerender=True)
-    page = await context.new_page()
-    held = asyncio.get_running_loop().create_future()
-    await page.route("**/domsync.*.js", holding_until(held))
-    await page.goto(server.url, wait_until="commit")
-    await page.locator("#go").wait_for()
+    server, page, held, log, errors = await open_without_client(start_server, context)
     [(_, first)] = log
     await server._end_session(first)  # as when its wait ran out
     held.set_result(None)
