@@ -716,21 +716,17 @@ class ServerCore(AppRunner):
         if session.log is None or retention.seconds <= 0 or session.final or not self._running():
             return self._finish(client)
         session.online = False
-        wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
-        logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
-        self._wait_for_browser(client, wait)
-        self._run_lifecycle(client, "offline")
-        return None
-
-    def _wait_for_browser(self, client: Client, seconds: float) -> None:
-        """Keep ``client``'s session, which has no socket, for ``seconds``."""
         if len(self._expiry) >= self.max_connections:
             # Sessions waiting for their browsers are bounded too: the longest-waiting goes.
             oldest = next(iter(self._expiry))
             logger.warning("%d sessions wait for their browsers: ended the oldest, of client %s",
                            len(self._expiry), oldest.address)
             self._finish(oldest)
-        self._expiry[client] = asyncio.get_running_loop().call_later(seconds, self._expire, client)
+        wait = retention.reload_grace if session.leaving or not session.confirmed else retention.seconds
+        logger.info("client %s went offline; its session is kept for %g s", client.address, wait)
+        self._expiry[client] = asyncio.get_running_loop().call_later(wait, self._expire, client)
+        self._run_lifecycle(client, "offline")
+        return None
 
     def _expire(self, client: Client) -> None:
         self._expiry.pop(client, None)

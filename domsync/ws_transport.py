@@ -289,10 +289,7 @@ class Connection(asyncio.Protocol):
         transport = self.transport
         assert transport is not None
         stream = server._site.page_stream(headers.get("Host"), headers.get("Accept-Encoding", ""))
-        response = stream.response
-        head = f"HTTP/1.1 {response.status.value} {response.status.phrase}\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in response.headers) + "Transfer-Encoding: chunked\r\n\r\n"
-        transport.write(head.encode("latin-1") + _chunk(stream.start()))
+        transport.write(_head(stream.response, (("Transfer-Encoding", "chunked"),)) + _chunk(stream.start()))
         page = None
         try:
             page = await server._prerender(Request(request.path, Headers(list(headers.raw_items()))),
@@ -325,9 +322,7 @@ class Connection(asyncio.Protocol):
         self.mode = "http"
         transport = self.transport
         assert transport is not None
-        head = f"HTTP/1.1 {response.status.value} {response.status.phrase}\r\n" + "".join(
-            f"{name}: {value}\r\n" for name, value in response.headers) + "\r\n"
-        transport.write(head.encode("latin-1") + response.body)
+        transport.write(_head(response) + response.body)
         if close:
             transport.close()
 
@@ -419,6 +414,12 @@ class Connection(asyncio.Protocol):
             else:
                 transport.close()  # after the buffered rest has gone out
         return sent
+
+
+def _head(response: HttpResponse, more: tuple[tuple[str, str], ...] = ()) -> bytes:
+    """A response's status line and headers (and ``more``), up to its body."""
+    return (f"HTTP/1.1 {response.status.value} {response.status.phrase}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in [*response.headers, *more]) + "\r\n").encode("latin-1")
 
 
 def _chunk(data: bytes) -> bytes:

@@ -100,28 +100,30 @@ async def styles_as_the_browser_writes_them(page, root):
 # ------------------------------------------------------------------ the differential test, strict
 
 
+async def check_strict_page_equals_model(client, run: Run) -> None:
+    """Apply the run's pending changes as a JSON batch, and compare the page with the
+    model (styles in the browser's serialisation) and the mirror."""
+    batch = run.take_batch("json")
+    if batch:
+        await client.apply_ops(batch)
+    async with styles_as_the_browser_writes_them(client.page, run.root):
+        await compare_page(client.page, await client.inner_html(), run)
+    run.check_mirror()
+
+
 @pytest.mark.parametrize("seed", SEEDS[:6])
 async def test_strict_page_equals_the_model_after_every_batch_of_random_mutations(strict_page, seed):
     """The differential test on a strict page: after each JSON batch, the browser's DOM
     equals the model (styles in the browser's serialisation), every key is bound to its
     element, no script ran, and the policy saw no violation."""
     run = Run(seed)
-
-    async def check():
-        batch = run.take_batch("json")
-        if batch:
-            await strict_page.apply_ops(batch)
-        async with styles_as_the_browser_writes_them(strict_page.page, run.root):
-            await compare_page(strict_page.page, await strict_page.inner_html(), run)
-        run.check_mirror()
-
     try:
-        await check()
+        await check_strict_page_equals_model(strict_page, run)
         for _ in range(STEPS):
             run.step()
             if run.rng.random() < RENDER_PROBABILITY:
-                await check()
-        await check()
+                await check_strict_page_equals_model(strict_page, run)
+        await check_strict_page_equals_model(strict_page, run)
         await assert_no_script_ran(strict_page.page, seed)
     except BaseException:
         print(f"seed {seed}; operation log:\n" + "\n".join(run.log))
